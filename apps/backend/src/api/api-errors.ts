@@ -1,0 +1,53 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ApiError, ApiErrorCode } from '@vox/shared';
+import { SimError } from '../sip-server/sim-error.ts';
+import { InvalidCursorError } from '../recordings/recording-store.ts';
+
+/** An error whose message the caller may read; anything else becomes a generic 500. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string): ApiError {
+  return { error: { code, message } };
+}
+
+/** Parses a request part with a shared schema; a mismatch is the caller's 400, naming the field. */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((issue) => `${issue.path.length ? issue.path.join('.') : where}: ${issue.message}`)
+      .join('; ');
+    throw new HttpError(400, 'bad_request', `invalid ${where}: ${detail}`);
+  }
+  return parsed.data;
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof HttpError || error instanceof SimError) {
+      return reply.status(error.status).send(errorBody(error.code, error.message));
+    }
+    if (error instanceof InvalidCursorError) {
+      return reply.status(400).send(errorBody('bad_request', error.message));
+    }
+    const status = 'statusCode' in error ? error.statusCode : undefined;
+    if (status && status >= 400 && status < 500) {
+      // Fastify's own 4xx: malformed JSON, wrong content type, body too large.
+      return reply.status(status).send(errorBody(status === 413 ? 'bad_request' : 'bad_request', error.message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send(errorBody('internal', 'the server failed to handle this request; see its log'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,20 @@
+import type { Role, User } from '@vox/shared';
+
+export interface UserRow {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: Role;
+  dn: string | null;
+  group_name: string | null;
+}
+
+export function rowToUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    role: row.role,
+    ...(row.dn ? { dn: row.dn } : {}),
+    ...(row.group_name ? { group: row.group_name } : {}),
+  };
+}

@@ -1,0 +1,30 @@
+import type { CallEvent } from '@vox/shared';
+
+/** What the SIP Server side records about a call (GIR: ICON), read by the Recording Processor. */
+export interface CallDetails {
+  connId: string;
+  callUuid: string;
+  ani: string;
+  dnis: string;
+  agentId: string | undefined;
+  agentDn: string;
+  group: string | undefined;
+  attachedData: Record<string, string>;
+  eventHistory: CallEvent[];
+}
+
+export class CallDetailsStore {
+  private readonly calls = new Map<string, CallDetails>();
+
+  put(details: CallDetails): void {
+    this.calls.set(details.connId, details);
+  }
+
+  get(connId: string): CallDetails | undefined {
+    return this.calls.get(connId);
+  }
+
+  addEvent(connId: string, event: CallEvent): void {
+    this.calls.get(connId)?.eventHistory.push(event);
+  }
+}

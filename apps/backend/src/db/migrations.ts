@@ -1,0 +1,113 @@
+import type pg from 'pg';
+
+/** Schema migrations, applied in order, each once, each in its own transaction. */
+const migrations: Array<{ id: string; sql: string }> = [
+  {
+    id: '001_foundation',
+    sql: `
+      CREATE TABLE users (
+        id text PRIMARY KEY,
+        username text NOT NULL UNIQUE,
+        password_hash text NOT NULL,
+        role text NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
+        dn text UNIQUE,
+        group_name text
+      );
+      CREATE TABLE sessions (
+        token_hash text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+      CREATE TABLE recordings (
+        id text PRIMARY KEY,
+        conn_id text NOT NULL,
+        call_uuid text NOT NULL,
+        caller_phone_number text NOT NULL,
+        dialed_phone_number text NOT NULL,
+        agent_id text,
+        record_dn text NOT NULL,
+        group_name text,
+        start_time timestamptz NOT NULL,
+        stop_time timestamptz NOT NULL,
+        event_history jsonb NOT NULL DEFAULT '[]',
+        attached_data jsonb NOT NULL DEFAULT '{}',
+        labels text[] NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX recordings_start_time ON recordings (start_time DESC, id DESC);
+      CREATE INDEX recordings_conn_id ON recordings (conn_id);
+      CREATE INDEX recordings_group_start ON recordings (group_name, start_time DESC);
+      CREATE TABLE media_files (
+        media_id text PRIMARY KEY,
+        recording_id text NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+        type text NOT NULL,
+        start_time timestamptz NOT NULL,
+        stop_time timestamptz NOT NULL,
+        duration_ms integer NOT NULL,
+        size bigint NOT NULL,
+        sha256 text NOT NULL,
+        storage_path text NOT NULL,
+        ivr_profile text NOT NULL,
+        parameters jsonb NOT NULL,
+        pauses jsonb NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX media_files_recording ON media_files (recording_id);
+      CREATE TABLE screen_uploads (
+        upload_id text PRIMARY KEY,
+        conn_id text NOT NULL,
+        recording_id text,
+        uploaded_by text NOT NULL REFERENCES users(id),
+        started_at timestamptz NOT NULL,
+        file_path text NOT NULL,
+        state text NOT NULL CHECK (state IN ('waiting_for_voice', 'muxed', 'failed')),
+        failure text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX screen_uploads_waiting ON screen_uploads (conn_id) WHERE state = 'waiting_for_voice';
+      CREATE TABLE screen_recordings (
+        media_id text PRIMARY KEY,
+        recording_id text NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+        upload_id text NOT NULL UNIQUE REFERENCES screen_uploads(upload_id),
+        type text NOT NULL,
+        start_time timestamptz NOT NULL,
+        duration_ms integer NOT NULL,
+        size bigint NOT NULL,
+        sha256 text NOT NULL,
+        storage_path text NOT NULL,
+        thumbnail_media_id text,
+        thumbnail_storage_path text
+      );
+      CREATE INDEX screen_recordings_recording ON screen_recordings (recording_id);
+    `,
+  },
+];
+
+export async function migrate(pool: pg.Pool): Promise<string[]> {
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const applied: string[] = [];
+  for (const migration of migrations) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Serialises concurrent starts against one database.
+      await client.query('LOCK TABLE schema_migrations IN EXCLUSIVE MODE');
+      const done = await client.query('SELECT 1 FROM schema_migrations WHERE id = $1', [
+        migration.id,
+      ]);
+      if (done.rowCount === 0) {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+        applied.push(migration.id);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+  return applied;
+}

@@ -1,0 +1,17 @@
+import { EventEmitter } from 'node:events';
+import type {
+  CallEventName,
+  RecordingEvent,
+  RecordingEventName,
+  ScreenRecordingStored,
+  TEvent,
+} from '@vox/shared';
+
+/** What the domain publishes. The API layer forwards these to sockets; the domain never imports it. */
+export type DomainEvents = {
+  callEvent: [name: CallEventName, event: TEvent];
+  recordingEvent: [name: RecordingEventName, event: RecordingEvent, group: string | undefined];
+  screenRecordingStored: [event: ScreenRecordingStored, dn: string, group: string | undefined];
+};
+
+export class EventBus extends EventEmitter<DomainEvents> {}

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
+
+/** The static ffmpeg shipped inside `@ffmpeg-installer/ffmpeg` (no ffprobe: probe with `ffmpeg -i`). */
+export const ffmpegPath: string = process.env.VOX_FFMPEG_PATH ?? ffmpegInstaller.path;
+
+export class FfmpegError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs ffmpeg to completion; rejects with the tail of its stderr when it fails. */
+export function runFfmpeg(args: string[]): Promise<{ stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      stderr = (stderr + text).slice(-64_000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve({ stderr });
+      else reject(new FfmpegError(`ffmpeg exited with ${code}: ${lastLines(stderr)}`, stderr));
+    });
+  });
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ');
+}
+
+export interface MediaProbe {
+  /** ms, undefined where the container does not say (MediaRecorder WebM) */
+  durationMs: number | undefined;
+  /** kbit/s of the whole file, as ffmpeg reports it */
+  bitrateKbps: number | undefined;
+  streams: Array<{ kind: 'audio' | 'video'; codec: string; description: string }>;
+}
+
+/** Reads duration and streams from `ffmpeg -i`, which exits 1 because no output is named. */
+export async function probeMedia(file: string): Promise<MediaProbe> {
+  const stderr = await new Promise<string>((resolve, reject) => {
+    const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', '-i', file], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let text = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (text += chunk));
+    child.on('error', reject);
+    child.on('close', () => resolve(text));
+  });
+  return parseProbe(stderr);
+}
+
+export function parseProbe(stderr: string): MediaProbe {
+  if (/Invalid data found|No such file|could not find codec parameters/i.test(stderr)) {
+    throw new FfmpegError(`not a readable media file: ${lastLines(stderr)}`, stderr);
+  }
+  const duration = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
+  const bitrate = /Duration: [^\n]*bitrate: (\d+) kb\/s/.exec(stderr);
+  const streams: MediaProbe['streams'] = [];
+  for (const match of stderr.matchAll(/Stream #\d+:\d+[^:]*: (Audio|Video): (\w+)([^\n]*)/g)) {
+    streams.push({
+      kind: match[1] === 'Audio' ? 'audio' : 'video',
+      codec: match[2] ?? '',
+      description: (match[2] ?? '') + (match[3] ?? ''),
+    });
+  }
+  return {
+    durationMs: duration
+      ? Math.round(
+          (Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])) * 1000,
+        )
+      : undefined,
+    bitrateKbps: bitrate ? Number(bitrate[1]) : undefined,
+    streams,
+  };
+}

@@ -1,0 +1,286 @@
+import type pg from 'pg';
+import type {
+  CallEvent,
+  MediaFile,
+  Recording,
+  RecordingList,
+  RecordingQuery,
+  ScreenRecording,
+  User,
+} from '@vox/shared';
+import { visibleTo } from './recording-visibility.ts';
+
+export interface RecordingHeader {
+  id: string;
+  connId: string;
+  callUuid: string;
+  callerPhoneNumber: string;
+  dialedPhoneNumber: string;
+  agentId: string | undefined;
+  recordDN: string;
+  group: string | undefined;
+  startTime: string;
+  stopTime: string;
+  eventHistory: CallEvent[];
+  attachedData: Record<string, string>;
+}
+
+export interface StoredMedia {
+  storagePath: string;
+  type: string;
+  size: number;
+}
+
+interface RecordingRow {
+  id: string;
+  conn_id: string;
+  call_uuid: string;
+  caller_phone_number: string;
+  dialed_phone_number: string;
+  agent_id: string | null;
+  record_dn: string;
+  group_name: string | null;
+  start_time: Date;
+  stop_time: Date;
+  event_history: CallEvent[];
+  attached_data: Record<string, string>;
+  labels: string[];
+}
+
+/** `*` is the wildcard of the RWS search; every other LIKE metacharacter is taken literally. */
+function likePattern(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+}
+
+function encodeCursor(row: RecordingRow): string {
+  return Buffer.from(JSON.stringify([row.start_time.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
+      return [value[0] as string, value[1] as string];
+    }
+  } catch {
+    // fall through: a malformed cursor is the caller's error
+  }
+  return undefined;
+}
+
+export class InvalidCursorError extends Error {}
+
+/** The metadata store (GIR: RWS over Cassandra; here PostgreSQL). */
+export class RecordingStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Creates the recording, or widens its time span and refreshes its history when it exists. */
+  async upsertRecording(header: RecordingHeader): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO recordings (id, conn_id, call_uuid, caller_phone_number, dialed_phone_number,
+         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+       ON CONFLICT (id) DO UPDATE SET
+         start_time = LEAST(recordings.start_time, EXCLUDED.start_time),
+         stop_time = GREATEST(recordings.stop_time, EXCLUDED.stop_time),
+         event_history = EXCLUDED.event_history,
+         attached_data = EXCLUDED.attached_data`,
+      [
+        header.id,
+        header.connId,
+        header.callUuid,
+        header.callerPhoneNumber,
+        header.dialedPhoneNumber,
+        header.agentId ?? null,
+        header.recordDN,
+        header.group ?? null,
+        header.startTime,
+        header.stopTime,
+        JSON.stringify(header.eventHistory),
+        JSON.stringify(header.attachedData),
+      ],
+    );
+  }
+
+  /** Idempotent by media id: the same metadata posted twice stores one media file. */
+  async addMediaFile(recordingId: string, media: MediaFile, stored: { storagePath: string; sha256: string }): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO media_files (media_id, recording_id, type, start_time, stop_time, duration_ms, size,
+         sha256, storage_path, ivr_profile, parameters, pauses)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (media_id) DO NOTHING`,
+      [
+        media.mediaId,
+        recordingId,
+        media.type,
+        media.startTime,
+        media.stopTime,
+        media.duration,
+        media.size,
+        stored.sha256,
+        stored.storagePath,
+        media.ivrprofile,
+        JSON.stringify(media.parameters),
+        JSON.stringify(media.pauses),
+      ],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async get(id: string, viewer: User): Promise<Recording | undefined> {
+    const params: unknown[] = [id];
+    const result = await this.pool.query<RecordingRow>(
+      `SELECT r.* FROM recordings r WHERE r.id = $1 AND ${visibleTo(viewer, params)}`,
+      params,
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return (await this.withMedia([row]))[0];
+  }
+
+  async list(query: RecordingQuery, viewer: User): Promise<RecordingList> {
+    const params: unknown[] = [];
+    const where = [visibleTo(viewer, params)];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (query.callerPhoneNumber) add((p) => `r.caller_phone_number LIKE ${p}`, likePattern(query.callerPhoneNumber));
+    if (query.dialedPhoneNumber) add((p) => `r.dialed_phone_number LIKE ${p}`, likePattern(query.dialedPhoneNumber));
+    if (query.agent) add((p) => `r.agent_id LIKE ${p}`, likePattern(query.agent));
+    if (query.connId) add((p) => `r.conn_id = ${p}`, query.connId);
+    if (query.from) add((p) => `r.start_time >= ${p}`, query.from);
+    if (query.to) add((p) => `r.start_time < ${p}`, query.to);
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      if (!cursor) throw new InvalidCursorError('the cursor is not one this server gave out');
+      params.push(cursor[0], cursor[1]);
+      where.push(`(r.start_time, r.id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(query.limit + 1);
+    const result = await this.pool.query<RecordingRow>(
+      `SELECT r.* FROM recordings r WHERE ${where.join(' AND ')}
+        ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const rows = result.rows.slice(0, query.limit);
+    const last = rows[rows.length - 1];
+    return {
+      recordings: await this.withMedia(rows),
+      nextCursor: result.rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  /** Any stored object of a recording the viewer may see: voice, screen or thumbnail. */
+  async findMedia(recordingId: string, mediaId: string, viewer: User): Promise<StoredMedia | undefined> {
+    const params: unknown[] = [recordingId, mediaId];
+    const result = await this.pool.query<{ storage_path: string; type: string; size: string }>(
+      `SELECT m.storage_path, m.type, m.size FROM recordings r
+         JOIN (
+           SELECT recording_id, media_id, storage_path, type, size FROM media_files
+           UNION ALL SELECT recording_id, media_id, storage_path, type, size FROM screen_recordings
+           UNION ALL SELECT recording_id, thumbnail_media_id, thumbnail_storage_path, 'image/jpeg', 0
+             FROM screen_recordings WHERE thumbnail_media_id IS NOT NULL
+         ) m ON m.recording_id = r.id
+        WHERE r.id = $1 AND m.media_id = $2 AND ${visibleTo(viewer, params)}`,
+      params,
+    );
+    const row = result.rows[0];
+    return row ? { storagePath: row.storage_path, type: row.type, size: Number(row.size) } : undefined;
+  }
+
+  /** The header of a recording regardless of viewer: for the pipeline, never for the API. */
+  async header(id: string): Promise<RecordingHeader | undefined> {
+    const result = await this.pool.query<RecordingRow>('SELECT * FROM recordings WHERE id = $1', [id]);
+    const row = result.rows[0];
+    return row ? toHeader(row) : undefined;
+  }
+
+  private async withMedia(rows: RecordingRow[]): Promise<Recording[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const [media, screens] = await Promise.all([
+      this.pool.query<{
+        recording_id: string;
+        media_id: string;
+        type: string;
+        start_time: Date;
+        stop_time: Date;
+        duration_ms: number;
+        size: string;
+        ivr_profile: string;
+        parameters: MediaFile['parameters'];
+        pauses: MediaFile['pauses'];
+      }>('SELECT * FROM media_files WHERE recording_id = ANY($1) ORDER BY start_time', [ids]),
+      this.pool.query<{
+        recording_id: string;
+        media_id: string;
+        type: string;
+        start_time: Date;
+        duration_ms: number;
+        size: string;
+        thumbnail_media_id: string | null;
+      }>('SELECT * FROM screen_recordings WHERE recording_id = ANY($1) ORDER BY start_time', [ids]),
+    ]);
+    return rows.map((row) => {
+      const header = toHeader(row);
+      const mediaFiles: MediaFile[] = media.rows
+        .filter((m) => m.recording_id === row.id)
+        .map((m) => ({
+          mediaId: m.media_id,
+          type: m.type,
+          callUUID: row.call_uuid,
+          startTime: m.start_time.toISOString(),
+          stopTime: m.stop_time.toISOString(),
+          duration: m.duration_ms,
+          size: Number(m.size),
+          ivrprofile: m.ivr_profile,
+          parameters: m.parameters,
+          pauses: m.pauses,
+        }));
+      const screenRecordings: ScreenRecording[] = screens.rows
+        .filter((s) => s.recording_id === row.id)
+        .map((s) => ({
+          mediaId: s.media_id,
+          type: s.type,
+          startTime: s.start_time.toISOString(),
+          duration: s.duration_ms,
+          size: Number(s.size),
+          ...(s.thumbnail_media_id ? { thumbnail: s.thumbnail_media_id } : {}),
+        }));
+      return {
+        id: header.id,
+        connId: header.connId,
+        callUuid: header.callUuid,
+        callerPhoneNumber: header.callerPhoneNumber,
+        dialedPhoneNumber: header.dialedPhoneNumber,
+        ...(header.agentId ? { agentId: header.agentId } : {}),
+        recordDN: header.recordDN,
+        ...(header.group ? { group: header.group } : {}),
+        startTime: header.startTime,
+        stopTime: header.stopTime,
+        mediaFiles,
+        screenRecordings,
+        eventHistory: header.eventHistory,
+        attachedData: header.attachedData,
+        labels: row.labels,
+      };
+    });
+  }
+}
+
+function toHeader(row: RecordingRow): RecordingHeader {
+  return {
+    id: row.id,
+    connId: row.conn_id,
+    callUuid: row.call_uuid,
+    callerPhoneNumber: row.caller_phone_number,
+    dialedPhoneNumber: row.dialed_phone_number,
+    agentId: row.agent_id ?? undefined,
+    recordDN: row.record_dn,
+    group: row.group_name ?? undefined,
+    startTime: row.start_time.toISOString(),
+    stopTime: row.stop_time.toISOString(),
+    eventHistory: row.event_history,
+    attachedData: row.attached_data,
+  };
+}

@@ -1,0 +1,19 @@
+import type { User } from '@vox/shared';
+
+/**
+ * The rows of `recordings` (aliased `r`) a user may see, as a SQL condition, so that the database
+ * never returns a recording the user may not have: admins see all, supervisors their group's,
+ * agents none.
+ */
+export function visibleTo(user: User, params: unknown[]): string {
+  switch (user.role) {
+    case 'admin':
+      return 'TRUE';
+    case 'supervisor':
+      if (!user.group) return 'FALSE';
+      params.push(user.group);
+      return `r.group_name = $${params.length}`;
+    case 'agent':
+      return 'FALSE';
+  }
+}

@@ -1,0 +1,170 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type pg from 'pg';
+import type { EventBus } from '../events/event-bus.ts';
+import { probeMedia, runFfmpeg } from '../media/ffmpeg.ts';
+import { storagePathFor } from '../mcp/media-file-name.ts';
+import type { RecordingStore } from '../recordings/recording-store.ts';
+import type { MediaStorage } from '../storage/media-storage.ts';
+
+interface WaitingUpload {
+  upload_id: string;
+  conn_id: string;
+  recording_id: string | null;
+  started_at: Date;
+  file_path: string;
+}
+
+interface VoiceMedia {
+  recording_id: string;
+  media_id: string;
+  start_time: Date;
+  storage_path: string;
+}
+
+/**
+ * Joins a finished screen upload with the call audio on the voice timeline: the video is copied,
+ * shifted by the gap between the voice recording's start and the first captured frame, the audio
+ * is encoded to Opus, and a thumbnail is cut. An upload that arrives before its voice file is
+ * stored waits and is muxed when `RecordingStored` comes.
+ */
+export class ScreenMuxer {
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly recordings: RecordingStore,
+    private readonly storage: MediaStorage,
+    private readonly bus: EventBus,
+    private readonly workDir: string,
+    private readonly log: (message: string, error?: unknown) => void,
+  ) {}
+
+  /** Muxes the waiting uploads of a call, one job at a time (ffmpeg is the expensive part). */
+  processCall(connId: string): Promise<void> {
+    this.running = this.running.then(() => this.processWaiting(connId)).catch((error: unknown) => this.log(`screen mux of call ${connId} failed`, error));
+    return this.running;
+  }
+
+  idle(): Promise<void> {
+    return this.running;
+  }
+
+  private async processWaiting(connId: string): Promise<void> {
+    const waiting = await this.pool.query<WaitingUpload>(
+      "SELECT * FROM screen_uploads WHERE conn_id = $1 AND state = 'waiting_for_voice' ORDER BY created_at",
+      [connId],
+    );
+    for (const upload of waiting.rows) {
+      const voice = await this.voiceFor(upload);
+      if (!voice) continue;
+      try {
+        await this.mux(upload, voice);
+      } catch (error) {
+        await this.pool.query("UPDATE screen_uploads SET state = 'failed', failure = $2 WHERE upload_id = $1", [
+          upload.upload_id,
+          error instanceof Error ? error.message.slice(0, 1000) : String(error),
+        ]);
+        this.log(`screen upload ${upload.upload_id} could not be muxed`, error);
+      }
+    }
+  }
+
+  private async voiceFor(upload: WaitingUpload): Promise<VoiceMedia | undefined> {
+    const result = await this.pool.query<VoiceMedia>(
+      `SELECT m.recording_id, m.media_id, m.start_time, m.storage_path
+         FROM media_files m JOIN recordings r ON r.id = m.recording_id
+        WHERE r.conn_id = $1 AND ($2::text IS NULL OR r.id = $2)
+        ORDER BY m.start_time LIMIT 1`,
+      [upload.conn_id, upload.recording_id],
+    );
+    return result.rows[0];
+  }
+
+  private async mux(upload: WaitingUpload, voice: VoiceMedia): Promise<void> {
+    const job = path.join(this.workDir, upload.upload_id);
+    await fs.mkdir(job, { recursive: true });
+    try {
+      const screenProbe = await probeMedia(upload.file_path);
+      if (!screenProbe.streams.some((s) => s.kind === 'video')) {
+        throw new Error('the uploaded screen recording has no video stream');
+      }
+      const voiceFile = path.join(job, 'voice.mp3');
+      await fs.writeFile(voiceFile, await this.storage.read(voice.storage_path));
+      const offsetSeconds = (upload.started_at.getTime() - voice.start_time.getTime()) / 1000;
+      const screenInput =
+        offsetSeconds >= 0
+          ? ['-itsoffset', offsetSeconds.toFixed(3), '-i', upload.file_path]
+          : ['-ss', (-offsetSeconds).toFixed(3), '-i', upload.file_path];
+      const muxed = path.join(job, 'muxed.webm');
+      await runFfmpeg([
+        ...screenInput,
+        '-i',
+        voiceFile,
+        '-map',
+        '0:v:0',
+        '-map',
+        '1:a:0',
+        '-c:v',
+        'copy',
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '32k',
+        '-f',
+        'webm',
+        '-y',
+        muxed,
+      ]);
+      const probe = await probeMedia(muxed);
+      const durationMs = probe.durationMs ?? 0;
+      const thumbnail = path.join(job, 'thumbnail.jpg');
+      await runFfmpeg([
+        '-ss',
+        Math.min(1, durationMs / 2000).toFixed(2),
+        '-i',
+        muxed,
+        '-frames:v',
+        '1',
+        '-vf',
+        'scale=320:-1',
+        '-q:v',
+        '3',
+        '-y',
+        thumbnail,
+      ]);
+      const base = voice.media_id.replace(/\.mp3$/, '');
+      const mediaId = `${base}-screen-${upload.upload_id.slice(0, 8)}.webm`;
+      const thumbnailId = `${base}-screen-${upload.upload_id.slice(0, 8)}.jpg`;
+      const stored = await this.storage.putFile(storagePathFor(mediaId, voice.start_time), muxed);
+      const storedThumbnail = await this.storage.putFile(storagePathFor(thumbnailId, voice.start_time), thumbnail);
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO screen_recordings (media_id, recording_id, upload_id, type, start_time, duration_ms, size,
+             sha256, storage_path, thumbnail_media_id, thumbnail_storage_path)
+           VALUES ($1,$2,$3,'video/webm',$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (upload_id) DO NOTHING`,
+          [mediaId, voice.recording_id, upload.upload_id, voice.start_time, durationMs, stored.size, stored.sha256, stored.path, thumbnailId, storedThumbnail.path],
+        );
+        await client.query("UPDATE screen_uploads SET state = 'muxed', recording_id = $2 WHERE upload_id = $1", [upload.upload_id, voice.recording_id]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+      await fs.rm(upload.file_path, { force: true });
+      const header = await this.recordings.header(voice.recording_id);
+      this.bus.emit(
+        'screenRecordingStored',
+        { recordingId: voice.recording_id, mediaId, at: new Date().toISOString() },
+        header?.recordDN ?? '',
+        header?.group,
+      );
+    } finally {
+      await fs.rm(job, { recursive: true, force: true });
+    }
+  }
+}

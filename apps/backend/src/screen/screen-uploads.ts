@@ -1,0 +1,69 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { Server as TusServer } from '@tus/server';
+import type pg from 'pg';
+import { screenUploadMetadataSchema, screenUploadPath, type User } from '@vox/shared';
+import type { ScreenMuxer } from './screen-muxer.ts';
+
+// A screen recording of an 8-hour shift at ~1 Mbit/s is ~3.6 GB; refuse anything beyond that.
+const maxUploadBytes = 4 * 1024 ** 3;
+
+type Authenticate = (authorization: string | null) => Promise<User | undefined>;
+
+function refuse(status: number, code: string, message: string): { status_code: number; body: string } {
+  return { status_code: status, body: JSON.stringify({ error: { code, message } }) };
+}
+
+/**
+ * The resumable (tus 1.0) screen-recording upload endpoint. Each upload belongs to the user who
+ * created it; when one finishes it is queued for the muxer.
+ */
+export function createScreenUploadServer(options: {
+  dataDir: string;
+  pool: pg.Pool;
+  muxer: ScreenMuxer;
+  authenticate: Authenticate;
+}): TusServer {
+  const directory = path.join(options.dataDir, 'screen-uploads');
+  const datastore = new FileStore({ directory });
+  const owner = async (authorization: string | null) => {
+    const user = await options.authenticate(authorization);
+    if (!user) throw refuse(401, 'unauthorized', 'a valid bearer token is required to upload');
+    return user;
+  };
+  return new TusServer({
+    path: screenUploadPath,
+    datastore,
+    maxSize: maxUploadBytes,
+    respectForwardedHeaders: false,
+    async onIncomingRequest(req, uploadId) {
+      const user = await owner(req.headers.get('authorization'));
+      if (req.method === 'POST' || req.method === 'OPTIONS') return;
+      const upload = await datastore.getUpload(uploadId).catch(() => undefined);
+      if (upload && upload.metadata?.uploadedBy !== user.id && user.role !== 'admin') {
+        throw refuse(403, 'forbidden', 'this upload belongs to another user');
+      }
+    },
+    async onUploadCreate(req, upload) {
+      const user = await owner(req.headers.get('authorization'));
+      const parsed = screenUploadMetadataSchema.safeParse(upload.metadata ?? {});
+      if (!parsed.success) {
+        throw refuse(400, 'bad_request', `Upload-Metadata: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      }
+      return { metadata: { ...upload.metadata, uploadedBy: user.id } };
+    },
+    async onUploadFinish(_req, upload) {
+      const metadata = screenUploadMetadataSchema.parse(upload.metadata ?? {});
+      const file = path.join(directory, upload.id);
+      await fs.access(file);
+      await options.pool.query(
+        `INSERT INTO screen_uploads (upload_id, conn_id, recording_id, uploaded_by, started_at, file_path, state)
+         VALUES ($1,$2,$3,$4,$5,$6,'waiting_for_voice') ON CONFLICT (upload_id) DO NOTHING`,
+        [upload.id, metadata.connId, metadata.recordingId ?? null, upload.metadata?.uploadedBy ?? null, metadata.startedAt, file],
+      );
+      void options.muxer.processCall(metadata.connId);
+      return {};
+    },
+  });
+}

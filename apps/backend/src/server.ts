@@ -1,0 +1,121 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { installErrorHandlers } from './api/api-errors.ts';
+import { registerAuthRoutes } from './api/auth-routes.ts';
+import { Authenticator } from './api/authentication.ts';
+import { registerRecordingRoutes } from './api/recording-routes.ts';
+import { registerRendererPages } from './api/renderer-pages.ts';
+import { registerScreenUploadRoutes } from './api/screen-upload-routes.ts';
+import { registerSimRoutes } from './api/sim-routes.ts';
+import { attachSocketGateway } from './api/socket-gateway.ts';
+import { seedDemoTenant } from './auth/demo-tenant.ts';
+import { CallDetailsStore } from './call-details/call-details.ts';
+import type { VoxConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { EventBus } from './events/event-bus.ts';
+import { MediaControlPlatform } from './mcp/media-control-platform.ts';
+import { defaultRecordingProfile } from './mcp/recording-profile.ts';
+import { RecordingProcessor } from './recording-processor/recording-processor.ts';
+import { RecordingStore } from './recordings/recording-store.ts';
+import { ResourceManager } from './resource-manager/resource-manager.ts';
+import { ScreenMuxer } from './screen/screen-muxer.ts';
+import { createScreenUploadServer } from './screen/screen-uploads.ts';
+import { DnDirectory } from './sip-server/dn-directory.ts';
+import { SipServer } from './sip-server/sip-server.ts';
+import { LocalDirectoryStorage } from './storage/local-directory-storage.ts';
+
+export interface RunningVox {
+  url: string;
+  port: number;
+  /** Stops accepting calls, finishes and stores every recording in progress, stops the database. */
+  close(): Promise<void>;
+}
+
+const mcpPoolSize = 2;
+
+export async function startVox(config: VoxConfig): Promise<RunningVox> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: 1024 * 1024,
+    // A <video> seeking through a long recording keeps many range requests open.
+    keepAliveTimeout: 10_000,
+  });
+  const log = (message: string, error?: unknown) =>
+    error ? app.log.error({ err: error }, message) : app.log.info(message);
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o755 });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    log: (line) => app.log.debug({ component: 'postgres' }, line),
+  });
+  const { pool } = database;
+  if (config.demoTenant) {
+    const added = await seedDemoTenant(pool);
+    if (added > 0) log(`demo tenant: added ${added} users`);
+  }
+
+  const bus = new EventBus();
+  const storage = new LocalDirectoryStorage(path.join(config.dataDir, 'media'));
+  const recordings = new RecordingStore(pool);
+  const callDetails = new CallDetailsStore();
+  const processor = new RecordingProcessor(callDetails, recordings, bus);
+  const mcpWorkDir = path.join(config.dataDir, 'mcp');
+  await fs.mkdir(mcpWorkDir, { recursive: true });
+  const mcps = Array.from({ length: mcpPoolSize }, (_, i) =>
+    new MediaControlPlatform(`mcp${i + 1}`, {
+      workDir: mcpWorkDir,
+      storage,
+      metadataSink: processor,
+      profile: defaultRecordingProfile,
+      log,
+    }),
+  );
+  const sipServer = new SipServer(new DnDirectory(pool), new ResourceManager(mcps), callDetails, bus);
+  const muxer = new ScreenMuxer(pool, recordings, storage, bus, path.join(config.dataDir, 'mux'), log);
+  bus.on('recordingEvent', (name, event) => {
+    if (name === 'RecordingStored') void muxer.processCall(event.connId);
+  });
+
+  const auth = new Authenticator(pool);
+  installErrorHandlers(app);
+  app.get('/healthz', async () => {
+    await pool.query('SELECT 1');
+    return { status: 'ok' };
+  });
+  registerAuthRoutes(app, pool, config.tokenTtlMs);
+  registerSimRoutes(app, auth, sipServer);
+  registerRecordingRoutes(app, auth, recordings, storage);
+  registerScreenUploadRoutes(
+    app,
+    createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, authenticate: (h) => auth.fromHeader(h) }),
+  );
+  await registerRendererPages(app, config.rendererDir);
+
+  const io = attachSocketGateway(app.server, auth, bus);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${config.host}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        sipServer.stopAll('backend shutting down');
+        await Promise.all(mcps.map((mcp) => mcp.close()));
+        await muxer.idle();
+        await io.close();
+        await app.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

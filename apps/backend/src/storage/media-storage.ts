@@ -1,0 +1,18 @@
+import type { Readable } from 'node:stream';
+
+export interface StoredObject {
+  /** where the object lives, relative to the storage root */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** Where recordings go (GIR: WebDAV). A put resolves only once the whole file is confirmed stored. */
+export interface MediaStorage {
+  putFile(path: string, sourceFile: string): Promise<StoredObject>;
+  /** Byte range, both ends inclusive, as in HTTP Range. */
+  read(path: string, range?: { start: number; end: number }): Promise<Readable>;
+  size(path: string): Promise<number>;
+}
+
+export class StorageError extends Error {}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+export const roleSchema = z.enum(['agent', 'supervisor', 'admin']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const loginRequestSchema = z.object({
+  username: z.string().min(1).max(128),
+  password: z.string().min(1).max(1024),
+});
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+export const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: roleSchema,
+  dn: z.string().optional(),
+  group: z.string().optional(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const loginResponseSchema = z.object({
+  token: z.string(),
+  user: userSchema,
+});
+export type LoginResponse = z.infer<typeof loginResponseSchema>;

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Every 4xx answer of the REST API has this body; a 5xx is a bug. */
+export const apiErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+  }),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+export const apiErrorCodes = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'unknown_dn',
+  'invalid_call_state',
+  'range_not_satisfiable',
+] as const;
+export type ApiErrorCode = (typeof apiErrorCodes)[number];

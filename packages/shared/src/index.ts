@@ -1,0 +1,7 @@
+export * from './errors.ts';
+export * from './auth.ts';
+export * from './sim.ts';
+export * from './recording.ts';
+export * from './events.ts';
+export * from './screen-upload.ts';
+export type * from './desktop-api.ts';

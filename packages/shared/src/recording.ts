@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+export const pauseSchema = z.object({
+  /** ms from the start of the media file */
+  offset: z.number().int().nonnegative(),
+  /** ms the recording stayed paused */
+  duration: z.number().int().nonnegative(),
+});
+export type Pause = z.infer<typeof pauseSchema>;
+
+export const mediaParametersSchema = z.object({
+  connId: z.string(),
+  ani: z.string(),
+  dnis: z.string(),
+  agentId: z.string().optional(),
+  recordDN: z.string(),
+  dateTime: z.string(),
+});
+
+export const mediaFileSchema = z.object({
+  mediaId: z.string(),
+  type: z.string(),
+  callUUID: z.string(),
+  startTime: z.string(),
+  stopTime: z.string(),
+  /** ms */
+  duration: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative(),
+  ivrprofile: z.string(),
+  parameters: mediaParametersSchema,
+  pauses: z.array(pauseSchema),
+});
+export type MediaFile = z.infer<typeof mediaFileSchema>;
+
+export const screenRecordingSchema = z.object({
+  mediaId: z.string(),
+  type: z.string(),
+  startTime: z.string(),
+  /** ms */
+  duration: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative(),
+  /** mediaId of a JPEG still, playable through the same media route */
+  thumbnail: z.string().optional(),
+});
+export type ScreenRecording = z.infer<typeof screenRecordingSchema>;
+
+export const callEventSchema = z.object({
+  at: z.string(),
+  event: z.string(),
+  dn: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type CallEvent = z.infer<typeof callEventSchema>;
+
+export const recordingSchema = z.object({
+  id: z.string(),
+  connId: z.string(),
+  callUuid: z.string(),
+  callerPhoneNumber: z.string(),
+  dialedPhoneNumber: z.string(),
+  agentId: z.string().optional(),
+  recordDN: z.string(),
+  group: z.string().optional(),
+  startTime: z.string(),
+  stopTime: z.string(),
+  mediaFiles: z.array(mediaFileSchema),
+  screenRecordings: z.array(screenRecordingSchema),
+  eventHistory: z.array(callEventSchema),
+  attachedData: z.record(z.string(), z.string()),
+  labels: z.array(z.string()),
+});
+export type Recording = z.infer<typeof recordingSchema>;
+
+export const recordingQuerySchema = z.object({
+  callerPhoneNumber: z.string().max(32).optional(),
+  dialedPhoneNumber: z.string().max(32).optional(),
+  agent: z.string().max(128).optional(),
+  connId: z.string().max(32).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(512).optional(),
+});
+export type RecordingQuery = z.infer<typeof recordingQuerySchema>;
+
+export const recordingListSchema = z.object({
+  recordings: z.array(recordingSchema),
+  nextCursor: z.string().nullable(),
+});
+export type RecordingList = z.infer<typeof recordingListSchema>;
+
+/**
+ * What the MCP posts to the Recording Processor once storage has confirmed the file
+ * (GIR: GVP -> Recording Processor Script).
+ */
+export const mcpMetadataSchema = z.object({
+  recordingId: z.string(),
+  connId: z.string(),
+  callUuid: z.string(),
+  recordDN: z.string(),
+  mediaFile: mediaFileSchema,
+  storagePath: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type McpMetadata = z.infer<typeof mcpMetadataSchema>;
