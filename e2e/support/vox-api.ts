@@ -1,0 +1,39 @@
+import type { APIRequestContext } from '@playwright/test';
+import { createCallResponseSchema, loginResponseSchema, recordingSchema, type Recording } from '@vox/shared';
+
+/** The backend's REST API as a test drives it: every answer parsed with the shared schema. */
+export class VoxApi {
+  private constructor(
+    private readonly request: APIRequestContext,
+    readonly token: string,
+  ) {}
+
+  static async login(request: APIRequestContext, username: string, password: string): Promise<VoxApi> {
+    const response = await request.post('/api/v2/auth/login', { data: { username, password } });
+    if (!response.ok()) throw new Error(`login of ${username} failed: ${response.status()} ${await response.text()}`);
+    return new VoxApi(request, loginResponseSchema.parse(await response.json()).token);
+  }
+
+  private get headers() {
+    return { Authorization: `Bearer ${this.token}` };
+  }
+
+  async routeCall(body: { ani: string; dnis: string; targetDn: string; record?: 'source' }) {
+    const response = await this.request.post('/api/v2/sim/calls', { data: body, headers: this.headers });
+    if (response.status() !== 201) throw new Error(`route call: ${response.status()} ${await response.text()}`);
+    return createCallResponseSchema.parse(await response.json());
+  }
+
+  async recording(id: string): Promise<Recording | undefined> {
+    const response = await this.request.get(`/api/v2/recordings/${id}`, { headers: this.headers });
+    if (response.status() === 404) return undefined;
+    if (!response.ok()) throw new Error(`get recording: ${response.status()} ${await response.text()}`);
+    return recordingSchema.parse(await response.json());
+  }
+
+  async media(recordingId: string, mediaId: string): Promise<Buffer> {
+    const response = await this.request.get(`/api/v2/recordings/${recordingId}/media/${mediaId}`, { headers: this.headers });
+    if (!response.ok()) throw new Error(`get media: ${response.status()}`);
+    return response.body();
+  }
+}
