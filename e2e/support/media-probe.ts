@@ -14,7 +14,9 @@ export function probe(file: string): Promise<ProbedMedia> {
       const duration = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
       const streams = [...stderr.matchAll(/Stream #\d+:\d+[^:]*: (Audio|Video): ([^\n]*)/g)];
       resolve({
-        durationMs: duration ? Math.round((Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])) * 1000) : undefined,
+        durationMs: duration
+          ? Math.round((Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])) * 1000)
+          : undefined,
         video: streams.filter((s) => s[1] === 'Video').map((s) => s[2] ?? ''),
         audio: streams.filter((s) => s[1] === 'Audio').map((s) => s[2] ?? ''),
       });

@@ -32,7 +32,9 @@ export class VoxApi {
   }
 
   async media(recordingId: string, mediaId: string): Promise<Buffer> {
-    const response = await this.request.get(`/api/v2/recordings/${recordingId}/media/${mediaId}`, { headers: this.headers });
+    const response = await this.request.get(`/api/v2/recordings/${recordingId}/media/${mediaId}`, {
+      headers: this.headers,
+    });
     if (!response.ok()) throw new Error(`get media: ${response.status()}`);
     return response.body();
   }

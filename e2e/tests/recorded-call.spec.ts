@@ -6,7 +6,10 @@ import type { Recording } from '@vox/shared';
 import { probe } from '../support/media-probe.ts';
 import { VoxApi } from '../support/vox-api.ts';
 
-test('a recorded call goes from trigger to playback: voice, screen, mux, supervisor playback', async ({ browser, request }) => {
+test('a recorded call goes from trigger to playback: voice, screen, mux, supervisor playback', async ({
+  browser,
+  request,
+}) => {
   const admin = await VoxApi.login(request, 'admin', 'admin-demo');
 
   // The agent logs in at /agent and sees its DN, connected.
@@ -35,10 +38,13 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   // The backend muxes the screen with the call audio and links it to the recording.
   let recording: Recording | undefined;
   await expect
-    .poll(async () => {
-      recording = await admin.recording(call.callUuid);
-      return recording?.screenRecordings.length ?? 0;
-    }, { timeout: 30_000 })
+    .poll(
+      async () => {
+        recording = await admin.recording(call.callUuid);
+        return recording?.screenRecordings.length ?? 0;
+      },
+      { timeout: 30_000 },
+    )
     .toBe(1);
   if (!recording) throw new Error('the recording disappeared');
   const voice = recording.mediaFiles[0];

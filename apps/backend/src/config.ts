@@ -13,6 +13,7 @@ const envSchema = z.object({
   VOX_RENDERER_DIR: z.string().optional(),
   VOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VOX_TOKEN_TTL_HOURS: z.coerce.number().positive().default(12),
+  VOX_DESKTOP_ORIGIN: z.string().default('vox-app://desktop'),
 });
 
 export interface VoxConfig {
@@ -24,6 +25,7 @@ export interface VoxConfig {
   rendererDir: string;
   logLevel: z.infer<typeof envSchema>['VOX_LOG_LEVEL'];
   tokenTtlMs: number;
+  desktopOrigin: string;
 }
 
 export class ConfigError extends Error {}
@@ -46,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
     rendererDir: path.resolve(e.VOX_RENDERER_DIR ?? path.join(repoRoot, 'apps/desktop/dist/renderer')),
     logLevel: e.VOX_LOG_LEVEL,
     tokenTtlMs: e.VOX_TOKEN_TTL_HOURS * 3_600_000,
+    desktopOrigin: e.VOX_DESKTOP_ORIGIN,
   };
 }

@@ -4,6 +4,8 @@ import Fastify from 'fastify';
 import { installErrorHandlers } from './api/api-errors.ts';
 import { registerAuthRoutes } from './api/auth-routes.ts';
 import { Authenticator } from './api/authentication.ts';
+import { allowDesktopOrigin } from './api/desktop-cors.ts';
+import { registerOpenApi } from './api/openapi.ts';
 import { registerRecordingRoutes } from './api/recording-routes.ts';
 import { registerRendererPages } from './api/renderer-pages.ts';
 import { registerScreenUploadRoutes } from './api/screen-upload-routes.ts';
@@ -62,14 +64,16 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const processor = new RecordingProcessor(callDetails, recordings, bus);
   const mcpWorkDir = path.join(config.dataDir, 'mcp');
   await fs.mkdir(mcpWorkDir, { recursive: true });
-  const mcps = Array.from({ length: mcpPoolSize }, (_, i) =>
-    new MediaControlPlatform(`mcp${i + 1}`, {
-      workDir: mcpWorkDir,
-      storage,
-      metadataSink: processor,
-      profile: defaultRecordingProfile,
-      log,
-    }),
+  const mcps = Array.from(
+    { length: mcpPoolSize },
+    (_, i) =>
+      new MediaControlPlatform(`mcp${i + 1}`, {
+        workDir: mcpWorkDir,
+        storage,
+        metadataSink: processor,
+        profile: defaultRecordingProfile,
+        log,
+      }),
   );
   const sipServer = new SipServer(new DnDirectory(pool), new ResourceManager(mcps), callDetails, bus);
   const muxer = new ScreenMuxer(pool, recordings, storage, bus, path.join(config.dataDir, 'mux'), log);
@@ -79,10 +83,12 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
 
   const auth = new Authenticator(pool);
   installErrorHandlers(app);
+  allowDesktopOrigin(app, config.desktopOrigin);
   app.get('/healthz', async () => {
     await pool.query('SELECT 1');
     return { status: 'ok' };
   });
+  registerOpenApi(app);
   registerAuthRoutes(app, pool, config.tokenTtlMs);
   registerSimRoutes(app, auth, sipServer);
   registerRecordingRoutes(app, auth, recordings, storage);

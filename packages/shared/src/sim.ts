@@ -4,12 +4,7 @@ import { z } from 'zod';
 export const dnSchema = z.string().regex(/^\+?[0-9]{2,20}$/, 'a DN is 2 to 20 digits');
 
 /** The `record` key of the routing strategy's TRouteCall. */
-export const routeRecordSchema = z.enum([
-  'source',
-  'destination',
-  'disable_source',
-  'disable_destination',
-]);
+export const routeRecordSchema = z.enum(['source', 'destination', 'disable_source', 'disable_destination']);
 export type RouteRecord = z.infer<typeof routeRecordSchema>;
 
 /** Attached data (user data) travels with the call as flat key/value pairs, as in T-Library. */

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ApiError, ApiErrorCode } from '@vox/shared';
 import { SimError } from '../sip-server/sim-error.ts';
 import { InvalidCursorError } from '../recordings/recording-store.ts';

@@ -27,7 +27,8 @@ export class Authenticator {
       typeof queryToken === 'string'
         ? await userForToken(this.pool, queryToken)
         : await this.fromHeader(request.headers.authorization);
-    if (!user) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
+    if (!user)
+      throw new HttpError(401, 'unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
     if (options.roles && !options.roles.includes(user.role)) {
       throw new HttpError(403, 'forbidden', `this needs the role ${options.roles.join(' or ')}`);
     }

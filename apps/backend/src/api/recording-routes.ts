@@ -37,7 +37,10 @@ export function registerRecordingRoutes(
     if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
     const size = await storage.size(media.storagePath);
     const range = parseRange(request.headers.range, size);
-    reply.header('Accept-Ranges', 'bytes').header('Content-Type', media.type).header('Cache-Control', 'private, no-store');
+    reply
+      .header('Accept-Ranges', 'bytes')
+      .header('Content-Type', media.type)
+      .header('Cache-Control', 'private, no-store');
     if (range === 'unsatisfiable') {
       reply.header('Content-Range', `bytes */${size}`);
       throw new HttpError(416, 'range_not_satisfiable', `the range is outside the ${size} bytes of ${mediaId}`);

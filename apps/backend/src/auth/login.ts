@@ -13,9 +13,7 @@ export async function login(
   request: LoginRequest,
   tokenTtlMs: number,
 ): Promise<LoginResponse | undefined> {
-  const result = await pool.query<UserRow>('SELECT * FROM users WHERE username = $1', [
-    request.username,
-  ]);
+  const result = await pool.query<UserRow>('SELECT * FROM users WHERE username = $1', [request.username]);
   const row = result.rows[0];
   const valid = await verifyPassword(request.password, row?.password_hash ?? (await decoyHash));
   if (!row || !valid) return undefined;

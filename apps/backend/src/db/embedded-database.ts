@@ -31,7 +31,9 @@ async function postgresBinaries(): Promise<PostgresBinaries> {
   try {
     return (await import(name)) as PostgresBinaries;
   } catch {
-    throw new Error(`no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${name}); set VOX_DATABASE_URL to a PostgreSQL server`);
+    throw new Error(
+      `no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${name}); set VOX_DATABASE_URL to a PostgreSQL server`,
+    );
   }
 }
 
@@ -70,7 +72,12 @@ export async function startEmbeddedDatabase(dir: string, log: (line: string) => 
   const server = spawn(
     binaries.postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    { ...(owner ?? {}), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    {
+      ...(owner ?? {}),
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    },
   );
   await waitUntilReady(server, log);
   const url = `postgres://vox:${encodeURIComponent(password)}@127.0.0.1:${port}/vox`;
@@ -107,7 +114,20 @@ async function initialiseCluster(
   try {
     await promisify(execFile)(
       binaries.initdb,
-      ['-D', clusterDir, '-U', 'vox', '--pwfile', passwordFile, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      [
+        '-D',
+        clusterDir,
+        '-U',
+        'vox',
+        '--pwfile',
+        passwordFile,
+        '-A',
+        'scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
       { ...(owner ?? {}), env: { ...process.env, LC_MESSAGES: 'C' } },
     );
   } finally {
@@ -135,7 +155,13 @@ function waitUntilReady(server: ChildProcess, log: (line: string) => void): Prom
       for (const line of text.split('\n')) if (line.trim()) log(line);
       if (text.includes('database system is ready to accept connections')) resolve();
     });
-    server.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code} while starting: ${output.trim().split('\n').slice(-3).join(' | ')}`)));
+    server.once('exit', (code) =>
+      reject(
+        new Error(
+          `embedded PostgreSQL exited with ${code} while starting: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+        ),
+      ),
+    );
     server.once('error', reject);
   });
 }

@@ -93,9 +93,7 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
       await client.query('BEGIN');
       // Serialises concurrent starts against one database.
       await client.query('LOCK TABLE schema_migrations IN EXCLUSIVE MODE');
-      const done = await client.query('SELECT 1 FROM schema_migrations WHERE id = $1', [
-        migration.id,
-      ]);
+      const done = await client.query('SELECT 1 FROM schema_migrations WHERE id = $1', [migration.id]);
       if (done.rowCount === 0) {
         await client.query(migration.sql);
         await client.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);

@@ -1,11 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type {
-  CallEventName,
-  RecordingEvent,
-  RecordingEventName,
-  ScreenRecordingStored,
-  TEvent,
-} from '@vox/shared';
+import type { CallEventName, RecordingEvent, RecordingEventName, ScreenRecordingStored, TEvent } from '@vox/shared';
 
 /** What the domain publishes. The API layer forwards these to sockets; the domain never imports it. */
 export type DomainEvents = {

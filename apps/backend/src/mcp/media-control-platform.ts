@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { mcpMetadataSchema, type McpMetadata } from '@vox/shared';
-import { formatSip, parseSip, parseSipUri, sipHeader, sipRequestLine, sipResponse, sipTag, type SipMessage } from '../sip/sip-message.ts';
+import {
+  formatSip,
+  parseSip,
+  parseSipUri,
+  sipHeader,
+  sipRequestLine,
+  sipResponse,
+  sipTag,
+  type SipMessage,
+} from '../sip/sip-message.ts';
 import { mcpHost } from '../sip/sip-hosts.ts';
 import type { MediaStorage } from '../storage/media-storage.ts';
 import { mediaFileName, storagePathFor } from './media-file-name.ts';
@@ -116,8 +125,26 @@ export class MediaControlPlatform {
       mediaCount: 0,
     });
     const to = `${sipHeader(request, 'To') ?? ''};tag=${sipTag()}`;
-    const sdp = ['v=0', `o=MCP 1 1 IN IP4 ${this.name}.vox.local`, 's=record', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=recvonly', ''].join('\r\n');
-    const response = sipResponse(request, '200 OK', [['Contact', `<sip:conn:${connTag}@${mcpHost(this.name)}>`], ['Content-Type', 'application/sdp']], sdp);
+    const sdp = [
+      'v=0',
+      `o=MCP 1 1 IN IP4 ${this.name}.vox.local`,
+      's=record',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      'm=audio 40000 RTP/AVP 0',
+      'a=rtpmap:0 PCMU/8000',
+      'a=recvonly',
+      '',
+    ].join('\r\n');
+    const response = sipResponse(
+      request,
+      '200 OK',
+      [
+        ['Contact', `<sip:conn:${connTag}@${mcpHost(this.name)}>`],
+        ['Content-Type', 'application/sdp'],
+      ],
+      sdp,
+    );
     response.headers = response.headers.map(([n, v]) => (n.toLowerCase() === 'to' ? [n, to] : [n, v]));
     return response;
   }
@@ -159,7 +186,10 @@ export class MediaControlPlatform {
   private startRecording(dialog: McpDialog): void {
     const profile = recordingProfiles[this.options.profile];
     dialog.mediaCount++;
-    const file = path.join(this.options.workDir, `${dialog.sipCallId.replace(/[^A-Za-z0-9]/g, '_')}-${dialog.mediaCount}.mp3`);
+    const file = path.join(
+      this.options.workDir,
+      `${dialog.sipCallId.replace(/[^A-Za-z0-9]/g, '_')}-${dialog.mediaCount}.mp3`,
+    );
     const seed = Number.parseInt(dialog.call.connId.slice(-8), 16) || 1;
     dialog.session = new RecordingSession(file, profile, new Date(), seed);
     this.clock ??= setInterval(() => this.tick(), mediaClockMs);
@@ -184,12 +214,19 @@ export class MediaControlPlatform {
     if (!session || !dialog.recordingId) return;
     dialog.session = undefined;
     const job = this.storeAndPost(dialog, session, dialog.recordingId, dialog.mediaCount)
-      .catch((error: unknown) => this.options.log(`MCP ${this.name}: recording ${dialog.recordingId} was not stored`, error))
+      .catch((error: unknown) =>
+        this.options.log(`MCP ${this.name}: recording ${dialog.recordingId} was not stored`, error),
+      )
       .finally(() => this.finishing.delete(job));
     this.finishing.add(job);
   }
 
-  private async storeAndPost(dialog: McpDialog, session: RecordingSession, recordingId: string, sequence: number): Promise<void> {
+  private async storeAndPost(
+    dialog: McpDialog,
+    session: RecordingSession,
+    recordingId: string,
+    sequence: number,
+  ): Promise<void> {
     const captured = await session.stop(Date.now());
     const mediaId = mediaFileName(dialog.call.callUuid, captured.startTime, sequence);
     const stored = await this.options.storage.putFile(storagePathFor(mediaId, captured.startTime), captured.path);

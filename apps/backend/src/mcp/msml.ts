@@ -61,7 +61,10 @@ export function msmlResult(response: number, description: string, dialogId?: str
 
 function attribute(element: string, name: string): string | undefined {
   const match = new RegExp(`\\s${name}="([^"]*)"`).exec(element);
-  return match?.[1]?.replace(/&lt;/g, '<').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  return match?.[1]
+    ?.replace(/&lt;/g, '<')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 }
 
 export class MsmlParseError extends Error {}

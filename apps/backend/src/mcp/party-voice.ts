@@ -48,8 +48,7 @@ function buildVowelTable(pitchHz: number, formants: [number, number]): Float32Ar
       const f = h * pitchHz;
       // Two resonances on a falling glottal spectrum.
       const gain =
-        (1 / h) *
-        (1 / (1 + ((f - formants[0]) / 120) ** 2) + 0.6 / (1 + ((f - formants[1]) / 180) ** 2) + 0.05);
+        (1 / h) * (1 / (1 + ((f - formants[0]) / 120) ** 2) + 0.6 / (1 + ((f - formants[1]) / 180) ** 2) + 0.05);
       sample += gain * Math.sin((2 * Math.PI * h * i) / tableSize);
     }
     table[i] = sample;

@@ -75,9 +75,7 @@ export function parseProbe(stderr: string): MediaProbe {
   }
   return {
     durationMs: duration
-      ? Math.round(
-          (Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])) * 1000,
-        )
+      ? Math.round((Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])) * 1000)
       : undefined,
     bitrateKbps: bitrate ? Number(bitrate[1]) : undefined,
     streams,

@@ -103,7 +103,11 @@ export class RecordingStore {
   }
 
   /** Idempotent by media id: the same metadata posted twice stores one media file. */
-  async addMediaFile(recordingId: string, media: MediaFile, stored: { storagePath: string; sha256: string }): Promise<boolean> {
+  async addMediaFile(
+    recordingId: string,
+    media: MediaFile,
+    stored: { storagePath: string; sha256: string },
+  ): Promise<boolean> {
     const result = await this.pool.query(
       `INSERT INTO media_files (media_id, recording_id, type, start_time, stop_time, duration_ms, size,
          sha256, storage_path, ivr_profile, parameters, pauses)

@@ -1,5 +1,13 @@
 import type { MediaControlPlatform } from '../mcp/media-control-platform.ts';
-import { formatSip, parseSip, parseSipUri, sipBranch, sipHeader, sipRequestLine, sipResponse } from '../sip/sip-message.ts';
+import {
+  formatSip,
+  parseSip,
+  parseSipUri,
+  sipBranch,
+  sipHeader,
+  sipRequestLine,
+  sipResponse,
+} from '../sip/sip-message.ts';
 import { mcpHost, sipHosts } from '../sip/sip-hosts.ts';
 
 /** One hop of a SIP message, for the call's ladder. */
@@ -22,7 +30,9 @@ export class ResourceManager {
     let mcp = this.dialogs.get(callId);
     if (method === 'INVITE' && !mcp) {
       if (!parseSipUri(uri).params.has('record')) {
-        return formatSip(sipResponse(request, '488 Not Acceptable Here', [['Warning', '399 rm "not a recording request"']]));
+        return formatSip(
+          sipResponse(request, '488 Not Acceptable Here', [['Warning', '399 rm "not a recording request"']]),
+        );
       }
       mcp = this.leastLoaded();
       if (!mcp) return formatSip(sipResponse(request, '503 Service Unavailable', [['Retry-After', '5']]));
@@ -30,14 +40,22 @@ export class ResourceManager {
     }
     if (!mcp) return formatSip(sipResponse(request, '481 Call/Transaction Does Not Exist'));
     // Record-Route-less proxying: add our Via on the way in, strip it on the way out.
-    const forwarded = { ...request, headers: [['Via', `SIP/2.0/UDP ${sipHosts.resourceManager};branch=${sipBranch()}`] as [string, string], ...request.headers] };
+    const forwarded = {
+      ...request,
+      headers: [
+        ['Via', `SIP/2.0/UDP ${sipHosts.resourceManager};branch=${sipBranch()}`] as [string, string],
+        ...request.headers,
+      ],
+    };
     const forwardedText = formatSip(forwarded);
     hop('Resource Manager', `MCP ${mcp.name}`, forwardedText);
     const responseText = mcp.handle(forwardedText);
     if (method === 'ACK') return '';
     hop(`MCP ${mcp.name}`, 'Resource Manager', responseText);
     const response = parseSip(responseText);
-    response.headers = response.headers.filter(([n, v]) => !(n.toLowerCase() === 'via' && v.includes(sipHosts.resourceManager)));
+    response.headers = response.headers.filter(
+      ([n, v]) => !(n.toLowerCase() === 'via' && v.includes(sipHosts.resourceManager)),
+    );
     if (method === 'BYE') this.dialogs.delete(callId);
     return formatSip(response);
   }

@@ -42,7 +42,9 @@ export class ScreenMuxer {
 
   /** Muxes the waiting uploads of a call, one job at a time (ffmpeg is the expensive part). */
   processCall(connId: string): Promise<void> {
-    this.running = this.running.then(() => this.processWaiting(connId)).catch((error: unknown) => this.log(`screen mux of call ${connId} failed`, error));
+    this.running = this.running
+      .then(() => this.processWaiting(connId))
+      .catch((error: unknown) => this.log(`screen mux of call ${connId} failed`, error));
     return this.running;
   }
 
@@ -145,9 +147,23 @@ export class ScreenMuxer {
           `INSERT INTO screen_recordings (media_id, recording_id, upload_id, type, start_time, duration_ms, size,
              sha256, storage_path, thumbnail_media_id, thumbnail_storage_path)
            VALUES ($1,$2,$3,'video/webm',$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (upload_id) DO NOTHING`,
-          [mediaId, voice.recording_id, upload.upload_id, voice.start_time, durationMs, stored.size, stored.sha256, stored.path, thumbnailId, storedThumbnail.path],
+          [
+            mediaId,
+            voice.recording_id,
+            upload.upload_id,
+            voice.start_time,
+            durationMs,
+            stored.size,
+            stored.sha256,
+            stored.path,
+            thumbnailId,
+            storedThumbnail.path,
+          ],
         );
-        await client.query("UPDATE screen_uploads SET state = 'muxed', recording_id = $2 WHERE upload_id = $1", [upload.upload_id, voice.recording_id]);
+        await client.query("UPDATE screen_uploads SET state = 'muxed', recording_id = $2 WHERE upload_id = $1", [
+          upload.upload_id,
+          voice.recording_id,
+        ]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');

@@ -49,7 +49,11 @@ export function createScreenUploadServer(options: {
       const user = await owner(req.headers.get('authorization'));
       const parsed = screenUploadMetadataSchema.safeParse(upload.metadata ?? {});
       if (!parsed.success) {
-        throw refuse(400, 'bad_request', `Upload-Metadata: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+        throw refuse(
+          400,
+          'bad_request',
+          `Upload-Metadata: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+        );
       }
       return { metadata: { ...upload.metadata, uploadedBy: user.id } };
     },
@@ -60,7 +64,14 @@ export function createScreenUploadServer(options: {
       await options.pool.query(
         `INSERT INTO screen_uploads (upload_id, conn_id, recording_id, uploaded_by, started_at, file_path, state)
          VALUES ($1,$2,$3,$4,$5,$6,'waiting_for_voice') ON CONFLICT (upload_id) DO NOTHING`,
-        [upload.id, metadata.connId, metadata.recordingId ?? null, upload.metadata?.uploadedBy ?? null, metadata.startedAt, file],
+        [
+          upload.id,
+          metadata.connId,
+          metadata.recordingId ?? null,
+          upload.metadata?.uploadedBy ?? null,
+          metadata.startedAt,
+          file,
+        ],
       );
       void options.muxer.processCall(metadata.connId);
       return {};

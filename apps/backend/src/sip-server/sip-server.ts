@@ -107,7 +107,8 @@ export class SipServer {
     const call = this.requireCall(connId);
     const party = call.parties.find((p) => p.dn === dn && p.role === 'agent');
     if (!party) throw new SimError('unknown_dn', 404, `DN ${dn} is not a party of call ${connId}`);
-    if (party.state !== 'ringing') throw new SimError('invalid_call_state', 409, `DN ${dn} is not ringing on call ${connId}`);
+    if (party.state !== 'ringing')
+      throw new SimError('invalid_call_state', 409, `DN ${dn} is not ringing on call ${connId}`);
     party.state = 'established';
     call.state = 'established';
     this.emitCallEvent('EventEstablished', call, dn);
@@ -172,7 +173,17 @@ export class SipServer {
         ...(call.agent.agentId ? ([['X-Genesys-AgentID', call.agent.agentId]] as Array<[string, string]>) : []),
         ['Content-Type', 'application/sdp'],
       ],
-      body: ['v=0', `o=SIPServer 1 1 IN IP4 ${sipHosts.sipServer.split(':')[0]}`, 's=recording', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 30000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', ''].join('\r\n'),
+      body: [
+        'v=0',
+        `o=SIPServer 1 1 IN IP4 ${sipHosts.sipServer.split(':')[0]}`,
+        's=recording',
+        'c=IN IP4 127.0.0.1',
+        't=0 0',
+        'm=audio 30000 RTP/AVP 0',
+        'a=rtpmap:0 PCMU/8000',
+        'a=sendonly',
+        '',
+      ].join('\r\n'),
     };
     const answer = parseSip(this.send(call, invite));
     if (!answer.startLine.startsWith('SIP/2.0 200')) {
@@ -197,12 +208,18 @@ export class SipServer {
     const started = parseSip(
       this.send(
         call,
-        this.inDialog(call, leg, 'INFO', ++leg.cseq, msmlRecordStart({
-          target: connTag,
-          dialogName: recordingId,
-          dest: `vox-storage:recordings/${call.callUuid}`,
-          format: 'audio/mp3',
-        })),
+        this.inDialog(
+          call,
+          leg,
+          'INFO',
+          ++leg.cseq,
+          msmlRecordStart({
+            target: connTag,
+            dialogName: recordingId,
+            dest: `vox-storage:recordings/${call.callUuid}`,
+            format: 'audio/mp3',
+          }),
+        ),
       ),
     );
     if (!/<result response="200"/.test(started.body)) return;
@@ -221,7 +238,13 @@ export class SipServer {
     this.emitRecordingEvent('RecordingStopped', call, leg);
   }
 
-  private inDialog(call: Call, leg: RecordingLeg, method: 'ACK' | 'INFO' | 'BYE', cseq: number, msml?: string): SipMessage {
+  private inDialog(
+    call: Call,
+    leg: RecordingLeg,
+    method: 'ACK' | 'INFO' | 'BYE',
+    cseq: number,
+    msml?: string,
+  ): SipMessage {
     return {
       startLine: `${method} sip:${leg.mcpContact.replace(/^sip:/, '')} SIP/2.0`,
       headers: [
@@ -284,7 +307,13 @@ export class SipServer {
     this.bus.emit(
       'recordingEvent',
       name,
-      { connId: call.connId, callUuid: call.callUuid, recordingId: leg.recordingId, dn: leg.recordDn, at: new Date().toISOString() },
+      {
+        connId: call.connId,
+        callUuid: call.callUuid,
+        recordingId: leg.recordingId,
+        dn: leg.recordDn,
+        at: new Date().toISOString(),
+      },
       call.agent.group,
     );
   }

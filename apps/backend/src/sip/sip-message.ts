@@ -61,8 +61,6 @@ export function sipResponse(
   extra: Array<[string, string]> = [],
   body = '',
 ): SipMessage {
-  const copied = request.headers.filter(([n]) =>
-    ['via', 'from', 'to', 'call-id', 'cseq'].includes(n.toLowerCase()),
-  );
+  const copied = request.headers.filter(([n]) => ['via', 'from', 'to', 'call-id', 'cseq'].includes(n.toLowerCase()));
   return { startLine: `SIP/2.0 ${status}`, headers: [...copied, ...extra], body };
 }

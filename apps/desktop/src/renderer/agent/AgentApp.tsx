@@ -63,7 +63,8 @@ export function AgentApp() {
       />
     );
   }
-  const percent = upload && upload.bytesTotal > 0 ? Math.round((upload.bytesSent / upload.bytesTotal) * 100) : undefined;
+  const percent =
+    upload && upload.bytesTotal > 0 ? Math.round((upload.bytesSent / upload.bytesTotal) * 100) : undefined;
   return (
     <main className="agent">
       <header>
@@ -74,7 +75,11 @@ export function AgentApp() {
           {connection}
         </span>
       </header>
-      {calls.length === 0 ? <p className="empty">No calls. Waiting for the next one.</p> : calls.map((call) => <CallCard key={call.connId} call={call} />)}
+      {calls.length === 0 ? (
+        <p className="empty">No calls. Waiting for the next one.</p>
+      ) : (
+        calls.map((call) => <CallCard key={call.connId} call={call} />)
+      )}
       <p className={`screen-state ${screen.kind}`} data-testid="screen-state" data-state={screen.kind}>
         {screenLabel(screen, percent)}
       </p>

@@ -66,7 +66,13 @@ export const useAgentStore = create<AgentState>()((set, get) => {
     set({ calls });
     for (const call of snapshots) {
       if (call.recording.state !== 'idle' && call.recording.recordingId) {
-        void recorder?.voiceRecordingStarted({ connId: call.connId, callUuid: call.callUuid, recordingId: call.recording.recordingId, dn: user.dn, at: new Date().toISOString() });
+        void recorder?.voiceRecordingStarted({
+          connId: call.connId,
+          callUuid: call.callUuid,
+          recordingId: call.recording.recordingId,
+          dn: user.dn,
+          at: new Date().toISOString(),
+        });
       }
     }
   };
@@ -96,7 +102,12 @@ export const useAgentStore = create<AgentState>()((set, get) => {
       }
       const api = desktopApi();
       api.onScreenUploadProgress((upload) => set({ upload }));
-      recorder = new ScreenRecorder(api, startDisplayMediaCapture, () => client.bearer ?? '', (screen) => set({ screen }));
+      recorder = new ScreenRecorder(
+        api,
+        startDisplayMediaCapture,
+        () => client.bearer ?? '',
+        (screen) => set({ screen }),
+      );
       socket?.disconnect();
       socket = connectEventStream(backendUrl, client.bearer ?? '');
       socket.on('connect', () => {
@@ -104,7 +115,9 @@ export const useAgentStore = create<AgentState>()((set, get) => {
         void catchUp().catch((error: unknown) => set({ error: `could not fetch the current calls: ${String(error)}` }));
       });
       socket.on('disconnect', () => set({ connection: 'reconnecting' }));
-      socket.on('connect_error', (error) => set({ connection: 'reconnecting', error: `event connection: ${error.message}` }));
+      socket.on('connect_error', (error) =>
+        set({ connection: 'reconnecting', error: `event connection: ${error.message}` }),
+      );
       socket.on('EventRinging', onCallEvent('ringing'));
       socket.on('EventEstablished', onCallEvent('established'));
       socket.on('EventReleased', onCallEvent('released'));

@@ -41,7 +41,11 @@ export class BackendClient {
   }
 
   callsOf(dn: string): Promise<CallSnapshot[]> {
-    return this.request('GET', `/api/v2/sim/calls?dn=${encodeURIComponent(dn)}`, z.object({ calls: z.array(callSnapshotSchema) })).then((r) => r.calls);
+    return this.request(
+      'GET',
+      `/api/v2/sim/calls?dn=${encodeURIComponent(dn)}`,
+      z.object({ calls: z.array(callSnapshotSchema) }),
+    ).then((r) => r.calls);
   }
 
   callAction(connId: string, action: CallAction, dn: string): Promise<unknown> {
@@ -66,7 +70,12 @@ export class BackendClient {
     return `${this.baseUrl}/api/v2/recordings/${encodeURIComponent(recordingId)}/media/${encodeURIComponent(mediaId)}?access_token=${encodeURIComponent(this.token ?? '')}`;
   }
 
-  private async request<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
+  private async request<T extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: T,
+    body?: unknown,
+  ): Promise<z.infer<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {

@@ -30,11 +30,24 @@ export function LoginForm(props: LoginFormProps) {
       )}
       <label>
         Username
-        <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoComplete="username" />
+        <input
+          name="username"
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          required
+          autoComplete="username"
+        />
       </label>
       <label>
         Password
-        <input name="password" value={password} onChange={(e) => setPassword(e.target.value)} required type="password" autoComplete="current-password" />
+        <input
+          name="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+          type="password"
+          autoComplete="current-password"
+        />
       </label>
       <button type="submit" disabled={busy}>
         {busy ? 'Logging in…' : 'Log in'}

@@ -72,7 +72,11 @@ export class ScreenRecorder {
       });
     } catch (error) {
       this.active = undefined;
-      this.setState({ kind: 'failed', connId: event.connId, message: `screen capture could not start: ${messageOf(error)}` });
+      this.setState({
+        kind: 'failed',
+        connId: event.connId,
+        message: `screen capture could not start: ${messageOf(error)}`,
+      });
       return;
     }
     if (active.stopRequested) await this.finish(active);

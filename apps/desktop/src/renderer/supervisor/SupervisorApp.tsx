@@ -33,7 +33,12 @@ function Player({ recording }: { recording: Recording }) {
       ) : voice ? (
         <>
           <p className="hint">No screen recording (yet): playing the voice recording.</p>
-          <audio data-testid="voice-player" controls preload="auto" src={client.mediaUrl(recording.id, voice.mediaId)} />
+          <audio
+            data-testid="voice-player"
+            controls
+            preload="auto"
+            src={client.mediaUrl(recording.id, voice.mediaId)}
+          />
         </>
       ) : (
         <p className="hint">This recording has no media.</p>
@@ -94,8 +99,23 @@ export function SupervisorApp() {
           </thead>
           <tbody>
             {recordings.map((r) => (
-              <tr key={r.id} data-recording-id={r.id} className={selected?.id === r.id ? 'selected' : ''} onClick={() => void select(r.id)}>
-                <td>{r.screenRecordings[0]?.thumbnail && user ? <img alt="screen" src={useSupervisorStore.getState().client?.mediaUrl(r.id, r.screenRecordings[0].thumbnail)} width={96} /> : '—'}</td>
+              <tr
+                key={r.id}
+                data-recording-id={r.id}
+                className={selected?.id === r.id ? 'selected' : ''}
+                onClick={() => void select(r.id)}
+              >
+                <td>
+                  {r.screenRecordings[0]?.thumbnail && user ? (
+                    <img
+                      alt="screen"
+                      src={useSupervisorStore.getState().client?.mediaUrl(r.id, r.screenRecordings[0].thumbnail)}
+                      width={96}
+                    />
+                  ) : (
+                    '—'
+                  )}
+                </td>
                 <td>{new Date(r.startTime).toLocaleString()}</td>
                 <td>{r.agentId ?? r.recordDN}</td>
                 <td>{r.callerPhoneNumber}</td>

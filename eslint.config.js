@@ -1,0 +1,79 @@
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'stream'];
+
+export default tseslint.config(
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '**/release/**', 'test-results/**', 'playwright-report/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      eqeqeq: ['error', 'always'],
+      'no-console': 'off',
+    },
+  },
+  {
+    // The renderer runs in a sandboxed page: browser APIs and the preload's typed API only.
+    files: ['apps/desktop/src/renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...nodeBuiltins, 'electron'],
+              message: 'the renderer never imports Node or Electron: go through the DesktopApi',
+            },
+            {
+              group: ['**/main/**', '**/preload/**', '@vox/backend', '@vox/backend/**'],
+              message: 'the renderer depends only on the DesktopApi and @vox/shared',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Shared protocol code runs in the backend, the desktop's every runtime and the browser.
+    files: ['packages/shared/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: [...nodeBuiltins, 'electron', '@vox/*'], message: 'packages/shared stays runtime-neutral' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The domain publishes events; only the API layer knows HTTP and sockets.
+    files: ['apps/backend/src/**/*.ts'],
+    ignores: ['apps/backend/src/api/**', 'apps/backend/src/server.ts', 'apps/backend/src/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/api/**', 'fastify', 'socket.io'], message: 'the domain never imports the API layer' },
+          ],
+        },
+      ],
+    },
+  },
+);
