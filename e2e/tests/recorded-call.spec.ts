@@ -9,7 +9,7 @@ import { VoxApi } from '../support/vox-api.ts';
 test('a recorded call goes from trigger to playback: voice, screen, mux, supervisor playback', async ({
   browser,
   request,
-}) => {
+}, testInfo) => {
   const admin = await VoxApi.login(request, 'admin', 'admin-demo');
 
   // The agent logs in at /agent and sees its DN, connected.
@@ -21,6 +21,8 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   await agent.getByRole('button', { name: 'Log in' }).click();
   await expect(agent.getByTestId('agent-dn')).toHaveText('7001');
   await expect(agent.getByTestId('connection')).toHaveText('online');
+  // The login click also shared the screen, so call events can start the screen recording.
+  await expect(agent.getByRole('button', { name: 'Share screen' })).toHaveCount(0);
 
   // The routing strategy routes a call to DN 7001 with record=source; the agent answers.
   const call = await admin.routeCall({ ani: '5550142', dnis: '8005550199', targetDn: '7001', record: 'source' });
@@ -29,6 +31,7 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   await card.getByRole('button', { name: 'Answer' }).click();
   await expect(agent.getByTestId('recording-indicator')).toHaveText('● Recording');
   await expect(agent.getByTestId('screen-state')).toHaveAttribute('data-state', 'recording');
+  await agent.screenshot({ path: testInfo.outputPath('agent-recording.png') });
 
   await agent.waitForTimeout(5_000);
   await card.getByRole('button', { name: 'Release' }).click();
@@ -99,6 +102,7 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   expect(playback.muted).toBe(false);
   expect(playback.audioBytes).toBeGreaterThan(0);
   expect(playback.width).toBeGreaterThan(0);
+  await supervisor.screenshot({ path: testInfo.outputPath('supervisor-playback.png') });
 
   await agentContext.close();
   await supervisorContext.close();

@@ -45,7 +45,7 @@ function CallCard({ call }: { call: AgentCall }) {
 }
 
 export function AgentApp() {
-  const { user, connection, calls, screen, upload, error, login } = useAgentStore();
+  const { user, connection, calls, screen, upload, error, login, screenShared, shareScreen } = useAgentStore();
   const [defaultBackendUrl, setDefaultBackendUrl] = useState(window.location.origin);
   useEffect(() => {
     void desktopApi()
@@ -83,6 +83,12 @@ export function AgentApp() {
       <p className={`screen-state ${screen.kind}`} data-testid="screen-state" data-state={screen.kind}>
         {screenLabel(screen, percent)}
       </p>
+      {!screenShared && (
+        <p className="screen-share" role="status">
+          Your screen is not shared: recorded calls will have no screen recording.{' '}
+          <button onClick={shareScreen}>Share screen</button>
+        </p>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}

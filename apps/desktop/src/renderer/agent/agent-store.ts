@@ -3,7 +3,7 @@ import type { CallSnapshot, RecordingEvent, ScreenUploadProgress, TEvent, User }
 import { BackendClient } from '../backend/backend-client.ts';
 import { connectEventStream, type EventSocket } from '../backend/event-stream.ts';
 import { desktopApi } from '../platform/desktop-api.ts';
-import { startDisplayMediaCapture } from '../screen-recorder/screen-capture.ts';
+import { DisplayMediaShare, displayMediaCapture } from '../screen-recorder/screen-capture.ts';
 import { ScreenRecorder, type ScreenRecorderState } from '../screen-recorder/screen-recorder.ts';
 
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'reconnecting';
@@ -24,13 +24,18 @@ interface AgentState {
   screen: ScreenRecorderState;
   upload: ScreenUploadProgress | undefined;
   error: string | undefined;
+  /** whether the agent's screen is shared, so recordings can capture it */
+  screenShared: boolean;
   login(backendUrl: string, username: string, password: string): Promise<void>;
   answer(connId: string): Promise<void>;
   release(connId: string): Promise<void>;
+  /** Must run in a click handler: browsers allow screen sharing only right after a user action. */
+  shareScreen(): void;
 }
 
 let socket: EventSocket | undefined;
 let recorder: ScreenRecorder | undefined;
+let screenShare: DisplayMediaShare | undefined;
 
 function fromSnapshot(call: CallSnapshot, dn: string): AgentCall | undefined {
   const party = call.parties.find((p) => p.dn === dn);
@@ -85,6 +90,16 @@ export const useAgentStore = create<AgentState>()((set, get) => {
     screen: { kind: 'idle' },
     upload: undefined,
     error: undefined,
+    screenShared: false,
+
+    shareScreen() {
+      screenShare ??= new DisplayMediaShare((live) => set({ screenShared: live }));
+      screenShare
+        .acquire()
+        .catch((error: unknown) =>
+          set({ error: `screen sharing was refused: ${error instanceof Error ? error.message : String(error)}` }),
+        );
+    },
 
     async login(backendUrl, username, password) {
       set({ error: undefined });
@@ -96,15 +111,18 @@ export const useAgentStore = create<AgentState>()((set, get) => {
           return;
         }
         set({ client, user: session.user, connection: 'connecting' });
+        // Asked right away, while the login click still counts as a user action (about 5 s).
+        get().shareScreen();
       } catch (error) {
         set({ error: error instanceof Error ? error.message : String(error) });
         return;
       }
       const api = desktopApi();
       api.onScreenUploadProgress((upload) => set({ upload }));
+      screenShare ??= new DisplayMediaShare((live) => set({ screenShared: live }));
       recorder = new ScreenRecorder(
         api,
-        startDisplayMediaCapture,
+        displayMediaCapture(screenShare),
         () => client.bearer ?? '',
         (screen) => set({ screen }),
       );

@@ -18,41 +18,72 @@ export type StartScreenCapture = (callbacks: ScreenCaptureCallbacks) => Promise<
 export const chunkMs = 2000;
 
 /**
- * Captures the whole screen with getDisplayMedia and MediaRecorder (VP8 WebM). In Electron the main
- * process answers getDisplayMedia with the primary screen, without a picker.
+ * The agent's shared screen, held for the whole shift. Browsers grant getDisplayMedia only right
+ * after a click (transient user activation), and recordings start from call events, so the page
+ * asks once, on a click (login or "Share screen"), and every recording reuses the stream. In
+ * Electron the main process answers the request with the primary screen, without a picker.
  */
-export const startDisplayMediaCapture: StartScreenCapture = async (callbacks) => {
-  const stream = await navigator.mediaDevices.getDisplayMedia({
-    video: { frameRate: { ideal: 15, max: 15 }, width: { max: 1920 }, height: { max: 1080 } },
-    audio: false,
-  });
-  const mimeType = ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm'].find((t) =>
-    MediaRecorder.isTypeSupported(t),
-  );
-  const recorder = new MediaRecorder(stream, { ...(mimeType ? { mimeType } : {}), videoBitsPerSecond: 1_000_000 });
-  let pending = Promise.resolve();
-  recorder.ondataavailable = (event) => {
-    if (event.data.size === 0) return;
-    pending = pending.then(async () => callbacks.onChunk(new Uint8Array(await event.data.arrayBuffer())));
-  };
-  recorder.onstart = () => callbacks.onStart(new Date());
-  const stopped = new Promise<void>((resolve) => {
-    recorder.onstop = () => void pending.then(resolve);
-  });
-  for (const track of stream.getVideoTracks()) {
-    track.onended = () => {
+export class DisplayMediaShare {
+  private stream: MediaStream | undefined;
+  private pending: Promise<MediaStream> | undefined;
+
+  constructor(private readonly onChange: (live: boolean) => void = () => undefined) {}
+
+  get live(): boolean {
+    return this.stream?.getVideoTracks().some((track) => track.readyState === 'live') ?? false;
+  }
+
+  /** Asks for the screen unless a live share exists; call it from a click handler. */
+  acquire(): Promise<MediaStream> {
+    if (this.stream && this.live) return Promise.resolve(this.stream);
+    this.pending ??= navigator.mediaDevices
+      .getDisplayMedia({
+        video: { frameRate: { ideal: 15, max: 15 }, width: { max: 1920 }, height: { max: 1080 } },
+        audio: false,
+      })
+      .then((stream) => {
+        this.stream = stream;
+        for (const track of stream.getVideoTracks()) track.addEventListener('ended', () => this.onChange(false));
+        this.onChange(true);
+        return stream;
+      })
+      .finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+}
+
+/** Records the shared screen with MediaRecorder (VP8 WebM) in chunks of at most 2 s. */
+export function displayMediaCapture(share: DisplayMediaShare): StartScreenCapture {
+  return async (callbacks) => {
+    const stream = await share.acquire();
+    const mimeType = ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm'].find((t) =>
+      MediaRecorder.isTypeSupported(t),
+    );
+    const recorder = new MediaRecorder(stream, { ...(mimeType ? { mimeType } : {}), videoBitsPerSecond: 1_000_000 });
+    let pending = Promise.resolve();
+    recorder.ondataavailable = (event) => {
+      if (event.data.size === 0) return;
+      pending = pending.then(async () => callbacks.onChunk(new Uint8Array(await event.data.arrayBuffer())));
+    };
+    recorder.onstart = () => callbacks.onStart(new Date());
+    const stopped = new Promise<void>((resolve) => {
+      recorder.onstop = () => void pending.then(resolve);
+    });
+    const ended = () => {
       if (recorder.state !== 'inactive') {
         callbacks.onEnded('screen sharing was stopped outside Vox');
         recorder.stop();
       }
     };
-  }
-  recorder.start(chunkMs);
-  return {
-    async stop() {
-      if (recorder.state !== 'inactive') recorder.stop();
-      await stopped;
-      for (const track of stream.getTracks()) track.stop();
-    },
+    for (const track of stream.getVideoTracks()) track.addEventListener('ended', ended);
+    recorder.start(chunkMs);
+    return {
+      async stop() {
+        if (recorder.state !== 'inactive') recorder.stop();
+        await stopped;
+        // The share itself stays open for the next call.
+        for (const track of stream.getVideoTracks()) track.removeEventListener('ended', ended);
+      },
+    };
   };
-};
+}

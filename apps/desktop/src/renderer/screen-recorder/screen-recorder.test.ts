@@ -53,7 +53,12 @@ function fakeCapture(options: { fail?: boolean } = {}) {
 
 function recorderWith(api: DesktopApi, start: StartScreenCapture) {
   const states: ScreenRecorderState['kind'][] = [];
-  const recorder = new ScreenRecorder(api, start, () => 'token-1', (s) => states.push(s.kind));
+  const recorder = new ScreenRecorder(
+    api,
+    start,
+    () => 'token-1',
+    (s) => states.push(s.kind),
+  );
   return { recorder, states };
 }
 
@@ -108,7 +113,11 @@ describe('ScreenRecorder', () => {
     const { api } = fakeApi();
     const { recorder } = recorderWith(api, fakeCapture({ fail: true }).start);
     await recorder.voiceRecordingStarted(event('a'));
-    expect(recorder.current).toEqual({ kind: 'failed', connId: 'a', message: 'screen capture could not start: Permission denied' });
+    expect(recorder.current).toEqual({
+      kind: 'failed',
+      connId: 'a',
+      message: 'screen capture could not start: Permission denied',
+    });
     const working = fakeCapture();
     working.release();
     const second = recorderWith(api, working.start);
