@@ -12,9 +12,7 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-server-'));
   await fs.chmod(dataDir, 0o755);
-  vox = await startVox(
-    loadConfig({ VOX_PORT: '0', VOX_DATA_DIR: dataDir, VOX_DEMO: '1', VOX_LOG_LEVEL: 'silent' }),
-  );
+  vox = await startVox(loadConfig({ VOX_PORT: '0', VOX_DATA_DIR: dataDir, VOX_DEMO: '1', VOX_LOG_LEVEL: 'silent' }));
 });
 
 afterAll(async () => {
@@ -78,7 +76,12 @@ describe('bad input is a 4xx JSON error, never a 5xx', () => {
 
   it('refuses an agent acting for another agent’s DN', async () => {
     const admin = await login('admin');
-    const created = await call('POST', '/api/v2/sim/calls', { ani: '5550100', dnis: '800', targetDn: '7002' }, admin.token);
+    const created = await call(
+      'POST',
+      '/api/v2/sim/calls',
+      { ani: '5550100', dnis: '800', targetDn: '7002' },
+      admin.token,
+    );
     const { connId } = created.body as { connId: string };
     const agent1 = await login('agent1');
     const response = await call('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7002' }, agent1.token);
@@ -123,7 +126,13 @@ describe('a call routed with record=source', () => {
     });
     const media = recording?.mediaFiles[0];
     expect(media?.duration).toBeGreaterThan(1300);
-    expect(media?.parameters).toMatchObject({ connId, ani: '5550177', dnis: '8005550100', recordDN: '7003', agentId: 'agent3' });
+    expect(media?.parameters).toMatchObject({
+      connId,
+      ani: '5550177',
+      dnis: '8005550100',
+      recordDN: '7003',
+      agentId: 'agent3',
+    });
     expect(recording?.eventHistory.map((e) => e.event)).toEqual([
       'EventRinging',
       'EventEstablished',

@@ -81,6 +81,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
   });
 
+  await muxer.resumeWaiting();
+
   const auth = new Authenticator(pool);
   installErrorHandlers(app);
   allowDesktopOrigin(app, config.desktopOrigin);

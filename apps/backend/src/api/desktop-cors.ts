@@ -16,7 +16,10 @@ export function allowDesktopOrigin(app: FastifyInstance, origin: string): void {
           'Access-Control-Allow-Headers',
           'Authorization, Content-Type, Range, Tus-Resumable, Upload-Length, Upload-Metadata, Upload-Offset, Upload-Defer-Length, Upload-Concat',
         )
-        .header('Access-Control-Expose-Headers', 'Content-Range, Accept-Ranges, Location, Upload-Offset, Upload-Length, Tus-Resumable')
+        .header(
+          'Access-Control-Expose-Headers',
+          'Content-Range, Accept-Ranges, Location, Upload-Offset, Upload-Length, Tus-Resumable',
+        )
         .header('Access-Control-Max-Age', '600')
         .send();
     }

@@ -25,16 +25,61 @@ interface Operation {
 }
 
 const operations: Operation[] = [
-  { method: 'post', path: '/api/v2/auth/login', summary: 'Log in; returns a bearer token', body: loginRequestSchema, response: loginResponseSchema, public: true },
-  { method: 'post', path: '/api/v2/sim/calls', summary: 'Route an inbound call to a DN (TRouteCall); record=source|destination starts recording on answer', body: createCallRequestSchema, response: createCallResponseSchema },
-  { method: 'get', path: '/api/v2/sim/calls', summary: "The calls a DN is a party of now (a desktop's catch-up)", query: z.object({ dn: z.string() }), response: z.object({ calls: z.array(callSnapshotSchema) }) },
+  {
+    method: 'post',
+    path: '/api/v2/auth/login',
+    summary: 'Log in; returns a bearer token',
+    body: loginRequestSchema,
+    response: loginResponseSchema,
+    public: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/sim/calls',
+    summary: 'Route an inbound call to a DN (TRouteCall); record=source|destination starts recording on answer',
+    body: createCallRequestSchema,
+    response: createCallResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/sim/calls',
+    summary: "The calls a DN is a party of now (a desktop's catch-up)",
+    query: z.object({ dn: z.string() }),
+    response: z.object({ calls: z.array(callSnapshotSchema) }),
+  },
   { method: 'get', path: '/api/v2/sim/calls/{connId}', summary: 'One active call', response: callSnapshotSchema },
-  { method: 'post', path: '/api/v2/sim/calls/{connId}/answer', summary: 'The ringing DN answers', body: callActionRequestSchema },
-  { method: 'post', path: '/api/v2/sim/calls/{connId}/release', summary: 'A party releases the call; recording stops', body: callActionRequestSchema },
-  { method: 'get', path: '/api/v2/sim/calls/{connId}/trace', summary: "The call's SIP and MSML messages in order", response: z.object({ messages: z.array(traceMessageSchema) }) },
-  { method: 'get', path: '/api/v2/recordings', summary: 'Search recordings (* wildcard), newest first, cursor paged', query: recordingQuerySchema, response: recordingListSchema },
+  {
+    method: 'post',
+    path: '/api/v2/sim/calls/{connId}/answer',
+    summary: 'The ringing DN answers',
+    body: callActionRequestSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/sim/calls/{connId}/release',
+    summary: 'A party releases the call; recording stops',
+    body: callActionRequestSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/sim/calls/{connId}/trace',
+    summary: "The call's SIP and MSML messages in order",
+    response: z.object({ messages: z.array(traceMessageSchema) }),
+  },
+  {
+    method: 'get',
+    path: '/api/v2/recordings',
+    summary: 'Search recordings (* wildcard), newest first, cursor paged',
+    query: recordingQuerySchema,
+    response: recordingListSchema,
+  },
   { method: 'get', path: '/api/v2/recordings/{id}', summary: 'One recording resource', response: recordingSchema },
-  { method: 'get', path: '/api/v2/recordings/{id}/media/{mediaId}', summary: 'Media bytes (voice MP3, muxed screen WebM, thumbnail JPEG); HTTP Range supported; access_token query parameter accepted for media elements' },
+  {
+    method: 'get',
+    path: '/api/v2/recordings/{id}/media/{mediaId}',
+    summary:
+      'Media bytes (voice MP3, muxed screen WebM, thumbnail JPEG); HTTP Range supported; access_token query parameter accepted for media elements',
+  },
 ];
 
 function jsonSchema(schema: z.ZodType): unknown {
@@ -46,7 +91,12 @@ export function openApiDocument(): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const parameters = [
-      ...[...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+      ...[...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
       ...Object.entries(op.query?.shape ?? {}).map(([name, schema]) => ({
         name,
         in: 'query',
@@ -59,10 +109,18 @@ export function openApiDocument(): unknown {
       summary: op.summary,
       ...(op.public ? { security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      ...(op.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } }
+        : {}),
       responses: {
-        '200': { description: 'OK', ...(op.response ? { content: { 'application/json': { schema: jsonSchema(op.response) } } } : {}) },
-        '4XX': { description: 'The caller got something wrong', content: { 'application/json': { schema: jsonSchema(apiErrorSchema) } } },
+        '200': {
+          description: 'OK',
+          ...(op.response ? { content: { 'application/json': { schema: jsonSchema(op.response) } } } : {}),
+        },
+        '4XX': {
+          description: 'The caller got something wrong',
+          content: { 'application/json': { schema: jsonSchema(apiErrorSchema) } },
+        },
       },
     };
   }

@@ -22,8 +22,13 @@ export const demoUsers: DemoUser[] = [
 
 /** Adds the demo users that are missing; never changes a user that exists. */
 export async function seedDemoTenant(pool: pg.Pool): Promise<number> {
+  const existing = await pool.query<{ username: string }>('SELECT username FROM users WHERE username = ANY($1)', [
+    demoUsers.map((u) => u.username),
+  ]);
+  const present = new Set(existing.rows.map((r) => r.username));
   let added = 0;
-  for (const user of demoUsers) {
+  // Hashing is deliberately slow: only the missing users are hashed.
+  for (const user of demoUsers.filter((u) => !present.has(u.username))) {
     const result = await pool.query(
       `INSERT INTO users (id, username, password_hash, role, dn, group_name)
        VALUES ($1, $1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING`,

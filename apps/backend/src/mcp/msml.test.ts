@@ -3,18 +3,34 @@ import { msmlDialogEnd, msmlRecordStart, MsmlParseError, parseMsml } from './msm
 
 describe('MSML', () => {
   it('round-trips a record start, escaping attribute values', () => {
-    const body = msmlRecordStart({ target: 'conn:1a2b', dialogName: 'rec"1', dest: 'vox-storage:a&b', format: 'audio/mp3' });
+    const body = msmlRecordStart({
+      target: 'conn:1a2b',
+      dialogName: 'rec"1',
+      dest: 'vox-storage:a&b',
+      format: 'audio/mp3',
+    });
     expect(body).toContain('<dialogstart target="conn:1a2b" name="rec&quot;1">');
-    expect(parseMsml(body)).toEqual({ kind: 'recordStart', target: 'conn:1a2b', dialogName: 'rec"1', dest: 'vox-storage:a&b', format: 'audio/mp3' });
+    expect(parseMsml(body)).toEqual({
+      kind: 'recordStart',
+      target: 'conn:1a2b',
+      dialogName: 'rec"1',
+      dest: 'vox-storage:a&b',
+      format: 'audio/mp3',
+    });
   });
 
   it('round-trips a dialog end', () => {
-    expect(parseMsml(msmlDialogEnd('conn:1a2b/dialog:rec1'))).toEqual({ kind: 'dialogEnd', dialogId: 'conn:1a2b/dialog:rec1' });
+    expect(parseMsml(msmlDialogEnd('conn:1a2b/dialog:rec1'))).toEqual({
+      kind: 'dialogEnd',
+      dialogId: 'conn:1a2b/dialog:rec1',
+    });
   });
 
   it('refuses what is not MSML 1.1 or lacks required attributes', () => {
     expect(() => parseMsml('<xml/>')).toThrow(MsmlParseError);
-    expect(() => parseMsml('<msml version="1.1"><dialogstart target="conn:1"><record format="audio/mp3"/></dialogstart></msml>')).toThrow(/needs target and name/);
+    expect(() =>
+      parseMsml('<msml version="1.1"><dialogstart target="conn:1"><record format="audio/mp3"/></dialogstart></msml>'),
+    ).toThrow(/needs target and name/);
     expect(() => parseMsml('<msml version="1.1"><play/></msml>')).toThrow(/no MSML request/);
   });
 });

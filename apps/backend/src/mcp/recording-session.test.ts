@@ -79,7 +79,12 @@ describe('RecordingSession (the MCP capture and MP3 encoding step)', () => {
   it('gives each call its own conversation', async () => {
     const start = new Date();
     const render = async (seed: number) => {
-      const session = new RecordingSession(path.join(dir, `seed-${seed}.mp3`), recordingProfiles['mp3-16k-stereo'], start, seed);
+      const session = new RecordingSession(
+        path.join(dir, `seed-${seed}.mp3`),
+        recordingProfiles['mp3-16k-stereo'],
+        start,
+        seed,
+      );
       return fs.readFile((await session.stop(start.getTime() + 2000)).path);
     };
     const [a, b] = await Promise.all([render(1), render(2)]);

@@ -8,7 +8,7 @@ import {
   sipRequestLine,
   sipResponse,
 } from '../sip/sip-message.ts';
-import { mcpHost, sipHosts } from '../sip/sip-hosts.ts';
+import { sipHosts } from '../sip/sip-hosts.ts';
 
 /** One hop of a SIP message, for the call's ladder. */
 export type SipHop = (from: string, to: string, text: string) => void;
@@ -62,11 +62,5 @@ export class ResourceManager {
 
   private leastLoaded(): MediaControlPlatform | undefined {
     return [...this.pool].sort((a, b) => a.load - b.load)[0];
-  }
-
-  /** The MCP host a dialog landed on, for the ladder. */
-  hostOf(callId: string): string | undefined {
-    const mcp = this.dialogs.get(callId);
-    return mcp ? mcpHost(mcp.name) : undefined;
   }
 }

@@ -48,6 +48,14 @@ export class ScreenMuxer {
     return this.running;
   }
 
+  /** After a restart: mux the uploads that were waiting when the backend stopped. */
+  async resumeWaiting(): Promise<void> {
+    const waiting = await this.pool.query<{ conn_id: string }>(
+      "SELECT DISTINCT conn_id FROM screen_uploads WHERE state = 'waiting_for_voice'",
+    );
+    for (const row of waiting.rows) void this.processCall(row.conn_id);
+  }
+
   idle(): Promise<void> {
     return this.running;
   }

@@ -46,6 +46,8 @@ interface Call {
 }
 
 const sipServer = 'SIP Server';
+/** Ladders of released calls kept for `GET /sim/calls/{connId}/trace`, oldest dropped first. */
+const releasedTracesKept = 1000;
 const resourceManager = 'Resource Manager';
 
 /**
@@ -127,6 +129,10 @@ export class SipServer {
     for (const party of call.parties) party.state = 'released';
     this.calls.delete(connId);
     this.released.set(connId, call.trace);
+    if (this.released.size > releasedTracesKept) {
+      const oldest = this.released.keys().next().value;
+      if (oldest !== undefined) this.released.delete(oldest);
+    }
     this.emitCallEvent('EventReleased', call, dn);
   }
 
