@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Recording } from '@vox/shared';
+import { logInAt } from '../support/login-page.ts';
 import { probe } from '../support/media-probe.ts';
 import { VoxApi } from '../support/vox-api.ts';
 
@@ -13,12 +14,7 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   const admin = await VoxApi.login(request, 'admin', 'admin-demo');
 
   // The agent logs in at /agent and sees its DN, connected.
-  const agentContext = await browser.newContext();
-  const agent = await agentContext.newPage();
-  await agent.goto('/agent');
-  await agent.getByLabel('Username').fill('agent1');
-  await agent.getByLabel('Password').fill('agent1-demo');
-  await agent.getByRole('button', { name: 'Log in' }).click();
+  const agent = await logInAt(browser, '/agent', 'agent1');
   await expect(agent.getByTestId('agent-dn')).toHaveText('7001');
   await expect(agent.getByTestId('connection')).toHaveText('online');
   // The login click also shared the screen, so call events can start the screen recording.
@@ -79,12 +75,7 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   }
 
   // A supervisor of the agent's group finds the recording and plays it, with sound.
-  const supervisorContext = await browser.newContext();
-  const supervisor = await supervisorContext.newPage();
-  await supervisor.goto('/supervisor');
-  await supervisor.getByLabel('Username').fill('supervisor1');
-  await supervisor.getByLabel('Password').fill('supervisor1-demo');
-  await supervisor.getByRole('button', { name: 'Log in' }).click();
+  const supervisor = await logInAt(browser, '/supervisor', 'supervisor1');
   const row = supervisor.locator(`tr[data-recording-id="${recording.id}"]`);
   await expect(row).toContainText('5550142');
   await row.click();
@@ -104,6 +95,6 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   expect(playback.width).toBeGreaterThan(0);
   await supervisor.screenshot({ path: testInfo.outputPath('supervisor-playback.png') });
 
-  await agentContext.close();
-  await supervisorContext.close();
+  await agent.context().close();
+  await supervisor.context().close();
 });

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from './transaction.ts';
 
 /** Schema migrations, applied in order, each once, each in its own transaction. */
 const migrations: Array<{ id: string; sql: string }> = [
@@ -88,24 +89,15 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
   );
   const applied: string[] = [];
   for (const migration of migrations) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(pool, async (client) => {
       // Serialises concurrent starts against one database.
       await client.query('LOCK TABLE schema_migrations IN EXCLUSIVE MODE');
       const done = await client.query('SELECT 1 FROM schema_migrations WHERE id = $1', [migration.id]);
-      if (done.rowCount === 0) {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
-        applied.push(migration.id);
-      }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+      if (done.rowCount !== 0) return;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+      applied.push(migration.id);
+    });
   }
   return applied;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { withTransaction } from '../db/transaction.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { probeMedia, runFfmpeg } from '../media/ffmpeg.ts';
 import { storagePathFor } from '../mcp/media-file-name.ts';
@@ -148,9 +149,7 @@ export class ScreenMuxer {
       const thumbnailId = `${base}-screen-${upload.upload_id.slice(0, 8)}.jpg`;
       const stored = await this.storage.putFile(storagePathFor(mediaId, voice.start_time), muxed);
       const storedThumbnail = await this.storage.putFile(storagePathFor(thumbnailId, voice.start_time), thumbnail);
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      await withTransaction(this.pool, async (client) => {
         await client.query(
           `INSERT INTO screen_recordings (media_id, recording_id, upload_id, type, start_time, duration_ms, size,
              sha256, storage_path, thumbnail_media_id, thumbnail_storage_path)
@@ -172,13 +171,7 @@ export class ScreenMuxer {
           upload.upload_id,
           voice.recording_id,
         ]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
       await fs.rm(upload.file_path, { force: true });
       const header = await this.recordings.header(voice.recording_id);
       this.bus.emit(
