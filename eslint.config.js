@@ -48,6 +48,33 @@ export default tseslint.config(
     },
   },
   {
+    // The preload runs sandboxed: only Electron's renderer modules and the shared channel names.
+    files: ['apps/desktop/src/preload/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...nodeBuiltins, '**/main/**', '**/renderer/**'],
+              message: 'the preload imports only electron and @vox/shared',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/desktop/src/main/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/renderer/**'], message: 'the main process never imports renderer code' }] },
+      ],
+    },
+  },
+  {
     // Shared protocol code runs in the backend, the desktop's every runtime and the browser.
     files: ['packages/shared/src/**/*.ts'],
     rules: {

@@ -5,3 +5,5 @@ export * from './recording.ts';
 export * from './events.ts';
 export * from './screen-upload.ts';
 export type * from './desktop-api.ts';
+export * from './desktop-ipc-channels.ts';
+export * from './desktop-ipc.ts';

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import type { Recording } from '@vox/shared';
 import { LoginForm } from '../common/LoginForm.tsx';
 import { desktopApi } from '../platform/desktop-api.ts';
@@ -56,12 +57,18 @@ function Player({ recording }: { recording: Recording }) {
 
 export function SupervisorApp() {
   const { user, recordings, selected, loading, error, login, refresh, select } = useSupervisorStore();
+  const [defaultBackendUrl, setDefaultBackendUrl] = useState(window.location.origin);
+  useEffect(() => {
+    void desktopApi()
+      .getSettings()
+      .then((settings) => setDefaultBackendUrl(settings.backendUrl));
+  }, []);
   if (!user) {
     return (
       <LoginForm
         title="Vox Recorder: Recordings"
         askBackendUrl={desktopApi().kind === 'electron'}
-        defaultBackendUrl={window.location.origin}
+        defaultBackendUrl={defaultBackendUrl}
         error={error}
         onLogin={login}
       />

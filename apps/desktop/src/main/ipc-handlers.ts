@@ -1,0 +1,50 @@
+import {
+  desktopInvokeChannels,
+  screenUploadProgressChannel,
+  type DesktopInvokeArgs,
+  type DesktopInvokeMethod,
+  type DesktopInvokeResult,
+  type DesktopSettings,
+  type ScreenUploadProgress,
+} from '@vox/shared';
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { frameUrl } from './app-url.ts';
+import { checkDesktopInvoke } from './ipc-request.ts';
+import type { ScreenSpoolStore } from './screen-spool.ts';
+
+/** What the IPC handlers act on; main.ts wires the real ones, tests their own. */
+export interface DesktopIpcServices {
+  settings(): DesktopSettings;
+  screenSpools: ScreenSpoolStore;
+  uploadScreenSpool(spoolId: string, token: string, report: (progress: ScreenUploadProgress) => void): Promise<void>;
+}
+
+type InvokeHandler<M extends DesktopInvokeMethod> = (
+  event: IpcMainInvokeEvent,
+  ...args: DesktopInvokeArgs<M>
+) => DesktopInvokeResult<M> | Promise<DesktopInvokeResult<M>>;
+
+/**
+ * One `ipcMain.handle` per DesktopApi method. No handler runs before its request passed
+ * `checkDesktopInvoke` (sender is an app page, arguments match the shared schema).
+ */
+export function registerDesktopIpc(ipcMain: Pick<IpcMain, 'handle'>, services: DesktopIpcServices): void {
+  const handle = <M extends DesktopInvokeMethod>(method: M, handler: InvokeHandler<M>) => {
+    ipcMain.handle(desktopInvokeChannels[method], (event, ...args: unknown[]) => {
+      const checked = checkDesktopInvoke(method, frameUrl(event.senderFrame), args);
+      return handler(event, ...checked);
+    });
+  };
+
+  handle('getSettings', () => services.settings());
+  handle('openScreenSpool', async (_event, metadata) => (await services.screenSpools.open(metadata)).spoolId);
+  handle('appendScreenChunk', async (_event, spoolId, chunk) => {
+    await services.screenSpools.append(spoolId, chunk);
+  });
+  handle('uploadScreenSpool', (event, spoolId, token) =>
+    services.uploadScreenSpool(spoolId, token, (progress) => {
+      // Progress goes to the window that asked; it may have closed while the upload runs.
+      if (!event.sender.isDestroyed()) event.sender.send(screenUploadProgressChannel, progress);
+    }),
+  );
+}

@@ -1,0 +1,178 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { desktopInvokeChannels } from '@vox/shared';
+import type { MenuItemConstructorOptions } from 'electron';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ScreenSpoolStore } from './screen-spool.ts';
+
+/**
+ * main.ts against a stand-in for Electron's main-process API (the binary is not installed here):
+ * it checks the wiring, not Electron. Each fake records what main.ts asked of it.
+ */
+const electron = vi.hoisted(() => {
+  type Listener = (...args: unknown[]) => unknown;
+  const state = {
+    userData: '',
+    privileged: [] as unknown[],
+    protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
+    ipcChannels: [] as string[],
+    appListeners: new Map<string, Listener>(),
+    menuTemplate: [] as unknown[],
+    displayMediaHandlerInstalled: false,
+    permissionHandlersInstalled: 0,
+    errors: [] as string[],
+  };
+  class BrowserWindow {
+    static readonly all: BrowserWindow[] = [];
+    static getAllWindows() {
+      return BrowserWindow.all;
+    }
+    url = '';
+    constructor(readonly options: { webPreferences: Record<string, unknown> }) {
+      BrowserWindow.all.push(this);
+    }
+    loadURL(url: string) {
+      this.url = url;
+      return Promise.resolve();
+    }
+    once() {}
+    on() {}
+    show() {}
+    focus() {}
+    restore() {}
+    isMinimized() {
+      return false;
+    }
+    isDestroyed() {
+      return false;
+    }
+  }
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const app = {
+    requestSingleInstanceLock: () => true,
+    on: (event: string, listener: Listener) => state.appListeners.set(event, listener),
+    whenReady: () => ready,
+    getPath: (name: string) => (name === 'userData' ? state.userData : `/unused/${name}`),
+    quit: () => undefined,
+    exit: () => undefined,
+  };
+  const session = {
+    defaultSession: {
+      setDisplayMediaRequestHandler: () => (state.displayMediaHandlerInstalled = true),
+      setPermissionRequestHandler: () => (state.permissionHandlersInstalled += 1),
+      setPermissionCheckHandler: () => (state.permissionHandlersInstalled += 1),
+    },
+  };
+  const module = {
+    app,
+    BrowserWindow,
+    session,
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => state.privileged.push(...schemes),
+      handle: (scheme: string, handler: (request: Request) => Promise<Response>) =>
+        state.protocolHandlers.set(scheme, handler),
+    },
+    ipcMain: { handle: (channel: string) => state.ipcChannels.push(channel) },
+    Menu: {
+      buildFromTemplate: (template: unknown[]) => (state.menuTemplate = template),
+      setApplicationMenu: () => undefined,
+    },
+    dialog: { showErrorBox: (_title: string, message: string) => state.errors.push(message) },
+    desktopCapturer: { getSources: () => Promise.resolve([]) },
+    screen: { getPrimaryDisplay: () => ({ id: 1 }) },
+  };
+  return { state, module, BrowserWindow, markReady: () => markReady() };
+});
+
+vi.mock('electron', () => ({ ...electron.module, default: electron.module }));
+
+const { state, BrowserWindow } = electron;
+let userData: string;
+const logged: string[] = [];
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!condition()) throw new Error('main.ts did not get there');
+}
+
+beforeAll(async () => {
+  userData = await mkdtemp(path.join(tmpdir(), 'vox-main-'));
+  state.userData = userData;
+  // A recording the previous run did not upload.
+  const leftover = new ScreenSpoolStore(path.join(userData, 'screen-spool'));
+  await leftover.open({ connId: '006f02a6d1b9c2e1', filetype: 'video/webm', startedAt: '2026-11-24T10:00:00.000Z' });
+  vi.stubEnv('VOX_BACKEND_URL', 'http://127.0.0.1:9181');
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(args.join(' ')));
+  await import('./main.ts');
+  electron.markReady();
+  await until(() => BrowserWindow.all.length > 0 || state.errors.length > 0);
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+  await rm(userData, { recursive: true, force: true });
+});
+
+describe('main.ts', () => {
+  it('starts without an error', () => {
+    expect(state.errors).toEqual([]);
+  });
+
+  it('registers the app scheme as privileged before Electron is ready', () => {
+    expect(state.privileged).toEqual([
+      { scheme: 'vox-app', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+    ]);
+  });
+
+  it('opens the agent page in a sandboxed window with the preload', () => {
+    const [agent] = BrowserWindow.all;
+    expect(agent?.url).toBe('vox-app://desktop/agent.html');
+    expect(agent?.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    });
+    expect(String(agent?.options.webPreferences.preload)).toMatch(/preload[\\/]preload\.cjs$/);
+  });
+
+  it('serves the pages with a policy naming the backend from VOX_BACKEND_URL', async () => {
+    const handler = state.protocolHandlers.get('vox-app');
+    const response = await handler!(new Request('vox-app://desktop/agent.html'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain(
+      "connect-src 'self' http://127.0.0.1:9181 ws://127.0.0.1:9181",
+    );
+  });
+
+  it('answers every DesktopApi channel, screen capture and permissions', () => {
+    expect([...state.ipcChannels].sort()).toEqual(Object.values(desktopInvokeChannels).sort());
+    expect(state.displayMediaHandlerInstalled).toBe(true);
+    expect(state.permissionHandlersInstalled).toBe(2);
+  });
+
+  it('guards every web contents Electron creates', () => {
+    expect(state.appListeners.has('web-contents-created')).toBe(true);
+  });
+
+  it('writes the settings file and finds the recording a previous run left', async () => {
+    expect(JSON.parse(await readFile(path.join(userData, 'settings.json'), 'utf8'))).toEqual({
+      backendUrl: 'http://127.0.0.1:8080',
+    });
+    expect(logged.some((line) => line.includes('1 screen recording(s) from an earlier run'))).toBe(true);
+  });
+
+  it('opens the supervisor page from the menu, once', () => {
+    const window = (state.menuTemplate as MenuItemConstructorOptions[]).find((item) => item.label === 'Window');
+    const item = (window?.submenu as MenuItemConstructorOptions[]).find((entry) => entry.label === 'Supervisor window');
+    const click = item?.click as () => void;
+    click();
+    click();
+    expect(BrowserWindow.all.map((w) => w.url)).toEqual([
+      'vox-app://desktop/agent.html',
+      'vox-app://desktop/supervisor.html',
+    ]);
+  });
+});

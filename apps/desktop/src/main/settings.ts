@@ -1,0 +1,75 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DesktopSettings } from '@vox/shared';
+import { z } from 'zod';
+
+export const defaultBackendUrl = 'http://127.0.0.1:8080';
+
+/** Only an origin plus an optional path prefix: the renderer appends `/api/v2/...` to it. */
+const backendUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'backendUrl must be an http:// or https:// URL' })
+  .refine((url) => {
+    // zod runs every check: an unparsable URL is already reported by the one above.
+    if (!URL.canParse(url)) return true;
+    const parsed = new URL(url);
+    return parsed.search === '' && parsed.hash === '' && parsed.username === '' && parsed.password === '';
+  }, 'backendUrl must not carry a query, a fragment or credentials')
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const settingsFileSchema = z.object({ backendUrl: backendUrlSchema });
+
+export class DesktopSettingsError extends Error {
+  override readonly name = 'DesktopSettingsError';
+}
+
+/**
+ * The desktop's settings: `settings.json` in the user data folder, written with the defaults on
+ * first start so the agent (or an installer) has a file to edit. `VOX_BACKEND_URL` wins over the
+ * file without being written to it, so `npm start` can point a desktop at a local backend without
+ * changing what the agent configured.
+ */
+export async function loadDesktopSettings(
+  settingsFile: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<DesktopSettings> {
+  const fromFile = await readSettingsFile(settingsFile);
+  const override = env.VOX_BACKEND_URL;
+  if (override === undefined || override === '') return fromFile;
+  const parsed = backendUrlSchema.safeParse(override);
+  if (!parsed.success) {
+    throw new DesktopSettingsError(`VOX_BACKEND_URL "${override}" is not usable: ${issuesOf(parsed.error)}`);
+  }
+  return { ...fromFile, backendUrl: parsed.data };
+}
+
+async function readSettingsFile(settingsFile: string): Promise<DesktopSettings> {
+  let text: string;
+  try {
+    text = await readFile(settingsFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const defaults: DesktopSettings = { backendUrl: defaultBackendUrl };
+    await mkdir(path.dirname(settingsFile), { recursive: true });
+    await writeFile(settingsFile, `${JSON.stringify(defaults, null, 2)}\n`);
+    return defaults;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new DesktopSettingsError(
+      `${settingsFile} is not valid JSON (${(error as Error).message}); fix it or delete it to start from the defaults`,
+    );
+  }
+  const parsed = settingsFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new DesktopSettingsError(
+      `${settingsFile} is not usable: ${issuesOf(parsed.error)}; fix it or delete it to start from the defaults`,
+    );
+  }
+  return parsed.data;
+}
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ');
+}
