@@ -14,6 +14,9 @@ const envSchema = z.object({
   VOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VOX_TOKEN_TTL_HOURS: z.coerce.number().positive().default(12),
   VOX_DESKTOP_ORIGIN: z.string().default('vox-app://desktop'),
+  VOX_RECORDING_FORMAT: z.enum(['mp3-8k-mono', 'mp3-16k-stereo', 'mp3-32k-stereo']).default('mp3-16k-stereo'),
+  VOX_ANALYTICS: z.enum(['0', '1']).default('0'),
+  VOX_MCP_COUNT: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 export interface VoxConfig {
@@ -26,6 +29,11 @@ export interface VoxConfig {
   logLevel: z.infer<typeof envSchema>['VOX_LOG_LEVEL'];
   tokenTtlMs: number;
   desktopOrigin: string;
+  /** the IVR profile's MP3 format */
+  recordingFormat: z.infer<typeof envSchema>['VOX_RECORDING_FORMAT'];
+  /** recording-and-analytics mode: WAV G.711 besides each MP3 */
+  analytics: boolean;
+  mcpCount: number;
 }
 
 export class ConfigError extends Error {}
@@ -49,5 +57,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
     logLevel: e.VOX_LOG_LEVEL,
     tokenTtlMs: e.VOX_TOKEN_TTL_HOURS * 3_600_000,
     desktopOrigin: e.VOX_DESKTOP_ORIGIN,
+    recordingFormat: e.VOX_RECORDING_FORMAT,
+    analytics: e.VOX_ANALYTICS === '1',
+    mcpCount: e.VOX_MCP_COUNT,
   };
 }

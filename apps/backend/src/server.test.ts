@@ -1,42 +1,20 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiErrorSchema, loginResponseSchema, recordingSchema, type Recording } from '@vox/shared';
-import { loadConfig } from './config.ts';
-import { startVox, type RunningVox } from './server.ts';
+import { apiErrorSchema, recordingSchema, type Recording } from '@vox/shared';
+import { VoxTestBackend } from './test-support/vox-test-backend.ts';
 
-let vox: RunningVox;
-let dataDir: string;
+let backend: VoxTestBackend;
 
 beforeAll(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-server-'));
-  await fs.chmod(dataDir, 0o755);
-  vox = await startVox(loadConfig({ VOX_PORT: '0', VOX_DATA_DIR: dataDir, VOX_DEMO: '1', VOX_LOG_LEVEL: 'silent' }));
+  backend = await VoxTestBackend.start();
 });
 
 afterAll(async () => {
-  await vox?.close();
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await backend?.stop();
 });
 
-async function call(method: string, route: string, body?: unknown, token?: string) {
-  const response = await fetch(`${vox.url}${route}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as unknown };
-}
-
-async function login(username: string) {
-  const { status, body } = await call('POST', '/api/v2/auth/login', { username, password: `${username}-demo` });
-  expect(status).toBe(200);
-  return loginResponseSchema.parse(body);
-}
+const call = (method: string, route: string, body?: unknown, token?: string) =>
+  backend.call(method, route, body, token);
+const login = (username: string) => backend.login(username);
 
 describe('login', () => {
   it('gives a bearer token and the user with role, DN and group', async () => {
@@ -120,7 +98,8 @@ describe('a call routed with record=source', () => {
       callerPhoneNumber: '5550177',
       dialedPhoneNumber: '8005550100',
       agentId: 'agent3',
-      recordDN: '7003',
+      // record=source: the caller is the recording-enabled party
+      recordDN: '5550177',
       group: 'support',
       attachedData: { account: 'A-9' },
     });
@@ -130,10 +109,11 @@ describe('a call routed with record=source', () => {
       connId,
       ani: '5550177',
       dnis: '8005550100',
-      recordDN: '7003',
+      recordDN: '5550177',
       agentId: 'agent3',
     });
     expect(recording?.eventHistory.map((e) => e.event)).toEqual([
+      'RoutingStrategy',
       'EventRinging',
       'EventEstablished',
       'RecordingStarted',
@@ -148,7 +128,7 @@ describe('a call routed with record=source', () => {
     const ownGroup = await login('supervisor2');
     expect((await call('GET', `/api/v2/recordings/${callUuid}`, undefined, ownGroup.token)).status).toBe(200);
 
-    const range = await fetch(`${vox.url}/api/v2/recordings/${callUuid}/media/${media?.mediaId}`, {
+    const range = await fetch(`${backend.url}/api/v2/recordings/${callUuid}/media/${media?.mediaId}`, {
       headers: { Authorization: `Bearer ${ownGroup.token}`, Range: 'bytes=0-99' },
     });
     expect(range.status).toBe(206);
@@ -158,7 +138,7 @@ describe('a call routed with record=source', () => {
 
     const trace = await call('GET', `/api/v2/sim/calls/${connId}/trace`, undefined, admin.token);
     const summaries = (trace.body as { messages: Array<{ summary: string }> }).messages.map((m) => m.summary);
-    expect(summaries[0]).toMatch(/^INVITE sip:msml=[0-9a-f]{16}@rm\.vox\.local:5070;dn=7003;record/);
+    expect(summaries[0]).toMatch(/^INVITE sip:msml=[0-9a-f]{16}@rm\.vox\.local:5070;dn=5550177;record/);
     expect(summaries.some((s) => s.includes('(MSML dialogstart)'))).toBe(true);
     expect(summaries.some((s) => s.includes('(MSML dialogend)'))).toBe(true);
   });

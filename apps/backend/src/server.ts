@@ -17,14 +17,16 @@ import type { VoxConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { EventBus } from './events/event-bus.ts';
 import { MediaControlPlatform } from './mcp/media-control-platform.ts';
-import { defaultRecordingProfile } from './mcp/recording-profile.ts';
+import { FfmpegCaptureEngine } from './mcp/ffmpeg-capture-engine.ts';
 import { RecordingProcessor } from './recording-processor/recording-processor.ts';
 import { RecordingStore } from './recordings/recording-store.ts';
 import { ResourceManager } from './resource-manager/resource-manager.ts';
 import { ScreenMuxer } from './screen/screen-muxer.ts';
 import { createScreenUploadServer } from './screen/screen-uploads.ts';
 import { DnDirectory } from './sip-server/dn-directory.ts';
+import { ScenarioRunner } from './scenarios/scenario-runner.ts';
 import { SipServer } from './sip-server/sip-server.ts';
+import { TLibraryRequests } from './sip-server/t-library-requests.ts';
 import { LocalDirectoryStorage } from './storage/local-directory-storage.ts';
 
 export interface RunningVox {
@@ -34,7 +36,8 @@ export interface RunningVox {
   close(): Promise<void>;
 }
 
-const mcpPoolSize = 2;
+/** How often the Resource Manager checks its MCPs (a dead one's sessions move at the next check). */
+const mcpHealthCheckMs = 1000;
 
 export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const app = Fastify({
@@ -64,18 +67,32 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const processor = new RecordingProcessor(callDetails, recordings, bus);
   const mcpWorkDir = path.join(config.dataDir, 'mcp');
   await fs.mkdir(mcpWorkDir, { recursive: true });
+  // One engine (a pool of worker threads) serves every MCP of this process: MCPs are the SIP-facing
+  // units the Resource Manager balances, the engine is where the CPU goes.
+  const engine = new FfmpegCaptureEngine();
+  const profile = {
+    name: `vox-${config.recordingFormat}${config.analytics ? '-analytics' : ''}`,
+    mp3: config.recordingFormat,
+    analytics: config.analytics,
+  };
   const mcps = Array.from(
-    { length: mcpPoolSize },
+    { length: config.mcpCount },
     (_, i) =>
       new MediaControlPlatform(`mcp${i + 1}`, {
         workDir: mcpWorkDir,
+        engine,
         storage,
         metadataSink: processor,
-        profile: defaultRecordingProfile,
+        profile,
         log,
       }),
   );
-  const sipServer = new SipServer(new DnDirectory(pool), new ResourceManager(mcps), callDetails, bus);
+  const resourceManager = new ResourceManager(mcps, log);
+  const healthCheck = setInterval(() => resourceManager.checkHealth(), mcpHealthCheckMs);
+  const directory = new DnDirectory(pool);
+  const sipServer = new SipServer(directory, resourceManager, callDetails, bus, (id) => recordings.exists(id));
+  const tLibrary = new TLibraryRequests(sipServer);
+  const scenarios = new ScenarioRunner({ sipServer, directory, tLibrary, resourceManager, mcps });
   const muxer = new ScreenMuxer(pool, recordings, storage, bus, path.join(config.dataDir, 'mux'), log);
   bus.on('recordingEvent', (name, event) => {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
@@ -92,7 +109,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   });
   registerOpenApi(app);
   registerAuthRoutes(app, pool, config.tokenTtlMs);
-  registerSimRoutes(app, auth, sipServer);
+  registerSimRoutes(app, auth, { sipServer, directory, tLibrary, resourceManager, mcps, scenarios });
   registerRecordingRoutes(app, auth, recordings, storage);
   registerScreenUploadRoutes(
     app,
@@ -104,6 +121,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    clearInterval(healthCheck);
+    await engine.close();
     await database.close();
     throw error;
   }
@@ -116,8 +135,11 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     port,
     close() {
       closing ??= (async () => {
+        clearInterval(healthCheck);
+        await scenarios.stop();
         sipServer.stopAll('backend shutting down');
         await Promise.all(mcps.map((mcp) => mcp.close()));
+        await engine.close();
         await muxer.idle();
         await io.close();
         await app.close();

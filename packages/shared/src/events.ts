@@ -14,7 +14,12 @@ export type CallEventName = (typeof callEventNames)[number];
 export const tEventSchema = z.object({
   connId: z.string(),
   callUuid: z.string(),
+  /** the DN this event is delivered to */
   dn: z.string(),
+  /** the party the event is about, when that is not `dn` (T-Library AttributeOtherDN) */
+  otherDn: z.string().optional(),
+  /** the party that caused it: who transferred or conferenced (AttributeThirdPartyDN) */
+  thirdPartyDn: z.string().optional(),
   ani: z.string(),
   dnis: z.string(),
   parties: z.array(callPartySchema),

@@ -6,7 +6,18 @@ import {
   callSnapshotSchema,
   createCallRequestSchema,
   createCallResponseSchema,
+  dnConfigRequestSchema,
+  dnConfigSchema,
+  eventAckSchema,
+  eventErrorSchema,
+  ivrRecordRequestSchema,
   loginRequestSchema,
+  privateServiceRequestSchema,
+  registerAddressRequestSchema,
+  registeredAddressesSchema,
+  scenarioRunSchema,
+  scenarioSchema,
+  sendDigitsRequestSchema,
   loginResponseSchema,
   recordingListSchema,
   recordingQuerySchema,
@@ -15,14 +26,31 @@ import {
 } from '@vox/shared';
 
 interface Operation {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   path: string;
   summary: string;
   body?: z.ZodType;
   response?: z.ZodType;
   query?: z.ZodObject;
   public?: boolean;
+  /** T-Library requests answer EventError, not the `{error}` body */
+  tLibrary?: boolean;
 }
+
+const mcpPoolSchema = z.object({
+  mcps: z.array(z.object({ name: z.string(), load: z.number(), healthy: z.boolean() })),
+});
+
+const callActions: Array<[string, string]> = [
+  ['answer', 'The ringing DN answers'],
+  ['release', 'The party on dn leaves; the call ends when fewer than two parties remain'],
+  ['transfer', 'Single-step transfer: dn leaves, toDn rings in its place'],
+  ['conference', 'Single-step conference: toDn rings and joins on answer'],
+  ['initiate-transfer', 'Two-step transfer: dn holds the call and consults toDn on a new call (returned)'],
+  ['complete-transfer', 'The consulted party joins the call, dn leaves it'],
+  ['initiate-conference', 'Two-step conference: dn holds the call and consults toDn on a new call (returned)'],
+  ['complete-conference', 'The consulted party joins the call, dn is back in it'],
+];
 
 const operations: Operation[] = [
   {
@@ -48,17 +76,88 @@ const operations: Operation[] = [
     response: z.object({ calls: z.array(callSnapshotSchema) }),
   },
   { method: 'get', path: '/api/v2/sim/calls/{connId}', summary: 'One active call', response: callSnapshotSchema },
+  ...callActions.map(([action, summary]): Operation => ({
+    method: 'post',
+    path: `/api/v2/sim/calls/{connId}/${action}`,
+    summary,
+    body: callActionRequestSchema,
+    response: callSnapshotSchema,
+  })),
   {
     method: 'post',
-    path: '/api/v2/sim/calls/{connId}/answer',
-    summary: 'The ringing DN answers',
-    body: callActionRequestSchema,
+    path: '/api/v2/sim/calls/{connId}/digits',
+    summary: 'The party on dn keys DTMF digits (relayed to the MCP in SIP INFO)',
+    body: sendDigitsRequestSchema,
+    response: callSnapshotSchema,
   },
   {
     method: 'post',
-    path: '/api/v2/sim/calls/{connId}/release',
-    summary: 'A party releases the call; recording stops',
-    body: callActionRequestSchema,
+    path: '/api/v2/sim/calls/{connId}/ivr-record',
+    summary: 'IVR application recording control, as VoiceXML <log gvp:dest="record">start|pause|resume|stop</log>',
+    body: ivrRecordRequestSchema,
+    response: eventAckSchema,
+    tLibrary: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/sim/private-service',
+    summary: 'TPrivateService GSIP_RECORD_START 3013, STOP 3014, PAUSE 3015, RESUME 3016; EventACK or EventError',
+    body: privateServiceRequestSchema,
+    response: eventAckSchema,
+    tLibrary: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/sim/register',
+    summary: 'TRegisterAddress: act on behalf of a DN in TPrivateService',
+    body: registerAddressRequestSchema,
+    response: registeredAddressesSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/sim/register',
+    summary: 'The DNs you registered',
+    response: registeredAddressesSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/sim/dns',
+    summary: 'Every DN SIP Server knows, with its type and static recording configuration',
+    response: z.object({ dns: z.array(dnConfigSchema) }),
+  },
+  {
+    method: 'put',
+    path: '/api/v2/sim/dns/{dn}',
+    summary: 'Configure a DN (admin): type and record=true|false',
+    body: dnConfigRequestSchema,
+    response: dnConfigSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/sim/scenarios',
+    summary: 'Run a scripted call (202 with the run; ?wait=1 answers when it has finished; ?speed=N divides delays)',
+    query: z.object({ wait: z.enum(['0', '1']).optional(), speed: z.number().optional() }),
+    body: scenarioSchema,
+    response: scenarioRunSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/sim/scenarios/{id}',
+    summary: 'A scenario run: progress and step outcomes',
+    response: scenarioRunSchema,
+  },
+  { method: 'get', path: '/api/v2/sim/mcps', summary: "The Resource Manager's MCP pool", response: mcpPoolSchema },
+  {
+    method: 'post',
+    path: '/api/v2/sim/mcps/{name}/fail',
+    summary: 'The MCP dies (admin); its sessions move',
+    response: mcpPoolSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/sim/mcps/{name}/recover',
+    summary: 'The MCP answers again (admin)',
+    response: mcpPoolSchema,
   },
   {
     method: 'get',
@@ -118,8 +217,8 @@ export function openApiDocument(): unknown {
           ...(op.response ? { content: { 'application/json': { schema: jsonSchema(op.response) } } } : {}),
         },
         '4XX': {
-          description: 'The caller got something wrong',
-          content: { 'application/json': { schema: jsonSchema(apiErrorSchema) } },
+          description: op.tLibrary ? 'EventError: SIP Server refused the request' : 'The caller got something wrong',
+          content: { 'application/json': { schema: jsonSchema(op.tLibrary ? eventErrorSchema : apiErrorSchema) } },
         },
       },
     };

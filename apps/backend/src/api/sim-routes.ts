@@ -1,11 +1,33 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { callActionRequestSchema, connIdSchema, createCallRequestSchema, dnSchema, type User } from '@vox/shared';
+import {
+  callActionRequestSchema,
+  connIdSchema,
+  createCallRequestSchema,
+  dnConfigRequestSchema,
+  dnSchema,
+  ivrRecordRequestSchema,
+  privateServiceRequestSchema,
+  registerAddressRequestSchema,
+  scenarioSchema,
+  sendDigitsRequestSchema,
+  type CallActionRequest,
+  type CallSnapshot,
+  type User,
+} from '@vox/shared';
+import type { ResourceManager } from '../resource-manager/resource-manager.ts';
+import type { ScenarioRunner } from '../scenarios/scenario-runner.ts';
+import type { MediaControlPlatform } from '../mcp/media-control-platform.ts';
+import { toDnConfig, type DnDirectory } from '../sip-server/dn-directory.ts';
+import { SimError } from '../sip-server/sim-error.ts';
 import type { SipServer } from '../sip-server/sip-server.ts';
+import { eventError, TLibraryError, type TLibraryRequests } from '../sip-server/t-library-requests.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 
 const connIdParams = z.object({ connId: connIdSchema });
+const dnParams = z.object({ dn: dnSchema });
+const mcpParams = z.object({ name: z.string().regex(/^[a-z0-9-]{1,32}$/) });
 
 /** An agent acts only for its own DN; supervisors and admins drive the simulation for any DN. */
 function assertMayActFor(user: User, dn: string): void {
@@ -14,7 +36,52 @@ function assertMayActFor(user: User, dn: string): void {
   }
 }
 
-export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, sipServer: SipServer): void {
+function requireToDn(body: CallActionRequest): string {
+  if (!body.toDn) throw new HttpError(400, 'bad_request', 'invalid body: toDn: required for this action');
+  return body.toDn;
+}
+
+export interface SimulationParts {
+  sipServer: SipServer;
+  directory: DnDirectory;
+  tLibrary: TLibraryRequests;
+  resourceManager: ResourceManager;
+  mcps: MediaControlPlatform[];
+  scenarios: ScenarioRunner;
+}
+
+/** T-Library requests answer EventACK, or EventError with the code's status, never `{error}`. */
+async function answerTLibrary(reply: FastifyReply, run: () => unknown) {
+  try {
+    return await reply.send(await run());
+  } catch (error) {
+    if (error instanceof TLibraryError) {
+      const { status, body } = eventError(error);
+      return reply.status(status).send(body);
+    }
+    if (error instanceof SimError) {
+      const { status, body } = eventError(new TLibraryError('recordingUnavailable', error.message));
+      return reply.status(status).send(body);
+    }
+    throw error;
+  }
+}
+
+export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, parts: SimulationParts): void {
+  const { sipServer, directory, tLibrary, resourceManager, mcps, scenarios } = parts;
+
+  app.get('/api/v2/sim/dns', async (request) => {
+    await auth.require(request, { roles: ['admin', 'supervisor'] });
+    return { dns: (await directory.list()).map(toDnConfig) };
+  });
+
+  app.put('/api/v2/sim/dns/:dn', async (request) => {
+    await auth.require(request, { roles: ['admin'] });
+    const { dn } = parseWith(dnParams, request.params, 'path');
+    const body = parseWith(dnConfigRequestSchema, request.body, 'body');
+    return toDnConfig(await directory.configure(dn, body));
+  });
+
   app.post('/api/v2/sim/calls', async (request, reply) => {
     await auth.require(request, { roles: ['admin', 'supervisor'] });
     const body = parseWith(createCallRequestSchema, request.body, 'body');
@@ -45,15 +112,110 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, sip
     return { messages: sipServer.trace(connId) };
   });
 
-  for (const action of ['answer', 'release'] as const) {
+  const actions: Record<string, (connId: string, body: CallActionRequest) => CallSnapshot | Promise<CallSnapshot>> = {
+    answer: (connId, body) => sipServer.answer(connId, body.dn),
+    release: (connId, body) => sipServer.release(connId, body.dn),
+    transfer: (connId, body) => sipServer.transfer(connId, body.dn, requireToDn(body)),
+    conference: (connId, body) => sipServer.conference(connId, body.dn, requireToDn(body)),
+    'initiate-transfer': (connId, body) =>
+      sipServer.initiateConsultation(connId, body.dn, requireToDn(body), 'transfer'),
+    'complete-transfer': (connId, body) => sipServer.completeConsultation(connId, body.dn, 'transfer'),
+    'initiate-conference': (connId, body) =>
+      sipServer.initiateConsultation(connId, body.dn, requireToDn(body), 'conference'),
+    'complete-conference': (connId, body) => sipServer.completeConsultation(connId, body.dn, 'conference'),
+  };
+  for (const [action, run] of Object.entries(actions)) {
     app.post(`/api/v2/sim/calls/:connId/${action}`, async (request) => {
       const user = await auth.require(request);
       const { connId } = parseWith(connIdParams, request.params, 'path');
-      const { dn } = parseWith(callActionRequestSchema, request.body, 'body');
-      assertMayActFor(user, dn);
-      if (action === 'answer') sipServer.answer(connId, dn);
-      else sipServer.release(connId, dn);
-      return sipServer.callsOf(dn).find((c) => c.connId === connId) ?? { connId, state: 'released' };
+      const body = parseWith(callActionRequestSchema, request.body, 'body');
+      assertMayActFor(user, body.dn);
+      return run(connId, body);
+    });
+  }
+
+  app.post('/api/v2/sim/calls/:connId/digits', async (request) => {
+    const user = await auth.require(request);
+    const { connId } = parseWith(connIdParams, request.params, 'path');
+    const body = parseWith(sendDigitsRequestSchema, request.body, 'body');
+    assertMayActFor(user, body.dn);
+    return sipServer.sendDigits(connId, body.dn, body.digits);
+  });
+
+  app.post('/api/v2/sim/calls/:connId/ivr-record', async (request, reply) => {
+    await auth.require(request, { roles: ['admin', 'supervisor'] });
+    const { connId } = parseWith(connIdParams, request.params, 'path');
+    const body = parseWith(ivrRecordRequestSchema, request.body, 'body');
+    return answerTLibrary(reply, () => tLibrary.ivrRecord(connId, body));
+  });
+
+  app.post('/api/v2/sim/register', async (request) => {
+    const user = await auth.require(request);
+    const { dn } = parseWith(registerAddressRequestSchema, request.body, 'body');
+    if (user.role === 'agent' && user.dn !== dn) {
+      throw new HttpError(403, 'forbidden', `agent ${user.username} may register only its own DN ${user.dn ?? ''}`);
+    }
+    return { dns: tLibrary.register(user, dn), allDns: user.role === 'admin' };
+  });
+
+  app.get('/api/v2/sim/register', async (request) => {
+    const user = await auth.require(request);
+    return { dns: tLibrary.registeredDns(user), allDns: user.role === 'admin' };
+  });
+
+  app.post('/api/v2/sim/private-service', async (request, reply) => {
+    const user = await auth.require(request);
+    const body = parseWith(privateServiceRequestSchema, request.body, 'body');
+    return answerTLibrary(reply, () => tLibrary.privateService(user, body));
+  });
+
+  app.post('/api/v2/sim/scenarios', async (request, reply) => {
+    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
+    const { wait, speed } = parseWith(
+      z.object({ wait: z.enum(['0', '1']).default('0'), speed: z.coerce.number().min(0.1).max(100).default(1) }),
+      request.query,
+      'query',
+    );
+    const scenario = parseWith(scenarioSchema, request.body, 'body');
+    const adminOnly =
+      scenario.dns || scenario.steps.some((s) => s.action === 'fail-mcp' || s.action === 'recover-mcps');
+    if (adminOnly && user.role !== 'admin') {
+      throw new HttpError(403, 'forbidden', 'only an admin may run a scenario that configures DNs or fails MCPs');
+    }
+    const run = scenarios.start(user, scenario, speed);
+    if (wait === '1') return reply.status(200).send(await scenarios.finished(run.id));
+    return reply.status(202).header('Location', `/api/v2/sim/scenarios/${run.id}`).send(run);
+  });
+
+  app.get('/api/v2/sim/scenarios/:id', async (request) => {
+    await auth.require(request, { roles: ['admin', 'supervisor'] });
+    const { id } = parseWith(z.object({ id: z.uuid() }), request.params, 'path');
+    const run = scenarios.get(id);
+    if (!run) throw new HttpError(404, 'not_found', `no scenario run ${id}`);
+    return run;
+  });
+
+  app.get('/api/v2/sim/mcps', async (request) => {
+    await auth.require(request, { roles: ['admin', 'supervisor'] });
+    return { mcps: resourceManager.status() };
+  });
+
+  for (const action of ['fail', 'recover'] as const) {
+    app.post(`/api/v2/sim/mcps/:name/${action}`, async (request) => {
+      await auth.require(request, { roles: ['admin'] });
+      const { name } = parseWith(mcpParams, request.params, 'path');
+      const mcp = mcps.find((m) => m.name === name);
+      if (!mcp)
+        throw new HttpError(404, 'not_found', `no MCP ${name}; the pool has ${mcps.map((m) => m.name).join(', ')}`);
+      if (action === 'fail') {
+        mcp.fail();
+        // The RM notices at its next health check; run it now so the move is immediate and traced.
+        resourceManager.checkHealth();
+      } else {
+        mcp.recover();
+        resourceManager.markHealthy(name);
+      }
+      return { mcps: resourceManager.status() };
     });
   }
 }

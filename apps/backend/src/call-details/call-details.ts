@@ -6,9 +6,12 @@ export interface CallDetails {
   callUuid: string;
   ani: string;
   dnis: string;
+  /** the first agent that took the call */
   agentId: string | undefined;
-  agentDn: string;
+  agentDn: string | undefined;
   group: string | undefined;
+  /** every agent group that took part */
+  groups: string[];
   attachedData: Record<string, string>;
   eventHistory: CallEvent[];
 }

@@ -81,6 +81,21 @@ const migrations: Array<{ id: string; sql: string }> = [
       CREATE INDEX screen_recordings_recording ON screen_recordings (recording_id);
     `,
   },
+  {
+    id: '002_sip_server_dns',
+    sql: `
+      CREATE TABLE dns (
+        dn text PRIMARY KEY,
+        type text NOT NULL CHECK (type IN ('Extension', 'ACDPosition', 'TrunkGroup', 'VoiceTreatmentPort')),
+        record boolean NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- A recording can outlive several agents (transfers, conferences): each group that took part sees it.
+      ALTER TABLE recordings ADD COLUMN groups text[] NOT NULL DEFAULT '{}';
+      UPDATE recordings SET groups = ARRAY[group_name] WHERE group_name IS NOT NULL;
+      CREATE INDEX recordings_groups ON recordings USING gin (groups);
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

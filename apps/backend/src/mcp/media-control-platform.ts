@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { mcpMetadataSchema, type McpMetadata } from '@vox/shared';
+import { MediaServerUnreachable, mediaSequenceHeader, type MediaServer } from '../resource-manager/resource-manager.ts';
 import {
   formatSip,
   parseSip,
@@ -14,14 +15,21 @@ import {
 } from '../sip/sip-message.ts';
 import { mcpHost } from '../sip/sip-hosts.ts';
 import type { MediaStorage } from '../storage/media-storage.ts';
+import type { CaptureEngine, CaptureHandle, CapturedMedia, MediaFormat } from './capture-engine.ts';
 import { mediaFileName, storagePathFor } from './media-file-name.ts';
 import { msmlResult, MsmlParseError, parseMsml } from './msml.ts';
-import { RecordingSession } from './recording-session.ts';
-import { recordingProfiles, type RecordingProfileName } from './recording-profile.ts';
 
 /** Where the MCP posts metadata once storage has the file (GIR: the Recording Processor). */
 export interface RecordingMetadataSink {
   ingest(metadata: McpMetadata): Promise<void>;
+}
+
+/** The IVR profile's recording settings (GIR: MP3 for playback, plus WAV G.711 for analytics). */
+export interface IvrProfile {
+  name: string;
+  mp3: Exclude<MediaFormat, 'wav-g711-ulaw'>;
+  /** recording-and-analytics mode: a WAV G.711 mu-law file besides the MP3 */
+  analytics: boolean;
 }
 
 /** What the SIP Server put in the recording INVITE about the call. */
@@ -38,40 +46,52 @@ interface McpDialog {
   sipCallId: string;
   connTag: string;
   call: CallParameters;
-  session: RecordingSession | undefined;
+  /** which media file of the recording this MCP makes (2 and up after a failover) */
+  mediaSequence: number;
+  capture: CaptureHandle | undefined;
+  captureFiles: Array<{ format: MediaFormat; path: string }>;
   dialogId: string | undefined;
   recordingId: string | undefined;
-  mediaCount: number;
+  /** storage folder from the MSML `dest`; undefined for the default day folders */
+  destFolder: string | undefined;
 }
 
-const mediaClockMs = 100;
+const defaultDest = 'vox-storage:recordings';
+const dtmfSides = new Set(['agent', 'customer']);
 
 /**
- * A Media Control Platform: answers the recording INVITE, runs the MSML it receives in INFO,
- * captures and encodes the call's audio, stores the file, and only then posts metadata.
+ * A Media Control Platform: answers the recording INVITE, runs the MSML it receives in INFO
+ * (record, pause, resume, stop), hears DTMF, has the media engine capture and encode the call's
+ * audio, stores each file, and only then posts its metadata.
  */
-export class MediaControlPlatform {
+export class MediaControlPlatform implements MediaServer {
   private readonly dialogs = new Map<string, McpDialog>();
   private readonly finishing = new Set<Promise<void>>();
-  private clock: NodeJS.Timeout | undefined;
+  private alive = true;
 
   constructor(
     readonly name: string,
     private readonly options: {
       workDir: string;
+      engine: CaptureEngine;
       storage: MediaStorage;
       metadataSink: RecordingMetadataSink;
-      profile: RecordingProfileName;
+      profile: IvrProfile;
       log: (message: string, error?: unknown) => void;
     },
   ) {}
 
-  /** Sessions in progress: the Resource Manager's measure of load. */
+  /** Recording sessions in progress: the Resource Manager's measure of load. */
   get load(): number {
     return this.dialogs.size;
   }
 
+  get healthy(): boolean {
+    return this.alive;
+  }
+
   handle(requestText: string): string {
+    if (!this.alive) throw new MediaServerUnreachable(`MCP ${this.name} does not answer`);
     const request = parseSip(requestText);
     const { method } = sipRequestLine(request);
     const callId = sipHeader(request, 'Call-ID') ?? '';
@@ -82,11 +102,32 @@ export class MediaControlPlatform {
         return formatSip(this.info(request, callId));
       case 'BYE':
         return formatSip(this.bye(request, callId));
+      case 'OPTIONS':
+        return formatSip(sipResponse(request, '200 OK', [['Allow', 'INVITE, ACK, INFO, BYE, OPTIONS']]));
       case 'ACK':
         return '';
       default:
-        return formatSip(sipResponse(request, '405 Method Not Allowed', [['Allow', 'INVITE, ACK, INFO, BYE']]));
+        return formatSip(
+          sipResponse(request, '405 Method Not Allowed', [['Allow', 'INVITE, ACK, INFO, BYE, OPTIONS']]),
+        );
     }
+  }
+
+  /**
+   * The MCP process dies: it stops answering and its captures end where they are. What they
+   * captured up to then is kept (its recording cache is recovered) and stored as media files.
+   */
+  fail(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.options.log(`MCP ${this.name}: failed with ${this.dialogs.size} session(s)`);
+    for (const dialog of this.dialogs.values()) this.endRecording(dialog);
+    this.dialogs.clear();
+  }
+
+  /** The MCP is back, with no sessions: the Resource Manager may use it again. */
+  recover(): void {
+    this.alive = true;
   }
 
   /** Waits for every file being finished and stored (used at shutdown and by tests). */
@@ -98,7 +139,6 @@ export class MediaControlPlatform {
     for (const dialog of this.dialogs.values()) this.endRecording(dialog);
     this.dialogs.clear();
     await this.drain();
-    if (this.clock) clearInterval(this.clock);
   }
 
   private invite(request: SipMessage, sipCallId: string): SipMessage {
@@ -119,10 +159,12 @@ export class MediaControlPlatform {
       sipCallId,
       connTag,
       call,
-      session: undefined,
+      mediaSequence: Number(sipHeader(request, mediaSequenceHeader) ?? '1') || 1,
+      capture: undefined,
+      captureFiles: [],
       dialogId: undefined,
       recordingId: undefined,
-      mediaCount: 0,
+      destFolder: undefined,
     });
     const to = `${sipHeader(request, 'To') ?? ''};tag=${sipTag()}`;
     const sdp = [
@@ -131,8 +173,9 @@ export class MediaControlPlatform {
       's=record',
       'c=IN IP4 127.0.0.1',
       't=0 0',
-      'm=audio 40000 RTP/AVP 0',
+      'm=audio 40000 RTP/AVP 0 101',
       'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:101 telephone-event/8000',
       'a=recvonly',
       '',
     ].join('\r\n');
@@ -152,6 +195,9 @@ export class MediaControlPlatform {
   private info(request: SipMessage, sipCallId: string): SipMessage {
     const dialog = this.dialogs.get(sipCallId);
     if (!dialog) return sipResponse(request, '481 Call/Transaction Does Not Exist');
+    if ((sipHeader(request, 'Content-Type') ?? '').startsWith('application/dtmf-relay')) {
+      return this.dtmf(request, dialog);
+    }
     const reply = (code: number, text: string, dialogId?: string) =>
       sipResponse(request, '200 OK', [['Content-Type', 'application/msml+xml']], msmlResult(code, text, dialogId));
     let msml;
@@ -162,17 +208,39 @@ export class MediaControlPlatform {
       throw error;
     }
     if (msml.kind === 'recordStart') {
-      if (dialog.session) return reply(409, 'a recording is already running on this connection');
+      if (dialog.capture) return reply(409, 'a recording is already running on this connection');
       if (msml.target !== `conn:${dialog.connTag}`) return reply(404, `unknown target ${msml.target}`);
+      if (!msml.dest.startsWith('vox-storage:')) return reply(400, `dest ${msml.dest} is not a vox-storage: folder`);
       const dialogId = `${msml.target}/dialog:${msml.dialogName}`;
       dialog.recordingId = msml.dialogName;
       dialog.dialogId = dialogId;
-      this.startRecording(dialog);
+      dialog.destFolder = msml.dest === defaultDest ? undefined : msml.dest.slice('vox-storage:'.length);
+      try {
+        this.startRecording(dialog);
+      } catch (error) {
+        this.options.log(`MCP ${this.name}: recording ${msml.dialogName} could not start`, error);
+        return reply(500, 'the media engine could not start the recording');
+      }
       return reply(200, 'recording started', dialogId);
     }
-    if (!dialog.session || msml.dialogId !== dialog.dialogId) return reply(404, `no dialog ${msml.dialogId}`);
+    if (!dialog.capture || msml.dialogId !== dialog.dialogId) return reply(404, `no dialog ${msml.dialogId}`);
+    const now = Date.now();
+    if (msml.kind === 'send') {
+      if (msml.event === 'pause') dialog.capture.pause(now);
+      else dialog.capture.resume(now);
+      return reply(200, msml.event === 'pause' ? 'recording paused' : 'recording resumed', msml.dialogId);
+    }
     this.endRecording(dialog);
     return reply(200, 'recording stopped', msml.dialogId);
+  }
+
+  /** SIP INFO `application/dtmf-relay` (`Signal=<digit>`): the party keyed a digit. */
+  private dtmf(request: SipMessage, dialog: McpDialog): SipMessage {
+    const digit = /^Signal=([0-9*#A-D])\s*$/m.exec(request.body)?.[1];
+    const side = sipHeader(request, 'X-Vox-Party') ?? 'customer';
+    if (!digit || !dtmfSides.has(side)) return sipResponse(request, '400 Bad Request');
+    dialog.capture?.keyDigits(side as 'agent' | 'customer', digit, Date.now());
+    return sipResponse(request, '200 OK');
   }
 
   private bye(request: SipMessage, sipCallId: string): SipMessage {
@@ -184,81 +252,72 @@ export class MediaControlPlatform {
   }
 
   private startRecording(dialog: McpDialog): void {
-    const profile = recordingProfiles[this.options.profile];
-    dialog.mediaCount++;
-    const file = path.join(
-      this.options.workDir,
-      `${dialog.sipCallId.replace(/[^A-Za-z0-9]/g, '_')}-${dialog.mediaCount}.mp3`,
-    );
+    const { profile, workDir } = this.options;
+    const base = path.join(workDir, `${this.name}-${dialog.connTag}-${dialog.mediaSequence}`);
+    dialog.captureFiles = [
+      { format: profile.mp3, path: `${base}.mp3` },
+      ...(profile.analytics ? [{ format: 'wav-g711-ulaw' as const, path: `${base}.wav` }] : []),
+    ];
     const seed = Number.parseInt(dialog.call.connId.slice(-8), 16) || 1;
-    dialog.session = new RecordingSession(file, profile, new Date(), seed);
-    this.clock ??= setInterval(() => this.tick(), mediaClockMs);
-  }
-
-  private tick(): void {
-    const now = Date.now();
-    let active = 0;
-    for (const dialog of this.dialogs.values()) {
-      if (!dialog.session) continue;
-      active++;
-      dialog.session.pump(now);
-    }
-    if (active === 0 && this.clock) {
-      clearInterval(this.clock);
-      this.clock = undefined;
-    }
+    dialog.capture = this.options.engine.start({ startTime: Date.now(), seed, outputs: dialog.captureFiles });
   }
 
   private endRecording(dialog: McpDialog): void {
-    const session = dialog.session;
-    if (!session || !dialog.recordingId) return;
-    dialog.session = undefined;
-    const job = this.storeAndPost(dialog, session, dialog.recordingId, dialog.mediaCount)
-      .catch((error: unknown) =>
-        this.options.log(`MCP ${this.name}: recording ${dialog.recordingId} was not stored`, error),
-      )
+    const capture = dialog.capture;
+    const recordingId = dialog.recordingId;
+    if (!capture || !recordingId) return;
+    dialog.capture = undefined;
+    const job = capture
+      .stop(Date.now())
+      .then((captured) => this.storeAndPost(dialog, captured, recordingId))
+      .catch((error: unknown) => this.options.log(`MCP ${this.name}: recording ${recordingId} was not stored`, error))
       .finally(() => this.finishing.delete(job));
     this.finishing.add(job);
   }
 
-  private async storeAndPost(
-    dialog: McpDialog,
-    session: RecordingSession,
-    recordingId: string,
-    sequence: number,
-  ): Promise<void> {
-    const captured = await session.stop(Date.now());
-    const mediaId = mediaFileName(dialog.call.callUuid, captured.startTime, sequence);
-    const stored = await this.options.storage.putFile(storagePathFor(mediaId, captured.startTime), captured.path);
-    const metadata: McpMetadata = mcpMetadataSchema.parse({
-      recordingId,
-      connId: dialog.call.connId,
-      callUuid: dialog.call.callUuid,
-      recordDN: dialog.call.recordDn,
-      storagePath: stored.path,
-      sha256: stored.sha256,
-      mediaFile: {
-        mediaId,
-        type: 'audio/mp3',
-        callUUID: dialog.call.callUuid,
-        startTime: captured.startTime.toISOString(),
-        stopTime: captured.stopTime.toISOString(),
-        duration: captured.durationMs,
-        size: stored.size,
-        ivrprofile: this.options.profile,
-        parameters: {
-          connId: dialog.call.connId,
-          ani: dialog.call.ani,
-          dnis: dialog.call.dnis,
-          recordDN: dialog.call.recordDn,
-          dateTime: captured.startTime.toISOString(),
-          ...(dialog.call.agentId ? { agentId: dialog.call.agentId } : {}),
+  private async storeAndPost(dialog: McpDialog, captured: CapturedMedia, recordingId: string): Promise<void> {
+    for (const output of captured.outputs) {
+      const wav = output.format === 'wav-g711-ulaw';
+      const mediaId = mediaFileName(
+        dialog.call.callUuid,
+        captured.startTime,
+        dialog.mediaSequence,
+        wav ? 'wav' : 'mp3',
+      );
+      const storagePath = dialog.destFolder
+        ? `${dialog.destFolder}/${mediaId}`
+        : storagePathFor(mediaId, captured.startTime);
+      const stored = await this.options.storage.putFile(storagePath, output.path);
+      const metadata: McpMetadata = mcpMetadataSchema.parse({
+        recordingId,
+        connId: dialog.call.connId,
+        callUuid: dialog.call.callUuid,
+        recordDN: dialog.call.recordDn,
+        storagePath: stored.path,
+        sha256: stored.sha256,
+        mediaFile: {
+          mediaId,
+          type: wav ? 'audio/wav' : 'audio/mp3',
+          callUUID: dialog.call.callUuid,
+          startTime: captured.startTime.toISOString(),
+          stopTime: captured.stopTime.toISOString(),
+          duration: captured.durationMs,
+          size: stored.size,
+          ivrprofile: this.options.profile.name,
+          parameters: {
+            connId: dialog.call.connId,
+            ani: dialog.call.ani,
+            dnis: dialog.call.dnis,
+            recordDN: dialog.call.recordDn,
+            dateTime: captured.startTime.toISOString(),
+            ...(dialog.call.agentId ? { agentId: dialog.call.agentId } : {}),
+          },
+          pauses: captured.pauses,
         },
-        pauses: captured.pauses,
-      },
-    });
-    // Only after storage has confirmed the file (GIR: GVP posts metadata after WebDAV says stored).
-    await this.options.metadataSink.ingest(metadata);
-    await fs.rm(captured.path, { force: true });
+      });
+      // Only after storage has confirmed the file (GIR: GVP posts metadata after WebDAV says stored).
+      await this.options.metadataSink.ingest(metadata);
+      await fs.rm(output.path, { force: true });
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msmlDialogEnd, msmlRecordStart, MsmlParseError, parseMsml } from './msml.ts';
+import { msmlDialogEnd, msmlRecordStart, msmlSend, MsmlParseError, parseMsml } from './msml.ts';
 
 describe('MSML', () => {
   it('round-trips a record start, escaping attribute values', () => {
@@ -24,6 +24,18 @@ describe('MSML', () => {
       kind: 'dialogEnd',
       dialogId: 'conn:1a2b/dialog:rec1',
     });
+  });
+
+  it('round-trips pause and resume sent to the recording dialog', () => {
+    expect(parseMsml(msmlSend('conn:1a2b/dialog:rec1', 'pause'))).toEqual({
+      kind: 'send',
+      dialogId: 'conn:1a2b/dialog:rec1',
+      event: 'pause',
+    });
+    expect(parseMsml(msmlSend('conn:1a2b/dialog:rec1', 'resume'))).toMatchObject({ event: 'resume' });
+    expect(() => parseMsml('<msml version="1.1"><send target="conn:1/dialog:r" event="app.play"/></msml>')).toThrow(
+      /event="pause" or event="resume"/,
+    );
   });
 
   it('refuses what is not MSML 1.1 or lacks required attributes', () => {

@@ -1,7 +1,8 @@
 /**
  * The MSML (RFC 5707) bodies Vox's SIP Server sends to the MCP in SIP INFO, and the MCP's
  * parser for them. Only the recording subset is used: a `<dialogstart>` holding a `<record>`,
- * and `<dialogend>` to stop it.
+ * `<send event="pause|resume">` to the running dialog (RFC 5707 section 7.7: events to a
+ * dialog), and `<dialogend>` to stop it.
  */
 
 export interface MsmlRecordStart {
@@ -20,7 +21,16 @@ export interface MsmlDialogEnd {
   dialogId: string;
 }
 
-export type MsmlRequest = MsmlRecordStart | MsmlDialogEnd;
+export type MsmlDialogEvent = 'pause' | 'resume';
+
+export interface MsmlSend {
+  kind: 'send';
+  /** `conn:<tag>/dialog:<name>` */
+  dialogId: string;
+  event: MsmlDialogEvent;
+}
+
+export type MsmlRequest = MsmlRecordStart | MsmlDialogEnd | MsmlSend;
 
 function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -42,6 +52,15 @@ export function msmlDialogEnd(dialogId: string): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<msml version="1.1">',
     `  <dialogend id="${escapeAttribute(dialogId)}"/>`,
+    '</msml>',
+  ].join('\n');
+}
+
+export function msmlSend(dialogId: string, event: MsmlDialogEvent): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<msml version="1.1">',
+    `  <send target="${escapeAttribute(dialogId)}" event="${event}"/>`,
     '</msml>',
   ].join('\n');
 }
@@ -89,5 +108,14 @@ export function parseMsml(body: string): MsmlRequest {
     if (!dialogId) throw new MsmlParseError('<dialogend> needs an id');
     return { kind: 'dialogEnd', dialogId };
   }
-  throw new MsmlParseError('no MSML request this MCP supports (dialogstart/record, dialogend)');
+  const send = /<send\b[^>]*\/?>/.exec(body)?.[0];
+  if (send) {
+    const dialogId = attribute(send, 'target');
+    const event = attribute(send, 'event');
+    if (!dialogId || (event !== 'pause' && event !== 'resume')) {
+      throw new MsmlParseError('<send> needs a target dialog and event="pause" or event="resume"');
+    }
+    return { kind: 'send', dialogId, event };
+  }
+  throw new MsmlParseError('no MSML request this MCP supports (dialogstart/record, send pause|resume, dialogend)');
 }

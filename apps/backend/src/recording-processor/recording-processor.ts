@@ -29,6 +29,7 @@ export class RecordingProcessor implements RecordingMetadataSink {
       agentId: details?.agentId ?? media.parameters.agentId,
       recordDN: metadata.recordDN,
       group: details?.group,
+      groups: details?.groups ?? [],
       startTime: media.startTime,
       stopTime: media.stopTime,
       eventHistory: details?.eventHistory ?? [],

@@ -19,6 +19,8 @@ export interface RecordingHeader {
   agentId: string | undefined;
   recordDN: string;
   group: string | undefined;
+  /** every agent group that took part in the call (transfers, conferences) */
+  groups: string[];
   startTime: string;
   stopTime: string;
   eventHistory: CallEvent[];
@@ -40,6 +42,7 @@ interface RecordingRow {
   agent_id: string | null;
   record_dn: string;
   group_name: string | null;
+  groups: string[];
   start_time: Date;
   stop_time: Date;
   event_history: CallEvent[];
@@ -74,13 +77,19 @@ export class InvalidCursorError extends Error {}
 export class RecordingStore {
   constructor(private readonly pool: pg.Pool) {}
 
+  async exists(id: string): Promise<boolean> {
+    const result = await this.pool.query('SELECT 1 FROM recordings WHERE id = $1', [id]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
   /** Creates the recording, or widens its time span and refreshes its history when it exists. */
   async upsertRecording(header: RecordingHeader): Promise<void> {
     await this.pool.query(
       `INSERT INTO recordings (id, conn_id, call_uuid, caller_phone_number, dialed_phone_number,
-         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data, groups)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
        ON CONFLICT (id) DO UPDATE SET
+         groups = ARRAY(SELECT DISTINCT unnest(recordings.groups || EXCLUDED.groups)),
          start_time = LEAST(recordings.start_time, EXCLUDED.start_time),
          stop_time = GREATEST(recordings.stop_time, EXCLUDED.stop_time),
          event_history = EXCLUDED.event_history,
@@ -98,6 +107,7 @@ export class RecordingStore {
         header.stopTime,
         JSON.stringify(header.eventHistory),
         JSON.stringify(header.attachedData),
+        header.groups,
       ],
     );
   }
@@ -282,6 +292,7 @@ function toHeader(row: RecordingRow): RecordingHeader {
     agentId: row.agent_id ?? undefined,
     recordDN: row.record_dn,
     group: row.group_name ?? undefined,
+    groups: row.groups,
     startTime: row.start_time.toISOString(),
     stopTime: row.stop_time.toISOString(),
     eventHistory: row.event_history,

@@ -2,8 +2,8 @@ import type { User } from '@vox/shared';
 
 /**
  * The rows of `recordings` (aliased `r`) a user may see, as a SQL condition, so that the database
- * never returns a recording the user may not have: admins see all, supervisors their group's,
- * agents none.
+ * never returns a recording the user may not have: admins see all, supervisors those in which an
+ * agent of their group took part, agents none.
  */
 export function visibleTo(user: User, params: unknown[]): string {
   switch (user.role) {
@@ -12,7 +12,7 @@ export function visibleTo(user: User, params: unknown[]): string {
     case 'supervisor':
       if (!user.group) return 'FALSE';
       params.push(user.group);
-      return `r.group_name = $${params.length}`;
+      return `$${params.length} = ANY(r.groups)`;
     case 'agent':
       return 'FALSE';
   }

@@ -12,6 +12,9 @@ interface WaitingUpload {
   upload_id: string;
   conn_id: string;
   recording_id: string | null;
+  /** the uploading agent's DN and group: who recorded this screen */
+  uploader_dn: string | null;
+  uploader_group: string | null;
   started_at: Date;
   file_path: string;
 }
@@ -63,7 +66,9 @@ export class ScreenMuxer {
 
   private async processWaiting(connId: string): Promise<void> {
     const waiting = await this.pool.query<WaitingUpload>(
-      "SELECT * FROM screen_uploads WHERE conn_id = $1 AND state = 'waiting_for_voice' ORDER BY created_at",
+      `SELECT s.*, u.dn AS uploader_dn, u.group_name AS uploader_group
+         FROM screen_uploads s JOIN users u ON u.id = s.uploaded_by
+        WHERE s.conn_id = $1 AND s.state = 'waiting_for_voice' ORDER BY s.created_at`,
       [connId],
     );
     for (const upload of waiting.rows) {
@@ -85,7 +90,7 @@ export class ScreenMuxer {
     const result = await this.pool.query<VoiceMedia>(
       `SELECT m.recording_id, m.media_id, m.start_time, m.storage_path
          FROM media_files m JOIN recordings r ON r.id = m.recording_id
-        WHERE r.conn_id = $1 AND ($2::text IS NULL OR r.id = $2)
+        WHERE r.conn_id = $1 AND ($2::text IS NULL OR r.id = $2) AND m.type = 'audio/mp3'
         ORDER BY m.start_time LIMIT 1`,
       [upload.conn_id, upload.recording_id],
     );
@@ -173,12 +178,11 @@ export class ScreenMuxer {
         ]);
       });
       await fs.rm(upload.file_path, { force: true });
-      const header = await this.recordings.header(voice.recording_id);
       this.bus.emit(
         'screenRecordingStored',
         { recordingId: voice.recording_id, mediaId, at: new Date().toISOString() },
-        header?.recordDN ?? '',
-        header?.group,
+        upload.uploader_dn ?? '',
+        upload.uploader_group ?? undefined,
       );
     } finally {
       await fs.rm(job, { recursive: true, force: true });

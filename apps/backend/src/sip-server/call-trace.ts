@@ -6,13 +6,15 @@ export class CallTrace {
 
   add(from: string, to: string, text: string): void {
     const firstLine = text.split('\r\n', 1)[0] ?? '';
-    const msml = /<(dialogstart|dialogend|result)\b/.exec(text)?.[1];
+    const msml = /<(dialogstart|dialogend|send|result)\b/.exec(text)?.[1];
+    const dtmf = /^Signal=(\S+)/m.exec(text)?.[1];
+    const detail = msml ? ` (MSML ${msml})` : dtmf ? ` (DTMF ${dtmf})` : '';
     this.messages.push({
       seq: this.messages.length + 1,
       at: new Date().toISOString(),
       from,
       to,
-      summary: msml ? `${firstLine} (MSML ${msml})` : firstLine,
+      summary: `${firstLine}${detail}`,
       text,
     });
   }

@@ -26,7 +26,13 @@ function CallCard({ call }: { call: AgentCall }) {
   const release = useAgentStore((s) => s.release);
   return (
     <section className="call" data-testid="call" data-conn-id={call.connId} data-state={call.state}>
-      <h2>{call.state === 'ringing' ? `Ringing: ${call.ani}` : `On call with ${call.ani}`}</h2>
+      <h2>
+        {call.state === 'ringing'
+          ? `Ringing: ${call.ani}`
+          : call.state === 'held'
+            ? `On hold: ${call.ani}`
+            : `On call with ${call.ani}`}
+      </h2>
       <p>
         Dialed {call.dnis} · ConnID <code>{call.connId}</code>
       </p>

@@ -12,7 +12,7 @@ export interface AgentCall {
   connId: string;
   ani: string;
   dnis: string;
-  state: 'ringing' | 'established';
+  state: 'ringing' | 'established' | 'held';
   recording: 'idle' | 'recording' | 'paused';
 }
 

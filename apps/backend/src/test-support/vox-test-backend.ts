@@ -1,0 +1,103 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loginResponseSchema, recordingListSchema, type LoginResponse, type Recording } from '@vox/shared';
+import { loadConfig } from '../config.ts';
+import { startVox, type RunningVox } from '../server.ts';
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * A real backend for tests: embedded PostgreSQL, real MCPs and storage in a temporary directory,
+ * the demo tenant, and a small REST client for it.
+ */
+export class VoxTestBackend {
+  private readonly tokens = new Map<string, string>();
+
+  private constructor(
+    readonly vox: RunningVox,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<VoxTestBackend> {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-backend-'));
+    // The embedded database runs as the `postgres` user when tests run as root: it must reach the directory.
+    await fs.chmod(dataDir, 0o755);
+    const vox = await startVox(
+      loadConfig({ VOX_PORT: '0', VOX_DATA_DIR: dataDir, VOX_DEMO: '1', VOX_LOG_LEVEL: 'silent', ...env }),
+    );
+    return new VoxTestBackend(vox, dataDir);
+  }
+
+  get url(): string {
+    return this.vox.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.vox.close();
+    await fs.rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  async call(method: string, route: string, body?: unknown, token?: string): Promise<ApiAnswer> {
+    const response = await fetch(`${this.vox.url}${route}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as unknown };
+  }
+
+  /** Logs a demo user in (password `<name>-demo`). */
+  async login(username: string): Promise<LoginResponse> {
+    const { status, body } = await this.call('POST', '/api/v2/auth/login', { username, password: `${username}-demo` });
+    if (status !== 200) throw new Error(`login of ${username} answered ${status}: ${JSON.stringify(body)}`);
+    return loginResponseSchema.parse(body);
+  }
+
+  /** A demo user's token, logging in once. */
+  async token(username: string): Promise<string> {
+    const known = this.tokens.get(username);
+    if (known) return known;
+    const { token } = await this.login(username);
+    this.tokens.set(username, token);
+    return token;
+  }
+
+  /** As the admin; throws unless the status is the one expected. */
+  async admin(method: string, route: string, body?: unknown, expected = 200): Promise<unknown> {
+    const answer = await this.call(method, route, body, await this.token('admin'));
+    if (answer.status !== expected) {
+      throw new Error(`${method} ${route} answered ${answer.status}, not ${expected}: ${JSON.stringify(answer.body)}`);
+    }
+    return answer.body;
+  }
+
+  /** The recordings of a call once the MCP has stored `mediaFiles` files for them in all. */
+  async recordingsOf(connId: string, mediaFiles = 1, timeoutMs = 15_000): Promise<Recording[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const listed = recordingListSchema.parse(await this.admin('GET', `/api/v2/recordings?connId=${connId}`));
+      const stored = listed.recordings.reduce((n, r) => n + r.mediaFiles.length, 0);
+      if (stored >= mediaFiles) return listed.recordings;
+      if (Date.now() > deadline) {
+        throw new Error(`call ${connId}: ${stored} of ${mediaFiles} media file(s) stored after ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** A media file's bytes, decrypted, as the playback route serves them. */
+  async media(recordingId: string, mediaId: string): Promise<Buffer> {
+    const response = await fetch(`${this.vox.url}/api/v2/recordings/${recordingId}/media/${mediaId}`, {
+      headers: { Authorization: `Bearer ${await this.token('admin')}` },
+    });
+    if (response.status !== 200) throw new Error(`media ${mediaId} answered ${response.status}`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+}
