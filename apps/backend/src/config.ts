@@ -14,6 +14,10 @@ const envSchema = z.object({
   VOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VOX_TOKEN_TTL_HOURS: z.coerce.number().positive().default(12),
   VOX_DESKTOP_ORIGIN: z.string().default('vox-app://desktop'),
+  VOX_STORAGE_URL: z
+    .string()
+    .regex(/^(webdav\+)?https?:\/\//, 'VOX_STORAGE_URL must be webdav+http(s):// or http(s)://')
+    .optional(),
   VOX_RECORDING_FORMAT: z.enum(['mp3-8k-mono', 'mp3-16k-stereo', 'mp3-32k-stereo']).default('mp3-16k-stereo'),
   VOX_ANALYTICS: z.enum(['0', '1']).default('0'),
   VOX_MCP_COUNT: z.coerce.number().int().min(1).max(16).default(2),
@@ -29,6 +33,8 @@ export interface VoxConfig {
   logLevel: z.infer<typeof envSchema>['VOX_LOG_LEVEL'];
   tokenTtlMs: number;
   desktopOrigin: string;
+  /** WebDAV storage for media; undefined: a local directory under `dataDir` */
+  storageUrl: string | undefined;
   /** the IVR profile's MP3 format */
   recordingFormat: z.infer<typeof envSchema>['VOX_RECORDING_FORMAT'];
   /** recording-and-analytics mode: WAV G.711 besides each MP3 */
@@ -57,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
     logLevel: e.VOX_LOG_LEVEL,
     tokenTtlMs: e.VOX_TOKEN_TTL_HOURS * 3_600_000,
     desktopOrigin: e.VOX_DESKTOP_ORIGIN,
+    storageUrl: e.VOX_STORAGE_URL,
     recordingFormat: e.VOX_RECORDING_FORMAT,
     analytics: e.VOX_ANALYTICS === '1',
     mcpCount: e.VOX_MCP_COUNT,

@@ -28,6 +28,8 @@ import { ScenarioRunner } from './scenarios/scenario-runner.ts';
 import { SipServer } from './sip-server/sip-server.ts';
 import { TLibraryRequests } from './sip-server/t-library-requests.ts';
 import { LocalDirectoryStorage } from './storage/local-directory-storage.ts';
+import type { MediaStorage } from './storage/media-storage.ts';
+import { WebdavStorage } from './storage/webdav-storage.ts';
 
 export interface RunningVox {
   url: string;
@@ -61,7 +63,9 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   }
 
   const bus = new EventBus();
-  const storage = new LocalDirectoryStorage(path.join(config.dataDir, 'media'));
+  const storage: MediaStorage = config.storageUrl
+    ? new WebdavStorage(config.storageUrl)
+    : new LocalDirectoryStorage(path.join(config.dataDir, 'media'));
   const recordings = new RecordingStore(pool);
   const callDetails = new CallDetailsStore();
   const processor = new RecordingProcessor(callDetails, recordings, bus);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenarioRunSchema, type Scenario, type ScenarioStep } from '@vox/shared';
+import { scenarioRunSchema, scenarioStepSchema, type Scenario, type ScenarioStep } from '@vox/shared';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 let backend: VoxTestBackend;
@@ -92,7 +92,7 @@ const cases: MatrixCase[] = [
 function scenarioFor(c: MatrixCase, index: number): { scenario: Scenario; a: string; b: string } {
   const a = `71${index}1`;
   const b = `71${index}2`;
-  const step = (s: Omit<ScenarioStep, 'delayMs'> & { delayMs?: number }) => ({ delayMs: 0, ...s }) as ScenarioStep;
+  const step = (fields: Record<string, unknown>) => scenarioStepSchema.parse(fields);
   const steps: ScenarioStep[] = [
     step({ action: 'route', ani: `55501${index}0`, dnis: '8005550100', targetDn: a }),
     step({ action: 'answer', dn: a }),

@@ -1,0 +1,44 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
+import { WebdavTestServer } from '../test-support/webdav-test-server.ts';
+
+let dav: WebdavTestServer;
+let backend: VoxTestBackend;
+
+beforeAll(async () => {
+  dav = await WebdavTestServer.start();
+  backend = await VoxTestBackend.start({ VOX_STORAGE_URL: dav.url });
+});
+
+afterAll(async () => {
+  await backend?.stop();
+  await dav?.stop();
+});
+
+describe('the backend with VOX_STORAGE_URL on a WebDAV server', () => {
+  it('stores a recorded call on WebDAV and plays it back from there, byte ranges included', async () => {
+    const { connId } = (await backend.admin(
+      'POST',
+      '/api/v2/sim/calls',
+      { ani: '5550300', dnis: '8005550100', targetDn: '7001', record: 'destination' },
+      201,
+    )) as { connId: string };
+    await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7001' });
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' });
+    const [recording] = await backend.recordingsOf(connId);
+    const media = recording!.mediaFiles[0]!;
+    const start = new Date(media.startTime);
+    const day = `${start.getUTCFullYear()}/${String(start.getUTCMonth() + 1).padStart(2, '0')}/${String(start.getUTCDate()).padStart(2, '0')}`;
+    const onDav = await fs.readFile(path.join(dav.dir, 'recordings', day, media.mediaId));
+    expect(onDav.length).toBe(media.size);
+    expect(await backend.media(recording!.id, media.mediaId)).toEqual(onDav);
+    const ranged = await fetch(`${backend.url}/api/v2/recordings/${recording!.id}/media/${media.mediaId}`, {
+      headers: { Authorization: `Bearer ${await backend.token('admin')}`, Range: 'bytes=100-299' },
+    });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer())).toEqual(onDav.subarray(100, 300));
+  });
+});
