@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Fastify from 'fastify';
+import { registerAdminRoutes } from './api/admin-routes.ts';
 import { installErrorHandlers } from './api/api-errors.ts';
 import { registerAuthRoutes } from './api/auth-routes.ts';
 import { Authenticator } from './api/authentication.ts';
@@ -29,6 +30,7 @@ import { SipServer } from './sip-server/sip-server.ts';
 import { TLibraryRequests } from './sip-server/t-library-requests.ts';
 import { LocalDirectoryStorage } from './storage/local-directory-storage.ts';
 import type { MediaStorage } from './storage/media-storage.ts';
+import { StorageOutbox } from './storage/storage-outbox.ts';
 import { WebdavStorage } from './storage/webdav-storage.ts';
 
 export interface RunningVox {
@@ -69,6 +71,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const recordings = new RecordingStore(pool);
   const callDetails = new CallDetailsStore();
   const processor = new RecordingProcessor(callDetails, recordings, bus);
+  const outbox = new StorageOutbox(pool, storage, processor, log);
   const mcpWorkDir = path.join(config.dataDir, 'mcp');
   await fs.mkdir(mcpWorkDir, { recursive: true });
   // One engine (a pool of worker threads) serves every MCP of this process: MCPs are the SIP-facing
@@ -85,8 +88,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
       new MediaControlPlatform(`mcp${i + 1}`, {
         workDir: mcpWorkDir,
         engine,
-        storage,
-        metadataSink: processor,
+        outbox,
         profile,
         log,
       }),
@@ -103,6 +105,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   });
 
   await muxer.resumeWaiting();
+  await outbox.start();
 
   const auth = new Authenticator(pool);
   installErrorHandlers(app);
@@ -115,6 +118,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerAuthRoutes(app, pool, config.tokenTtlMs);
   registerSimRoutes(app, auth, { sipServer, directory, tLibrary, resourceManager, mcps, scenarios });
   registerRecordingRoutes(app, auth, recordings, storage);
+  registerAdminRoutes(app, auth, outbox);
   registerScreenUploadRoutes(
     app,
     createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, authenticate: (h) => auth.fromHeader(h) }),
@@ -127,6 +131,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   } catch (error) {
     clearInterval(healthCheck);
     await engine.close();
+    await outbox.stop();
     await database.close();
     throw error;
   }
@@ -144,6 +149,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         sipServer.stopAll('backend shutting down');
         await Promise.all(mcps.map((mcp) => mcp.close()));
         await engine.close();
+        await outbox.stop();
         await muxer.idle();
         await io.close();
         await app.close();

@@ -103,3 +103,12 @@ export const mcpMetadataSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type McpMetadata = z.infer<typeof mcpMetadataSchema>;
+
+/** `GET /admin/storage`: finished files waiting for storage (the outbox). */
+export const storageStatusSchema = z.object({
+  pending: z.number().int(),
+  /** when the oldest waiting file was finished */
+  oldest: z.string().optional(),
+  lastError: z.string().optional(),
+});
+export type StorageStatus = z.infer<typeof storageStatusSchema>;

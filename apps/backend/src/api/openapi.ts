@@ -18,6 +18,7 @@ import {
   scenarioRunSchema,
   scenarioSchema,
   sendDigitsRequestSchema,
+  storageStatusSchema,
   loginResponseSchema,
   recordingListSchema,
   recordingQuerySchema,
@@ -145,6 +146,12 @@ const operations: Operation[] = [
     path: '/api/v2/sim/scenarios/{id}',
     summary: 'A scenario run: progress and step outcomes',
     response: scenarioRunSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/admin/storage',
+    summary: 'Finished media files waiting for storage (admin); retried with backoff until stored',
+    response: storageStatusSchema,
   },
   { method: 'get', path: '/api/v2/sim/mcps', summary: "The Resource Manager's MCP pool", response: mcpPoolSchema },
   {

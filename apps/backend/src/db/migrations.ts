@@ -96,6 +96,23 @@ const migrations: Array<{ id: string; sql: string }> = [
       CREATE INDEX recordings_groups ON recordings USING gin (groups);
     `,
   },
+  {
+    id: '003_storage_outbox',
+    sql: `
+      -- Files finished but not yet confirmed by storage, and the metadata to post once they are.
+      CREATE TABLE storage_outbox (
+        id bigserial PRIMARY KEY,
+        object_path text NOT NULL,
+        local_file text NOT NULL,
+        metadata jsonb NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX storage_outbox_due ON storage_outbox (next_attempt_at);
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { mcpMetadataSchema, type McpMetadata } from '@vox/shared';
 import { MediaServerUnreachable, mediaSequenceHeader, type MediaServer } from '../resource-manager/resource-manager.ts';
 import {
   formatSip,
@@ -14,15 +12,10 @@ import {
   type SipMessage,
 } from '../sip/sip-message.ts';
 import { mcpHost } from '../sip/sip-hosts.ts';
-import type { MediaStorage } from '../storage/media-storage.ts';
+import type { PendingMetadata, StorageOutbox } from '../storage/storage-outbox.ts';
 import type { CaptureEngine, CaptureHandle, CapturedMedia, MediaFormat } from './capture-engine.ts';
 import { mediaFileName, storagePathFor } from './media-file-name.ts';
 import { msmlResult, MsmlParseError, parseMsml } from './msml.ts';
-
-/** Where the MCP posts metadata once storage has the file (GIR: the Recording Processor). */
-export interface RecordingMetadataSink {
-  ingest(metadata: McpMetadata): Promise<void>;
-}
 
 /** The IVR profile's recording settings (GIR: MP3 for playback, plus WAV G.711 for analytics). */
 export interface IvrProfile {
@@ -74,8 +67,8 @@ export class MediaControlPlatform implements MediaServer {
     private readonly options: {
       workDir: string;
       engine: CaptureEngine;
-      storage: MediaStorage;
-      metadataSink: RecordingMetadataSink;
+      /** stores each file and then posts its metadata, retrying while storage is down */
+      outbox: StorageOutbox;
       profile: IvrProfile;
       log: (message: string, error?: unknown) => void;
     },
@@ -287,14 +280,11 @@ export class MediaControlPlatform implements MediaServer {
       const storagePath = dialog.destFolder
         ? `${dialog.destFolder}/${mediaId}`
         : storagePathFor(mediaId, captured.startTime);
-      const stored = await this.options.storage.putFile(storagePath, output.path);
-      const metadata: McpMetadata = mcpMetadataSchema.parse({
+      const metadata: PendingMetadata = {
         recordingId,
         connId: dialog.call.connId,
         callUuid: dialog.call.callUuid,
         recordDN: dialog.call.recordDn,
-        storagePath: stored.path,
-        sha256: stored.sha256,
         mediaFile: {
           mediaId,
           type: wav ? 'audio/wav' : 'audio/mp3',
@@ -302,7 +292,7 @@ export class MediaControlPlatform implements MediaServer {
           startTime: captured.startTime.toISOString(),
           stopTime: captured.stopTime.toISOString(),
           duration: captured.durationMs,
-          size: stored.size,
+          size: output.size,
           ivrprofile: this.options.profile.name,
           parameters: {
             connId: dialog.call.connId,
@@ -314,10 +304,8 @@ export class MediaControlPlatform implements MediaServer {
           },
           pauses: captured.pauses,
         },
-      });
-      // Only after storage has confirmed the file (GIR: GVP posts metadata after WebDAV says stored).
-      await this.options.metadataSink.ingest(metadata);
-      await fs.rm(output.path, { force: true });
+      };
+      await this.options.outbox.deliver(storagePath, output.path, metadata);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { mcpMetadataSchema, type McpMetadata } from '@vox/shared';
 import type { CallDetailsStore } from '../call-details/call-details.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import type { RecordingMetadataSink } from '../mcp/media-control-platform.ts';
+import type { MetadataSink } from '../storage/storage-outbox.ts';
 import type { RecordingStore } from '../recordings/recording-store.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { RecordingStore } from '../recordings/recording-store.ts';
  * the SIP Server side recorded (ANI, DNIS, agent, attached data, event history), writes the
  * recording resource, and tells the desktop and supervisors it is stored.
  */
-export class RecordingProcessor implements RecordingMetadataSink {
+export class RecordingProcessor implements MetadataSink {
   constructor(
     private readonly callDetails: CallDetailsStore,
     private readonly recordings: RecordingStore,

@@ -42,3 +42,34 @@ describe('the backend with VOX_STORAGE_URL on a WebDAV server', () => {
     expect(Buffer.from(await ranged.arrayBuffer())).toEqual(onDav.subarray(100, 300));
   });
 });
+
+describe('storage down', () => {
+  it('keeps finished recordings in the outbox while WebDAV is down and stores them when it is back', async () => {
+    await dav.goDown();
+    const { connId } = (await backend.admin(
+      'POST',
+      '/api/v2/sim/calls',
+      { ani: '5550301', dnis: '8005550100', targetDn: '7002', record: 'destination' },
+      201,
+    )) as { connId: string };
+    await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7002' });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7002' });
+
+    let status = { pending: 0, lastError: '' };
+    for (let i = 0; i < 50 && status.pending === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await backend.admin('GET', '/api/v2/admin/storage')) as typeof status;
+    }
+    expect(status.pending).toBe(1);
+    expect(status.lastError).toMatch(/ECONNREFUSED/);
+    expect(await backend.admin('GET', `/api/v2/recordings?connId=${connId}`)).toMatchObject({ recordings: [] });
+
+    await dav.comeBack();
+    const [recording] = await backend.recordingsOf(connId, 1, 20_000);
+    expect(recording?.mediaFiles).toHaveLength(1);
+    expect(await backend.admin('GET', '/api/v2/admin/storage')).toMatchObject({ pending: 0 });
+    const media = recording!.mediaFiles[0]!;
+    expect((await backend.media(recording!.id, media.mediaId)).length).toBe(media.size);
+  });
+});

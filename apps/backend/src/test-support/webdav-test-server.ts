@@ -8,6 +8,7 @@ import { v2 as webdav } from 'webdav-server';
 export class WebdavTestServer {
   private constructor(
     private readonly server: webdav.WebDAVServer,
+    private readonly port: number,
     /** the directory the server stores into */
     readonly dir: string,
     /** `webdav+http://user:password@127.0.0.1:port/` */
@@ -34,9 +35,19 @@ export class WebdavTestServer {
     const port = (listening.address() as AddressInfo).port;
     return new WebdavTestServer(
       server,
+      port,
       dir,
       `webdav+http://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/`,
     );
+  }
+
+  /** The server stops answering (connections refused) until `comeBack()`. */
+  async goDown(): Promise<void> {
+    await this.server.stopAsync();
+  }
+
+  async comeBack(): Promise<void> {
+    await this.server.startAsync(this.port);
   }
 
   async stop(): Promise<void> {
