@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { registerAdminRoutes } from './api/admin-routes.ts';
+import { AuditLog } from './audit/audit-log.ts';
 import { installErrorHandlers } from './api/api-errors.ts';
 import { registerAuthRoutes } from './api/auth-routes.ts';
 import { Authenticator } from './api/authentication.ts';
@@ -36,6 +37,8 @@ import { WebdavStorage } from './storage/webdav-storage.ts';
 export interface RunningVox {
   url: string;
   port: number;
+  /** the metadata database's connection string (operators' tools and tests connect with it) */
+  databaseUrl: string;
   /** Stops accepting calls, finishes and stores every recording in progress, stops the database. */
   close(): Promise<void>;
 }
@@ -117,8 +120,9 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerOpenApi(app);
   registerAuthRoutes(app, pool, config.tokenTtlMs);
   registerSimRoutes(app, auth, { sipServer, directory, tLibrary, resourceManager, mcps, scenarios });
-  registerRecordingRoutes(app, auth, recordings, storage);
-  registerAdminRoutes(app, auth, outbox);
+  const audit = new AuditLog(pool);
+  registerRecordingRoutes(app, auth, recordings, storage, audit);
+  registerAdminRoutes(app, auth, { outbox, audit });
   registerScreenUploadRoutes(
     app,
     createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, authenticate: (h) => auth.fromHeader(h) }),
@@ -142,6 +146,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   return {
     url: `http://${config.host}:${port}`,
     port,
+    databaseUrl: database.url,
     close() {
       closing ??= (async () => {
         clearInterval(healthCheck);

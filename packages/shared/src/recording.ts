@@ -112,3 +112,35 @@ export const storageStatusSchema = z.object({
   lastError: z.string().optional(),
 });
 export type StorageStatus = z.infer<typeof storageStatusSchema>;
+
+/** One audit record: who did what to which recording, when, from where. */
+export const auditRecordSchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  /** user id */
+  actor: z.string(),
+  action: z.enum(['playback', 'download', 'delete', 'purge', 'legal-hold', 'key-rotate']),
+  /** `<recordingId>` or `<recordingId>/<mediaId>` */
+  target: z.string(),
+  /** client address and user agent */
+  source: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type AuditRecord = z.infer<typeof auditRecordSchema>;
+export type AuditAction = AuditRecord['action'];
+
+export const auditListSchema = z.object({ records: z.array(auditRecordSchema), nextCursor: z.string().optional() });
+
+/** `GET /admin/audit/verify`: whether the chain is intact, and where it breaks. */
+export const auditVerificationSchema = z.object({
+  records: z.number().int(),
+  intact: z.boolean(),
+  /** the first record that does not match the chain */
+  brokenAt: z.number().int().optional(),
+  problem: z.string().optional(),
+  /** the newest record's hash: kept elsewhere, it also shows when newest records were deleted */
+  headHash: z.string().optional(),
+});
+export type AuditVerification = z.infer<typeof auditVerificationSchema>;

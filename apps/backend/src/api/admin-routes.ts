@@ -1,11 +1,36 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
+import { parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 
-/** What an operator needs to see: files waiting for storage. */
-export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, outbox: StorageOutbox): void {
+const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().min(1).optional(),
+});
+
+/** What an operator and a compliance officer need: files waiting for storage, the audit log. */
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  auth: Authenticator,
+  parts: { outbox: StorageOutbox; audit: AuditLog },
+): void {
   app.get('/api/v2/admin/storage', async (request) => {
     await auth.require(request, { roles: ['admin'] });
-    return outbox.status();
+    return parts.outbox.status();
+  });
+
+  app.get('/api/v2/admin/audit', async (request) => {
+    await auth.require(request, { roles: ['admin'] });
+    const { limit, before } = parseWith(auditQuery, request.query, 'query');
+    const records = await parts.audit.list(limit, before);
+    const last = records.at(-1);
+    return { records, ...(records.length === limit && last ? { nextCursor: String(last.seq) } : {}) };
+  });
+
+  app.get('/api/v2/admin/audit/verify', async (request) => {
+    await auth.require(request, { roles: ['admin'] });
+    return parts.audit.verify();
   });
 }

@@ -19,6 +19,8 @@ import {
   scenarioSchema,
   sendDigitsRequestSchema,
   storageStatusSchema,
+  auditListSchema,
+  auditVerificationSchema,
   loginResponseSchema,
   recordingListSchema,
   recordingQuerySchema,
@@ -153,6 +155,19 @@ const operations: Operation[] = [
     summary: 'Finished media files waiting for storage (admin); retried with backoff until stored',
     response: storageStatusSchema,
   },
+  {
+    method: 'get',
+    path: '/api/v2/admin/audit',
+    summary: 'The audit log, newest first (admin); ?before=<seq> pages back',
+    query: z.object({ limit: z.number().optional(), before: z.number().optional() }),
+    response: auditListSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/admin/audit/verify',
+    summary: "Checks the audit log's hash chain (admin): an edited, inserted or deleted record is reported",
+    response: auditVerificationSchema,
+  },
   { method: 'get', path: '/api/v2/sim/mcps', summary: "The Resource Manager's MCP pool", response: mcpPoolSchema },
   {
     method: 'post',
@@ -184,7 +199,7 @@ const operations: Operation[] = [
     method: 'get',
     path: '/api/v2/recordings/{id}/media/{mediaId}',
     summary:
-      'Media bytes (voice MP3, muxed screen WebM, thumbnail JPEG); HTTP Range supported; access_token query parameter accepted for media elements',
+      'Media bytes (voice MP3 or WAV, muxed screen WebM, thumbnail JPEG); HTTP Range supported; access_token query parameter accepted for media elements; ?download=1 as an attachment; each playback and download is audited',
   },
 ];
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { recordingQuerySchema } from '@vox/shared';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { RecordingStore } from '../recordings/recording-store.ts';
 import type { MediaStorage } from '../storage/media-storage.ts';
 import { HttpError, parseWith } from './api-errors.ts';
@@ -9,12 +10,14 @@ import { parseRange } from './http-range.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(128) });
 const mediaParams = idParams.extend({ mediaId: z.string().min(1).max(256) });
+const mediaQuery = z.object({ download: z.enum(['0', '1']).default('0') });
 
 export function registerRecordingRoutes(
   app: FastifyInstance,
   auth: Authenticator,
   recordings: RecordingStore,
   storage: MediaStorage,
+  audit: AuditLog,
 ): void {
   app.get('/api/v2/recordings', async (request) => {
     const user = await auth.require(request);
@@ -33,10 +36,24 @@ export function registerRecordingRoutes(
   app.get('/api/v2/recordings/:id/media/:mediaId', async (request, reply) => {
     const user = await auth.require(request, { allowQueryToken: true });
     const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
+    const { access_token: _token, ...query } = request.query as Record<string, unknown>;
+    const { download } = parseWith(mediaQuery, query, 'query');
     const media = await recordings.findMedia(id, mediaId, user);
     if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
     const size = await storage.size(media.storagePath);
     const range = parseRange(request.headers.range, size);
+    // A playback or download starts at byte 0; later ranges of it are seeks, not new playbacks.
+    // Audited before a byte is sent: media that cannot be audited is not served.
+    if (range !== 'unsatisfiable' && (!range || range.start === 0)) {
+      await audit.append({
+        actor: user.id,
+        action: download === '1' ? 'download' : 'playback',
+        target: `${id}/${mediaId}`,
+        source: `${request.ip} ${request.headers['user-agent'] ?? ''}`.trim(),
+        details: { type: media.type },
+      });
+    }
+    if (download === '1') reply.header('Content-Disposition', `attachment; filename="${mediaId}"`);
     reply
       .header('Accept-Ranges', 'bytes')
       .header('Content-Type', media.type)

@@ -5,6 +5,8 @@ import { migrate } from './migrations.ts';
 
 export interface Database {
   pool: pg.Pool;
+  /** the connection string in use (the embedded server's when VOX_DATABASE_URL is unset) */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function openDatabase(options: {
   }
   return {
     pool,
+    url: options.databaseUrl ?? embedded?.url ?? '',
     async close() {
       await pool.end();
       await embedded?.stop();

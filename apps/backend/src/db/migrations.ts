@@ -113,6 +113,23 @@ const migrations: Array<{ id: string; sql: string }> = [
       CREATE INDEX storage_outbox_due ON storage_outbox (next_attempt_at);
     `,
   },
+  {
+    id: '004_audit_log',
+    sql: `
+      -- Hash-chained: each record's hash covers its fields and the previous record's hash.
+      CREATE TABLE audit_log (
+        seq bigint PRIMARY KEY,
+        at timestamptz NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL,
+        source text NOT NULL,
+        details jsonb NOT NULL,
+        prev_hash text NOT NULL,
+        hash text NOT NULL
+      );
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {
