@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditListSchema, auditVerificationSchema } from '@vox/shared';
@@ -84,5 +86,21 @@ describe('the audit log', () => {
     } finally {
       await database.end();
     }
+  });
+});
+
+describe('vox audit verify', () => {
+  it('says whether the chain is intact, with exit code 0 or 1', async () => {
+    const cli = path.resolve(import.meta.dirname, '../../bin/vox.mjs');
+    const outcome = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [cli, 'audit', 'verify', '--url', backend.url], (error, stdout) =>
+        resolve({ code: error?.code === undefined ? 0 : Number(error.code), stdout }),
+      );
+    });
+    // The previous test deleted record 1.
+    expect(outcome).toEqual({
+      code: 1,
+      stdout: expect.stringContaining('audit log BROKEN at record 1: record 1 is missing'),
+    });
   });
 });

@@ -1,14 +1,7 @@
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import {
-  loginResponseSchema,
-  recordingListSchema,
-  scenarioRunSchema,
-  scenarioSchema,
-  type Scenario,
-  type ScenarioRun,
-} from '@vox/shared';
+import { recordingListSchema, scenarioRunSchema, scenarioSchema, type Scenario, type ScenarioRun } from '@vox/shared';
+import { connectionUsage, parseCommandLine, runCli, sessionFor, UsageError, type CliSession } from './cli-session.ts';
 
 const usage = `Usage: vox-sim run <scenario.json> [--url URL] [--user NAME] [--password PASSWORD] [--speed N]
        vox-sim check <scenario.json>
@@ -17,14 +10,10 @@ const usage = `Usage: vox-sim run <scenario.json> [--url URL] [--user NAME] [--p
           exits 0 when it passed, 1 when it failed
   check   validates the file only
 
-  --url       backend URL (default: $VOX_URL or http://127.0.0.1:8080)
-  --user      user to run as, an admin or a supervisor (default: $VOX_USER or admin)
-  --password  (default: $VOX_PASSWORD or admin-demo, the demo tenant's)
+${connectionUsage}
   --speed     divides every delay of the scenario (default 1; 4 runs it four times as fast)
 
 Example scenarios: apps/backend/scenarios/*.json`;
-
-class UsageError extends Error {}
 
 async function readScenario(file: string): Promise<Scenario> {
   let text: string;
@@ -47,25 +36,6 @@ async function readScenario(file: string): Promise<Scenario> {
   return parsed.data;
 }
 
-async function request(url: string, init: RequestInit & { token?: string }): Promise<unknown> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { ...init, headers });
-  } catch (error) {
-    throw new Error(
-      `cannot reach ${url}: ${error instanceof Error ? error.message : String(error)} (is the backend running?)`,
-    );
-  }
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? response.statusText;
-    throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${message}`);
-  }
-  return body;
-}
-
 function printStep(run: ScenarioRun, index: number): void {
   const result = run.results[index];
   if (!result) return;
@@ -73,25 +43,10 @@ function printStep(run: ScenarioRun, index: number): void {
   console.log(`  ${String(index + 1).padStart(3)}/${run.stepsTotal} ${mark} ${result.action}: ${result.detail}`);
 }
 
-async function run(
-  file: string,
-  options: { url: string; user: string; password: string; speed: string },
-): Promise<number> {
+async function run(file: string, session: CliSession, speed: string): Promise<number> {
   const scenario = await readScenario(file);
-  const base = options.url.replace(/\/$/, '');
-  const login = loginResponseSchema.parse(
-    await request(`${base}/api/v2/auth/login`, {
-      method: 'POST',
-      body: JSON.stringify({ username: options.user, password: options.password }),
-    }),
-  );
-  const token = login.token;
   let current = scenarioRunSchema.parse(
-    await request(`${base}/api/v2/sim/scenarios?speed=${encodeURIComponent(options.speed)}`, {
-      method: 'POST',
-      body: JSON.stringify(scenario),
-      token,
-    }),
+    await session.post(`/api/v2/sim/scenarios?speed=${encodeURIComponent(speed)}`, scenario),
   );
   console.log(`Scenario "${current.name}" (${current.stepsTotal} steps), run ${current.id}`);
   let printed = 0;
@@ -99,12 +54,10 @@ async function run(
     while (printed < current.results.length) printStep(current, printed++);
     if (current.state !== 'running') break;
     await sleep(250);
-    current = scenarioRunSchema.parse(await request(`${base}/api/v2/sim/scenarios/${current.id}`, { token }));
+    current = scenarioRunSchema.parse(await session.get(`/api/v2/sim/scenarios/${current.id}`));
   }
   for (const [name, call] of Object.entries(current.calls)) {
-    const found = recordingListSchema.parse(
-      await request(`${base}/api/v2/recordings?connId=${call.connId}`, { token }),
-    );
+    const found = recordingListSchema.parse(await session.get(`/api/v2/recordings?connId=${call.connId}`));
     const stored = found.recordings.map((r) => `${r.id} (${r.mediaFiles.length} media file(s))`).join(', ');
     console.log(`  call ${name}: ConnID ${call.connId}, recordings: ${stored || 'none stored yet'}`);
   }
@@ -117,19 +70,9 @@ async function run(
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string', default: process.env.VOX_URL ?? 'http://127.0.0.1:8080' },
-      user: { type: 'string', default: process.env.VOX_USER ?? 'admin' },
-      password: { type: 'string', default: process.env.VOX_PASSWORD ?? 'admin-demo' },
-      speed: { type: 'string', default: '1' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, file] = positionals;
-  if (values.help) {
+  const commandLine = parseCommandLine(argv, { speed: '1' });
+  const [command, file] = commandLine.positionals;
+  if (commandLine.help) {
     console.log(usage);
     return 0;
   }
@@ -139,12 +82,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${file}: a valid scenario, "${scenario.name}", ${scenario.steps.length} steps`);
     return 0;
   }
-  return run(file, { url: values.url, user: values.user, password: values.password, speed: values.speed });
+  return run(file, await sessionFor(commandLine), commandLine.option('speed'));
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-}
+await runCli(() => main(process.argv.slice(2)));
