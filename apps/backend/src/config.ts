@@ -20,6 +20,10 @@ const envSchema = z.object({
     .optional(),
   VOX_RECORDING_FORMAT: z.enum(['mp3-8k-mono', 'mp3-16k-stereo', 'mp3-32k-stereo']).default('mp3-16k-stereo'),
   VOX_ANALYTICS: z.enum(['0', '1']).default('0'),
+  VOX_PURGE_AT: z
+    .string()
+    .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^off$/, 'VOX_PURGE_AT is HH:MM (UTC) or off')
+    .default('03:00'),
   VOX_MCP_COUNT: z.coerce.number().int().min(1).max(16).default(2),
 });
 
@@ -40,6 +44,8 @@ export interface VoxConfig {
   /** recording-and-analytics mode: WAV G.711 besides each MP3 */
   analytics: boolean;
   mcpCount: number;
+  /** when the daily retention purge runs (HH:MM UTC), or undefined for never */
+  purgeAtUtc: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -67,5 +73,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
     recordingFormat: e.VOX_RECORDING_FORMAT,
     analytics: e.VOX_ANALYTICS === '1',
     mcpCount: e.VOX_MCP_COUNT,
+    purgeAtUtc: e.VOX_PURGE_AT === 'off' ? undefined : e.VOX_PURGE_AT,
   };
 }

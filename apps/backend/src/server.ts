@@ -3,6 +3,8 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import { registerAdminRoutes } from './api/admin-routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { PurgeSchedule } from './recordings/purge-schedule.ts';
+import { RecordingLifecycle } from './recordings/recording-lifecycle.ts';
 import { installErrorHandlers } from './api/api-errors.ts';
 import { registerAuthRoutes } from './api/auth-routes.ts';
 import { Authenticator } from './api/authentication.ts';
@@ -121,8 +123,11 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerAuthRoutes(app, pool, config.tokenTtlMs);
   registerSimRoutes(app, auth, { sipServer, directory, tLibrary, resourceManager, mcps, scenarios });
   const audit = new AuditLog(pool);
-  registerRecordingRoutes(app, auth, recordings, storage, audit);
-  registerAdminRoutes(app, auth, { outbox, audit });
+  const lifecycle = new RecordingLifecycle(pool, recordings, storage, audit);
+  const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
+  purgeSchedule?.start();
+  registerRecordingRoutes(app, auth, recordings, storage, audit, lifecycle);
+  registerAdminRoutes(app, auth, { outbox, audit, lifecycle });
   registerScreenUploadRoutes(
     app,
     createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, authenticate: (h) => auth.fromHeader(h) }),
@@ -134,6 +139,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     clearInterval(healthCheck);
+    await purgeSchedule?.stop();
     await engine.close();
     await outbox.stop();
     await database.close();
@@ -150,6 +156,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     close() {
       closing ??= (async () => {
         clearInterval(healthCheck);
+        await purgeSchedule?.stop();
         await scenarios.stop();
         sipServer.stopAll('backend shutting down');
         await Promise.all(mcps.map((mcp) => mcp.close()));

@@ -68,8 +68,48 @@ export const recordingSchema = z.object({
   eventHistory: z.array(callEventSchema),
   attachedData: z.record(z.string(), z.string()),
   labels: z.array(z.string()),
+  /** under legal hold: it cannot be deleted or purged */
+  legalHold: z.boolean(),
 });
 export type Recording = z.infer<typeof recordingSchema>;
+
+/** A label marks recordings for search and retention: letters, digits, dots, dashes, underscores. */
+export const labelSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a label is 1 to 64 letters, digits, . _ -');
+
+/** `PUT /recordings/{id}/labels`: the recording's labels, replacing the old ones. */
+export const setLabelsRequestSchema = z.object({ labels: z.array(labelSchema).max(32) });
+
+/** `PUT /recordings/{id}/legal-hold` (admin). */
+export const legalHoldRequestSchema = z.object({
+  hold: z.boolean(),
+  reason: z.string().min(1).max(500),
+});
+export type LegalHoldRequest = z.infer<typeof legalHoldRequestSchema>;
+
+/**
+ * A retention rule: recordings older than `maxAgeDays` are purged, when they carry one of
+ * `includeLabels` (any recording if empty) and none of `excludeLabels`. Legal hold always wins.
+ */
+export const retentionRuleSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a rule name is 1 to 64 letters, digits, . _ -'),
+  maxAgeDays: z.number().int().min(1).max(36_500),
+  includeLabels: z.array(labelSchema).default([]),
+  excludeLabels: z.array(labelSchema).default([]),
+});
+export type RetentionRule = z.infer<typeof retentionRuleSchema>;
+
+export const retentionRulesSchema = z.object({ rules: z.array(retentionRuleSchema).max(100) });
+
+/** `POST /admin/purge`: what the retention rules purge (or, with `dryRun`, would purge). */
+export const purgeResultSchema = z.object({
+  dryRun: z.boolean(),
+  recordings: z.array(z.object({ id: z.string(), startTime: z.string(), rule: z.string() })),
+  /** recordings a rule matched but legal hold kept */
+  keptByLegalHold: z.number().int(),
+  /** recordings that could not be purged now (storage refused a delete); tried again next run */
+  failed: z.array(z.object({ id: z.string(), error: z.string() })),
+});
+export type PurgeResult = z.infer<typeof purgeResultSchema>;
 
 export const recordingQuerySchema = z.object({
   callerPhoneNumber: z.string().max(32).optional(),
@@ -78,6 +118,8 @@ export const recordingQuerySchema = z.object({
   connId: z.string().max(32).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
+  /** recordings carrying this label */
+  label: labelSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
 });

@@ -1,20 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { retentionRulesSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
 import { parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
+import { requesterOf } from './requester.ts';
 
 const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   before: z.coerce.number().int().min(1).optional(),
 });
 
-/** What an operator and a compliance officer need: files waiting for storage, the audit log. */
+/**
+ * What an operator and a compliance officer need: files waiting for storage, the audit log,
+ * retention rules and the purge.
+ */
 export function registerAdminRoutes(
   app: FastifyInstance,
   auth: Authenticator,
-  parts: { outbox: StorageOutbox; audit: AuditLog },
+  parts: { outbox: StorageOutbox; audit: AuditLog; lifecycle: RecordingLifecycle },
 ): void {
   app.get('/api/v2/admin/storage', async (request) => {
     await auth.require(request, { roles: ['admin'] });
@@ -32,5 +38,23 @@ export function registerAdminRoutes(
   app.get('/api/v2/admin/audit/verify', async (request) => {
     await auth.require(request, { roles: ['admin'] });
     return parts.audit.verify();
+  });
+
+  app.get('/api/v2/admin/retention', async (request) => {
+    await auth.require(request, { roles: ['admin'] });
+    return { rules: await parts.lifecycle.rules() };
+  });
+
+  app.put('/api/v2/admin/retention', async (request) => {
+    await auth.require(request, { roles: ['admin'] });
+    const { rules } = parseWith(retentionRulesSchema, request.body, 'body');
+    await parts.lifecycle.setRules(rules);
+    return { rules: await parts.lifecycle.rules() };
+  });
+
+  app.post('/api/v2/admin/purge', async (request) => {
+    const user = await auth.require(request, { roles: ['admin'] });
+    const { dryRun } = parseWith(z.object({ dryRun: z.enum(['0', '1']).default('0') }), request.query, 'query');
+    return parts.lifecycle.purge(dryRun === '1', requesterOf(user, request));
   });
 }

@@ -21,6 +21,10 @@ import {
   storageStatusSchema,
   auditListSchema,
   auditVerificationSchema,
+  legalHoldRequestSchema,
+  purgeResultSchema,
+  retentionRulesSchema,
+  setLabelsRequestSchema,
   loginResponseSchema,
   recordingListSchema,
   recordingQuerySchema,
@@ -29,7 +33,7 @@ import {
 } from '@vox/shared';
 
 interface Operation {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   body?: z.ZodType;
@@ -154,6 +158,45 @@ const operations: Operation[] = [
     path: '/api/v2/admin/storage',
     summary: 'Finished media files waiting for storage (admin); retried with backoff until stored',
     response: storageStatusSchema,
+  },
+  {
+    method: 'put',
+    path: '/api/v2/recordings/{id}/labels',
+    summary: "Replace a recording's labels (admin, or a supervisor who may see it)",
+    body: setLabelsRequestSchema,
+    response: recordingSchema,
+  },
+  {
+    method: 'put',
+    path: '/api/v2/recordings/{id}/legal-hold',
+    summary: 'Put a recording under legal hold, or lift it (admin); audited',
+    body: legalHoldRequestSchema,
+    response: recordingSchema,
+  },
+  {
+    method: 'delete',
+    path: '/api/v2/recordings/{id}',
+    summary: 'Delete a recording: its files, then its metadata (admin; 409 under legal hold); audited',
+  },
+  {
+    method: 'get',
+    path: '/api/v2/admin/retention',
+    summary: 'The retention rules (admin)',
+    response: retentionRulesSchema,
+  },
+  {
+    method: 'put',
+    path: '/api/v2/admin/retention',
+    summary: 'Replace the retention rules (admin)',
+    body: retentionRulesSchema,
+    response: retentionRulesSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/admin/purge',
+    summary: 'Apply the retention rules now (admin); ?dryRun=1 only lists; legal hold always wins; each purge audited',
+    query: z.object({ dryRun: z.enum(['0', '1']).optional() }),
+    response: purgeResultSchema,
   },
   {
     method: 'get',

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { recordingQuerySchema } from '@vox/shared';
+import { legalHoldRequestSchema, recordingQuerySchema, setLabelsRequestSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { LegalHoldError, type RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
 import type { RecordingStore } from '../recordings/recording-store.ts';
 import type { MediaStorage } from '../storage/media-storage.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { parseRange } from './http-range.ts';
+import { requesterOf } from './requester.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(128) });
 const mediaParams = idParams.extend({ mediaId: z.string().min(1).max(256) });
@@ -18,6 +20,7 @@ export function registerRecordingRoutes(
   recordings: RecordingStore,
   storage: MediaStorage,
   audit: AuditLog,
+  lifecycle: RecordingLifecycle,
 ): void {
   app.get('/api/v2/recordings', async (request) => {
     const user = await auth.require(request);
@@ -49,7 +52,7 @@ export function registerRecordingRoutes(
         actor: user.id,
         action: download === '1' ? 'download' : 'playback',
         target: `${id}/${mediaId}`,
-        source: `${request.ip} ${request.headers['user-agent'] ?? ''}`.trim(),
+        source: requesterOf(user, request).source,
         details: { type: media.type },
       });
     }
@@ -71,5 +74,37 @@ export function registerRecordingRoutes(
       .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
       .header('Content-Length', range.end - range.start + 1);
     return reply.send(await storage.read(media.storagePath, range));
+  });
+
+  app.put('/api/v2/recordings/:id/labels', async (request) => {
+    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
+    const { id } = parseWith(idParams, request.params, 'path');
+    const { labels } = parseWith(setLabelsRequestSchema, request.body, 'body');
+    if (!(await recordings.setLabels(id, labels, user))) throw new HttpError(404, 'not_found', `no recording ${id}`);
+    return recordings.get(id, user);
+  });
+
+  app.put('/api/v2/recordings/:id/legal-hold', async (request) => {
+    const user = await auth.require(request, { roles: ['admin'] });
+    const { id } = parseWith(idParams, request.params, 'path');
+    const { hold, reason } = parseWith(legalHoldRequestSchema, request.body, 'body');
+    if (!(await lifecycle.setLegalHold(id, hold, reason, requesterOf(user, request)))) {
+      throw new HttpError(404, 'not_found', `no recording ${id}`);
+    }
+    return recordings.get(id, user);
+  });
+
+  app.delete('/api/v2/recordings/:id', async (request, reply) => {
+    const user = await auth.require(request, { roles: ['admin'] });
+    const { id } = parseWith(idParams, request.params, 'path');
+    try {
+      if (!(await lifecycle.delete(id, requesterOf(user, request)))) {
+        throw new HttpError(404, 'not_found', `no recording ${id}`);
+      }
+    } catch (error) {
+      if (error instanceof LegalHoldError) throw new HttpError(409, 'conflict', error.message);
+      throw error;
+    }
+    return reply.status(204).send();
   });
 }

@@ -1,4 +1,10 @@
-import { auditListSchema, auditVerificationSchema, storageStatusSchema } from '@vox/shared';
+import {
+  auditListSchema,
+  auditVerificationSchema,
+  purgeResultSchema,
+  retentionRulesSchema,
+  storageStatusSchema,
+} from '@vox/shared';
 import { connectionUsage, parseCommandLine, runCli, sessionFor, UsageError } from './cli-session.ts';
 
 const usage = `Usage: vox <command> [--url URL] [--user NAME] [--password PASSWORD]
@@ -6,17 +12,23 @@ const usage = `Usage: vox <command> [--url URL] [--user NAME] [--password PASSWO
   audit verify     checks the audit log's hash chain; exits 1 when a record was edited or deleted
   audit list       the newest audit records (--limit N, default 20)
   storage status   media files waiting for storage, and the last storage error
+  retention show   the retention rules
+  purge            applies the retention rules now (--dry-run lists what they would purge)
 
 ${connectionUsage}`;
 
 async function main(argv: string[]): Promise<number> {
-  const commandLine = parseCommandLine(argv, { limit: '20' });
-  const [area, command] = commandLine.positionals;
+  const dryRun = argv.includes('--dry-run');
+  const commandLine = parseCommandLine(
+    argv.filter((a) => a !== '--dry-run'),
+    { limit: '20' },
+  );
+  const [area, command = ''] = commandLine.positionals;
   if (commandLine.help) {
     console.log(usage);
     return 0;
   }
-  const known = ['audit verify', 'audit list', 'storage status'];
+  const known = ['audit verify', 'audit list', 'storage status', 'retention show', 'purge '];
   if (!known.includes(`${area} ${command}`)) throw new UsageError(usage);
   const session = await sessionFor(commandLine);
   if (area === 'audit' && command === 'verify') {
@@ -36,6 +48,26 @@ async function main(argv: string[]): Promise<number> {
     const { records } = auditListSchema.parse(await session.get(`/api/v2/admin/audit?limit=${limit}`));
     for (const r of records) console.log(`${r.seq}\t${r.at}\t${r.actor}\t${r.action}\t${r.target}\t${r.source}`);
     return 0;
+  }
+  if (area === 'retention') {
+    const { rules } = retentionRulesSchema.parse(await session.get('/api/v2/admin/retention'));
+    if (rules.length === 0) console.log('no retention rules: nothing is purged');
+    for (const rule of rules) {
+      const include = rule.includeLabels.length ? ` with a label of ${rule.includeLabels.join(', ')}` : '';
+      const exclude = rule.excludeLabels.length ? `, except those labelled ${rule.excludeLabels.join(', ')}` : '';
+      console.log(`${rule.name}: recordings older than ${rule.maxAgeDays} days${include}${exclude}`);
+    }
+    return 0;
+  }
+  if (area === 'purge') {
+    const result = purgeResultSchema.parse(await session.post(`/api/v2/admin/purge?dryRun=${dryRun ? 1 : 0}`, {}));
+    for (const r of result.recordings)
+      console.log(`${dryRun ? 'would purge' : 'purged'}\t${r.id}\t${r.startTime}\t${r.rule}`);
+    for (const f of result.failed) console.log(`FAILED\t${f.id}\t${f.error}`);
+    console.log(
+      `${result.recordings.length} recording(s) ${dryRun ? 'would be purged' : 'purged'}, ${result.keptByLegalHold} kept by legal hold, ${result.failed.length} failed`,
+    );
+    return result.failed.length > 0 ? 1 : 0;
   }
   const status = storageStatusSchema.parse(await session.get('/api/v2/admin/storage'));
   console.log(

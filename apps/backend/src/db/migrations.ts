@@ -130,6 +130,20 @@ const migrations: Array<{ id: string; sql: string }> = [
       );
     `,
   },
+  {
+    id: '005_lifecycle',
+    sql: `
+      ALTER TABLE recordings ADD COLUMN legal_hold boolean NOT NULL DEFAULT false;
+      ALTER TABLE recordings ADD COLUMN legal_hold_reason text;
+      CREATE INDEX recordings_labels ON recordings USING gin (labels);
+      CREATE TABLE retention_rules (
+        name text PRIMARY KEY,
+        max_age_days integer NOT NULL CHECK (max_age_days > 0),
+        include_labels text[] NOT NULL DEFAULT '{}',
+        exclude_labels text[] NOT NULL DEFAULT '{}'
+      );
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

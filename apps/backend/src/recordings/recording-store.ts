@@ -8,6 +8,7 @@ import type {
   ScreenRecording,
   User,
 } from '@vox/shared';
+import { withTransaction } from '../db/transaction.ts';
 import { visibleTo } from './recording-visibility.ts';
 
 export interface RecordingHeader {
@@ -48,6 +49,7 @@ interface RecordingRow {
   event_history: CallEvent[];
   attached_data: Record<string, string>;
   labels: string[];
+  legal_hold: boolean;
 }
 
 /** `*` is the wildcard of the RWS search; every other LIKE metacharacter is taken literally. */
@@ -162,6 +164,7 @@ export class RecordingStore {
     if (query.dialedPhoneNumber) add((p) => `r.dialed_phone_number LIKE ${p}`, likePattern(query.dialedPhoneNumber));
     if (query.agent) add((p) => `r.agent_id LIKE ${p}`, likePattern(query.agent));
     if (query.connId) add((p) => `r.conn_id = ${p}`, query.connId);
+    if (query.label) add((p) => `r.labels @> ARRAY[${p}]::text[]`, query.label);
     if (query.from) add((p) => `r.start_time >= ${p}`, query.from);
     if (query.to) add((p) => `r.start_time < ${p}`, query.to);
     if (query.cursor) {
@@ -200,6 +203,82 @@ export class RecordingStore {
     );
     const row = result.rows[0];
     return row ? { storagePath: row.storage_path, type: row.type, size: Number(row.size) } : undefined;
+  }
+
+  async setLabels(id: string, labels: string[], viewer: User): Promise<boolean> {
+    const params: unknown[] = [id, [...new Set(labels)].sort()];
+    const result = await this.pool.query(
+      `UPDATE recordings r SET labels = $2 WHERE r.id = $1 AND ${visibleTo(viewer, params)}`,
+      params,
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async setLegalHold(id: string, hold: boolean, reason: string): Promise<boolean> {
+    const result = await this.pool.query(
+      'UPDATE recordings SET legal_hold = $2, legal_hold_reason = $3 WHERE id = $1',
+      [id, hold, reason],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Every stored object of a recording (voice, screen, thumbnails) and whether it is held. */
+  async objectsOf(id: string): Promise<{ legalHold: boolean; paths: string[] } | undefined> {
+    const recording = await this.pool.query<{ legal_hold: boolean }>(
+      'SELECT legal_hold FROM recordings WHERE id = $1',
+      [id],
+    );
+    const row = recording.rows[0];
+    if (!row) return undefined;
+    const objects = await this.pool.query<{ path: string }>(
+      `SELECT storage_path AS path FROM media_files WHERE recording_id = $1
+       UNION ALL SELECT storage_path FROM screen_recordings WHERE recording_id = $1
+       UNION ALL SELECT thumbnail_storage_path FROM screen_recordings
+         WHERE recording_id = $1 AND thumbnail_storage_path IS NOT NULL`,
+      [id],
+    );
+    return { legalHold: row.legal_hold, paths: objects.rows.map((o) => o.path) };
+  }
+
+  /** Removes the recording's metadata, unless it is under legal hold (checked in the same statement). */
+  async deleteUnlessHeld(id: string): Promise<boolean> {
+    return withTransaction(this.pool, async (client) => {
+      const held = await client.query<{ legal_hold: boolean }>(
+        'SELECT legal_hold FROM recordings WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      if (!held.rows[0] || held.rows[0].legal_hold) return false;
+      await client.query('DELETE FROM media_files WHERE recording_id = $1', [id]);
+      await client.query('DELETE FROM screen_recordings WHERE recording_id = $1', [id]);
+      await client.query('UPDATE screen_uploads SET recording_id = NULL WHERE recording_id = $1', [id]);
+      await client.query('DELETE FROM recordings WHERE id = $1', [id]);
+      return true;
+    });
+  }
+
+  /**
+   * Recordings a retention rule matches now: older than its age, with one of its include labels
+   * (any, when it has none) and none of its exclude labels. Held ones are counted, not listed.
+   */
+  async retentionCandidates(
+    rule: { name: string; maxAgeDays: number; includeLabels: string[]; excludeLabels: string[] },
+    limit: number,
+  ): Promise<{ candidates: Array<{ id: string; startTime: string }>; held: number }> {
+    const matches = `start_time < now() - make_interval(days => $1)
+          AND (cardinality($2::text[]) = 0 OR labels && $2::text[])
+          AND NOT (labels && $3::text[])`;
+    const params = [rule.maxAgeDays, rule.includeLabels, rule.excludeLabels];
+    const [candidates, held] = await Promise.all([
+      this.pool.query<{ id: string; start_time: Date }>(
+        `SELECT id, start_time FROM recordings WHERE ${matches} AND NOT legal_hold ORDER BY start_time LIMIT $4`,
+        [...params, limit],
+      ),
+      this.pool.query<{ count: string }>(`SELECT count(*) FROM recordings WHERE ${matches} AND legal_hold`, params),
+    ]);
+    return {
+      candidates: candidates.rows.map((r) => ({ id: r.id, startTime: r.start_time.toISOString() })),
+      held: Number(held.rows[0]?.count ?? 0),
+    };
   }
 
   /** The header of a recording regardless of viewer: for the pipeline, never for the API. */
@@ -277,6 +356,7 @@ export class RecordingStore {
         eventHistory: header.eventHistory,
         attachedData: header.attachedData,
         labels: row.labels,
+        legalHold: row.legal_hold,
       };
     });
   }

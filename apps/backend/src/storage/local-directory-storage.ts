@@ -43,6 +43,10 @@ export class LocalDirectoryStorage implements MediaStorage {
     return (await fs.stat(this.resolve(objectPath))).size;
   }
 
+  async delete(objectPath: string): Promise<void> {
+    await fs.rm(this.resolve(objectPath), { force: true });
+  }
+
   private resolve(objectPath: string): string {
     const resolved = path.resolve(this.root, objectPath);
     if (!resolved.startsWith(path.resolve(this.root) + path.sep)) {

@@ -13,6 +13,8 @@ export interface MediaStorage {
   /** Byte range, both ends inclusive, as in HTTP Range. */
   read(path: string, range?: { start: number; end: number }): Promise<Readable>;
   size(path: string): Promise<number>;
+  /** Removes the object; one already gone counts as removed. */
+  delete(path: string): Promise<void>;
 }
 
 export class StorageError extends Error {}

@@ -93,6 +93,14 @@ export class WebdavStorage implements MediaStorage {
     return length;
   }
 
+  async delete(objectPath: string): Promise<void> {
+    const response = await this.request('DELETE', objectPath);
+    response.body.resume();
+    if (response.status !== 204 && response.status !== 200 && response.status !== 404) {
+      throw new StorageError(`WebDAV DELETE ${objectPath} answered ${response.status}`);
+    }
+  }
+
   /** Reads the object back as the server has it: its size and sha256. */
   private async hashOf(objectPath: string): Promise<{ size: number; sha256: string }> {
     const hash = createHash('sha256');

@@ -50,7 +50,8 @@ export class VoxTestBackend {
       },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
-    return { status: response.status, body: (await response.json()) as unknown };
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
 
   /** Logs a demo user in (password `<name>-demo`). */
