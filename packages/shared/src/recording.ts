@@ -120,6 +120,12 @@ export const recordingQuerySchema = z.object({
   to: z.iso.datetime({ offset: true }).optional(),
   /** recordings carrying this label */
   label: labelSchema.optional(),
+  /** recordings an agent of this group took part in */
+  group: z.string().max(64).optional(),
+  /** voice duration bounds, in seconds */
+  minDuration: z.coerce.number().int().min(0).optional(),
+  maxDuration: z.coerce.number().int().min(0).optional(),
+  hasScreen: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
 });

@@ -144,6 +144,24 @@ const migrations: Array<{ id: string; sql: string }> = [
       );
     `,
   },
+  {
+    id: '006_search_indexes',
+    sql: `
+      -- Wildcard search anywhere in a number ('*0177', '555*77') needs trigrams; a prefix uses the btree.
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      CREATE INDEX recordings_caller_prefix ON recordings (caller_phone_number text_pattern_ops);
+      CREATE INDEX recordings_caller_trgm ON recordings USING gin (caller_phone_number gin_trgm_ops);
+      CREATE INDEX recordings_dialed_prefix ON recordings (dialed_phone_number text_pattern_ops);
+      CREATE INDEX recordings_dialed_trgm ON recordings USING gin (dialed_phone_number gin_trgm_ops);
+      CREATE INDEX recordings_agent_start ON recordings (agent_id, start_time DESC);
+      -- Denormalised for search: the voice duration (MP3 files) and whether a screen recording exists.
+      ALTER TABLE recordings ADD COLUMN duration_ms integer NOT NULL DEFAULT 0;
+      ALTER TABLE recordings ADD COLUMN has_screen boolean NOT NULL DEFAULT false;
+      UPDATE recordings r SET duration_ms = COALESCE(
+        (SELECT sum(duration_ms) FROM media_files m WHERE m.recording_id = r.id AND m.type = 'audio/mp3'), 0);
+      UPDATE recordings r SET has_screen = EXISTS (SELECT 1 FROM screen_recordings s WHERE s.recording_id = r.id);
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

@@ -139,7 +139,14 @@ export class RecordingStore {
         JSON.stringify(media.pauses),
       ],
     );
-    return (result.rowCount ?? 0) > 0;
+    const added = (result.rowCount ?? 0) > 0;
+    if (added && media.type === 'audio/mp3') {
+      await this.pool.query('UPDATE recordings SET duration_ms = duration_ms + $2 WHERE id = $1', [
+        recordingId,
+        media.duration,
+      ]);
+    }
+    return added;
   }
 
   async get(id: string, viewer: User): Promise<Recording | undefined> {
@@ -160,11 +167,20 @@ export class RecordingStore {
       params.push(value);
       where.push(sql(`$${params.length}`));
     };
-    if (query.callerPhoneNumber) add((p) => `r.caller_phone_number LIKE ${p}`, likePattern(query.callerPhoneNumber));
-    if (query.dialedPhoneNumber) add((p) => `r.dialed_phone_number LIKE ${p}`, likePattern(query.dialedPhoneNumber));
-    if (query.agent) add((p) => `r.agent_id LIKE ${p}`, likePattern(query.agent));
+    // Without a `*` it is an exact match, which the btree indexes serve directly.
+    const match = (column: string, value: string) =>
+      value.includes('*')
+        ? add((p) => `${column} LIKE ${p}`, likePattern(value))
+        : add((p) => `${column} = ${p}`, value);
+    if (query.callerPhoneNumber) match('r.caller_phone_number', query.callerPhoneNumber);
+    if (query.dialedPhoneNumber) match('r.dialed_phone_number', query.dialedPhoneNumber);
+    if (query.agent) match('r.agent_id', query.agent);
     if (query.connId) add((p) => `r.conn_id = ${p}`, query.connId);
     if (query.label) add((p) => `r.labels @> ARRAY[${p}]::text[]`, query.label);
+    if (query.group) add((p) => `r.groups @> ARRAY[${p}]::text[]`, query.group);
+    if (query.minDuration !== undefined) add((p) => `r.duration_ms >= ${p}`, query.minDuration * 1000);
+    if (query.maxDuration !== undefined) add((p) => `r.duration_ms <= ${p}`, query.maxDuration * 1000);
+    if (query.hasScreen !== undefined) add((p) => `r.has_screen = ${p}`, query.hasScreen === 'true');
     if (query.from) add((p) => `r.start_time >= ${p}`, query.from);
     if (query.to) add((p) => `r.start_time < ${p}`, query.to);
     if (query.cursor) {

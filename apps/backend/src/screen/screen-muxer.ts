@@ -172,6 +172,7 @@ export class ScreenMuxer {
             storedThumbnail.path,
           ],
         );
+        await client.query('UPDATE recordings SET has_screen = true WHERE id = $1', [voice.recording_id]);
         await client.query("UPDATE screen_uploads SET state = 'muxed', recording_id = $2 WHERE upload_id = $1", [
           upload.upload_id,
           voice.recording_id,
