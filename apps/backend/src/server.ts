@@ -21,7 +21,7 @@ import type { VoxConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { EventBus } from './events/event-bus.ts';
 import { MediaControlPlatform } from './mcp/media-control-platform.ts';
-import { FfmpegCaptureEngine } from './mcp/ffmpeg-capture-engine.ts';
+import { MediaEngine } from './mcp/audio-engine/media-engine.ts';
 import { RecordingProcessor } from './recording-processor/recording-processor.ts';
 import { RecordingStore } from './recordings/recording-store.ts';
 import { ResourceManager } from './resource-manager/resource-manager.ts';
@@ -81,7 +81,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   await fs.mkdir(mcpWorkDir, { recursive: true });
   // One engine (a pool of worker threads) serves every MCP of this process: MCPs are the SIP-facing
   // units the Resource Manager balances, the engine is where the CPU goes.
-  const engine = new FfmpegCaptureEngine();
+  const engine = new MediaEngine({ log });
   const profile = {
     name: `vox-${config.recordingFormat}${config.analytics ? '-analytics' : ''}`,
     mp3: config.recordingFormat,

@@ -2,8 +2,9 @@ import { PartyVoice, seededRandom } from './party-voice.ts';
 
 /**
  * The audio of a two-party call: agent and customer take turns (1 to 4 s each, with short gaps),
- * the way a conversation sounds on a recorder. Produces interleaved float frames: stereo puts
- * the agent on the left and the customer on the right; mono mixes both.
+ * the way a conversation sounds on a recorder. Renders planar frames: with two channels the agent
+ * is on the left and the customer on the right; with one, both are mixed. The same seed gives the
+ * same conversation at any sample rate, so an MP3 and a WAV of one call say the same thing.
  */
 export class Conversation {
   private readonly agent: PartyVoice;
@@ -14,7 +15,6 @@ export class Conversation {
 
   constructor(
     private readonly sampleRate: number,
-    private readonly channels: 1 | 2,
     seed: number,
   ) {
     this.random = seededRandom(seed ^ 0x5bd1e995);
@@ -23,30 +23,28 @@ export class Conversation {
     this.turnLeft = this.turnLength();
   }
 
-  /** Fills `frames` sample frames (of `channels` samples each) into `out`. */
-  render(out: Float32Array, frames: number): void {
+  /**
+   * Fills `frames` samples from `offset` of `agentOut` and `customerOut`; when both are the same
+   * array (mono), the speaking party is written into it.
+   */
+  render(agentOut: Float32Array, customerOut: Float32Array, offset: number, frames: number): void {
     let done = 0;
     while (done < frames) {
       const n = Math.min(frames - done, this.turnLeft);
-      this.renderTurn(out, done, n);
+      const at = offset + done;
+      if (agentOut === customerOut) {
+        if (this.speaker === 'none') agentOut.fill(0, at, at + n);
+        else (this.speaker === 'agent' ? this.agent : this.customer).speak(agentOut, at, n, 1, 0.5);
+      } else {
+        if (this.speaker === 'agent') this.agent.speak(agentOut, at, n, 1, 0.5);
+        else agentOut.fill(0, at, at + n);
+        if (this.speaker === 'customer') this.customer.speak(customerOut, at, n, 1, 0.5);
+        else customerOut.fill(0, at, at + n);
+      }
       done += n;
       this.turnLeft -= n;
       if (this.turnLeft === 0) this.nextTurn();
     }
-  }
-
-  private renderTurn(out: Float32Array, frameOffset: number, frames: number): void {
-    if (this.channels === 2) {
-      const left = frameOffset * 2;
-      if (this.speaker === 'agent') this.agent.speak(out, left, frames, 2, 0.5);
-      else this.agent.listen(out, left, frames, 2);
-      if (this.speaker === 'customer') this.customer.speak(out, left + 1, frames, 2, 0.5);
-      else this.customer.listen(out, left + 1, frames, 2);
-      return;
-    }
-    const voice = this.speaker === 'agent' ? this.agent : this.customer;
-    if (this.speaker === 'none') voice.listen(out, frameOffset, frames, 1);
-    else voice.speak(out, frameOffset, frames, 1, 0.5);
   }
 
   private nextTurn(): void {

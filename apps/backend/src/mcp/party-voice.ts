@@ -109,11 +109,6 @@ export class PartyVoice {
     }
   }
 
-  /** Silence that keeps the voice's place: the party is listening. */
-  listen(out: Float32Array, offset: number, count: number, stride: number): void {
-    for (let n = 0; n < count; n++) out[offset + n * stride] = 0;
-  }
-
   private nextSyllable(): Syllable {
     const rate = this.options.sampleRate;
     const base = this.options.pitchHz * (0.9 + 0.2 * this.random());

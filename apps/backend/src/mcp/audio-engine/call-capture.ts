@@ -1,0 +1,289 @@
+import fs from 'node:fs';
+import type { Pause } from '@vox/shared';
+import type { WasmMediaEncoder } from 'wasm-media-encoders';
+import type { CaptureOptions, MediaFormat } from '../capture-engine.ts';
+import { Conversation } from '../conversation.ts';
+import { dtmfGapMs, dtmfToneMs, renderDtmfTone } from './dtmf.ts';
+import { muLawEncode, wavHeader, wavHeaderBytes } from './g711-wav.ts';
+
+/** The formats' rates (GIR: MP3 8 kbit/s mono, 16 or 32 kbit/s stereo; WAV G.711 for analytics). */
+export const mediaFormats: Record<MediaFormat, { sampleRate: number; channels: 1 | 2; bitrateKbps: number }> = {
+  'mp3-8k-mono': { sampleRate: 8000, channels: 1, bitrateKbps: 8 },
+  'mp3-16k-stereo': { sampleRate: 16000, channels: 2, bitrateKbps: 16 },
+  // LAME needs 22.05 kHz or more for 32 kbit/s stereo to be what it says.
+  'mp3-32k-stereo': { sampleRate: 22050, channels: 2, bitrateKbps: 32 },
+  'wav-g711-ulaw': { sampleRate: 8000, channels: 1, bitrateKbps: 64 },
+};
+
+/**
+ * LAME's delay: a decoder plays the input's first sample 576 + 529 samples late. Without a gapless
+ * header (this encoder writes none) that would shift every pause and tone in the played file, so
+ * an MP3 output is fed the call's audio that far ahead instead (see CaptureOutput.lead).
+ */
+const lameDelayFrames = 576 + 529;
+
+export type Mp3EncoderFactory = () => Promise<WasmMediaEncoder<'audio/mpeg'>>;
+
+interface ScheduledTone {
+  side: 'agent' | 'customer';
+  digit: string;
+  startMs: number;
+}
+
+/** Writes a file as it grows, in writes of about a second of audio, not one per 20 ms block. */
+class GrowingFile {
+  private readonly fd: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  bytes = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly flushBytes: number,
+    headerBytes = 0,
+  ) {
+    this.fd = fs.openSync(path, 'w');
+    if (headerBytes > 0) this.append(Buffer.alloc(headerBytes));
+  }
+
+  append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    // The encoder's output is a view into its memory, reused by the next call: copy it.
+    this.pending.push(Buffer.from(chunk));
+    this.pendingBytes += chunk.length;
+    this.bytes += chunk.length;
+    if (this.pendingBytes >= this.flushBytes) this.flush();
+  }
+
+  flush(): void {
+    if (this.pendingBytes === 0) return;
+    fs.writeSync(this.fd, Buffer.concat(this.pending, this.pendingBytes));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  writeAt(position: number, bytes: Buffer): void {
+    fs.writeSync(this.fd, bytes, 0, bytes.length, position);
+  }
+
+  close(): void {
+    this.flush();
+    fs.closeSync(this.fd);
+  }
+}
+
+/** One output file of a capture: its own generator at its own rate, its encoder, its file. */
+class CaptureOutput {
+  readonly format: MediaFormat;
+  readonly sampleRate: number;
+  readonly channels: 1 | 2;
+  readonly file: GrowingFile;
+  readonly conversation: Conversation;
+  readonly agent: Float32Array;
+  readonly customer: Float32Array;
+  encoder: WasmMediaEncoder<'audio/mpeg'> | undefined;
+  /**
+   * How far ahead of the file's timeline the input runs: input frame j carries the call's audio
+   * of timeline frame j + lead, so after the decoder's delay it plays at its own time. The call's
+   * first `lead` frames fall inside the delay and are not in the file.
+   */
+  readonly lead: number;
+  /** input frames fed to the encoder so far */
+  framesWritten = 0;
+  leadSkipped = false;
+
+  constructor(format: MediaFormat, path: string, seed: number) {
+    const spec = mediaFormats[format];
+    this.format = format;
+    this.sampleRate = spec.sampleRate;
+    this.channels = spec.channels;
+    const wav = format === 'wav-g711-ulaw';
+    this.file = new GrowingFile(path, Math.max(1024, (spec.bitrateKbps * 1000) / 8), wav ? wavHeaderBytes : 0);
+    this.lead = wav ? 0 : lameDelayFrames;
+    this.conversation = new Conversation(this.sampleRate, seed);
+    const blockFrames = Math.ceil((this.sampleRate * CallCapture.maxBlockMs) / 1000) + 2;
+    this.agent = new Float32Array(blockFrames);
+    this.customer = this.channels === 2 ? new Float32Array(blockFrames) : this.agent;
+  }
+
+  frameAt(msFromStart: number): number {
+    return Math.max(0, Math.round((msFromStart * this.sampleRate) / 1000));
+  }
+}
+
+/**
+ * One recording's capture, inside a media worker: renders the parties' audio up to a given time,
+ * applies pauses (digital silence, keeping the timeline) and DTMF tones at the exact frames their
+ * requests name, encodes each block and appends it to the output files as the call runs.
+ */
+export class CallCapture {
+  /** the most audio rendered in one go: longer stretches (after a stall) are done in pieces */
+  static readonly maxBlockMs = 500;
+
+  private readonly outputs: CaptureOutput[];
+  /** pause intervals in ms from the start; the last one is open while paused */
+  private readonly pauseSpans: Array<{ from: number; to: number | undefined }> = [];
+  private readonly tones: ScheduledTone[] = [];
+  private readonly toneFree = { agent: 0, customer: 0 };
+  /** ms from the start rendered so far; requests for earlier times take effect here */
+  private renderedMs = 0;
+  private encodersReady = false;
+  /** resolves once every encoder is set up; nothing is rendered before */
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly options: CaptureOptions,
+    createMp3Encoder: Mp3EncoderFactory,
+  ) {
+    this.outputs = options.outputs.map((o) => new CaptureOutput(o.format, o.path, options.seed));
+    this.ready = Promise.all(
+      this.outputs
+        .filter((o) => o.format !== 'wav-g711-ulaw')
+        .map(async (output) => {
+          const encoder = await createMp3Encoder();
+          const spec = mediaFormats[output.format];
+          encoder.configure({
+            sampleRate: spec.sampleRate,
+            channels: spec.channels,
+            bitrate: spec.bitrateKbps as 8 | 16 | 32,
+            outputSampleRate: spec.sampleRate as 8000 | 16000 | 22050,
+          });
+          output.encoder = encoder;
+        }),
+    ).then(() => {
+      this.encodersReady = true;
+    });
+  }
+
+  get paused(): boolean {
+    const last = this.pauseSpans.at(-1);
+    return last !== undefined && last.to === undefined;
+  }
+
+  pause(at: number): void {
+    if (this.paused) return;
+    this.pauseSpans.push({ from: this.effectiveMs(at), to: undefined });
+  }
+
+  resume(at: number): void {
+    const last = this.pauseSpans.at(-1);
+    if (!last || last.to !== undefined) return;
+    last.to = Math.max(last.from, this.effectiveMs(at));
+  }
+
+  /** Each digit: a 100 ms tone, then 100 ms before the next; after any digits still sounding. */
+  keyDigits(side: 'agent' | 'customer', digits: string, at: number): void {
+    let start = Math.max(this.effectiveMs(at), this.toneFree[side]);
+    for (const digit of digits) {
+      this.tones.push({ side, digit, startMs: start });
+      start += dtmfToneMs + dtmfGapMs;
+    }
+    this.toneFree[side] = start;
+  }
+
+  /** Renders, encodes and writes everything due up to the epoch time `until`. */
+  renderUntil(until: number): void {
+    if (!this.encodersReady) return;
+    const targetMs = until - this.options.startTime;
+    while (this.renderedMs < targetMs) {
+      const stepMs = Math.min(targetMs, this.renderedMs + CallCapture.maxBlockMs);
+      for (const output of this.outputs) this.renderOutput(output, output.frameAt(stepMs));
+      this.renderedMs = stepMs;
+    }
+    this.dropPlayedTones();
+  }
+
+  /** Renders up to `at`, finishes every file, and says what was captured. */
+  finish(at: number): {
+    durationMs: number;
+    pauses: Pause[];
+    outputs: Array<{ format: MediaFormat; path: string; size: number }>;
+  } {
+    if (!this.encodersReady) throw new Error('the capture stopped before its encoders were ready');
+    const endMs = this.effectiveMs(at);
+    this.renderUntil(this.options.startTime + endMs);
+    this.resume(this.options.startTime + endMs);
+    const outputs = this.outputs.map((output) => {
+      if (output.encoder) output.file.append(output.encoder.finalize());
+      else output.file.writeAt(0, wavHeader(output.file.bytes - wavHeaderBytes, output.sampleRate));
+      output.file.close();
+      return { format: output.format, path: output.file.path, size: output.file.bytes };
+    });
+    const pauses = this.pauseSpans
+      .map((p) => ({ offset: Math.round(p.from), duration: Math.round((p.to ?? endMs) - p.from) }))
+      .filter((p) => p.duration > 0);
+    return { durationMs: Math.round(endMs), pauses, outputs };
+  }
+
+  /** Closes the files without finishing them (the capture is thrown away). */
+  discard(): void {
+    for (const output of this.outputs) output.file.close();
+  }
+
+  private effectiveMs(at: number): number {
+    return Math.max(this.renderedMs, at - this.options.startTime);
+  }
+
+  /** Feeds the output up to timeline frame `toFrame` (input runs `lead` frames ahead of it). */
+  private renderOutput(output: CaptureOutput, toFrame: number): void {
+    if (!output.leadSkipped) this.skipLead(output);
+    const inputFrom = output.framesWritten;
+    const frames = toFrame - output.lead - inputFrom;
+    if (frames <= 0) return;
+    // The timeline frame this block's audio belongs to: tones and pauses are placed by it.
+    const from = inputFrom + output.lead;
+    output.conversation.render(output.agent, output.customer, 0, frames);
+    this.overlayTones(output, from, frames);
+    this.mutePauses(output, from, frames);
+    if (output.encoder) {
+      const channels =
+        output.channels === 2
+          ? [output.agent.subarray(0, frames), output.customer.subarray(0, frames)]
+          : [output.agent.subarray(0, frames)];
+      output.file.append(output.encoder.encode(channels));
+    } else {
+      output.file.append(muLawEncode(output.agent, frames));
+    }
+    output.framesWritten = inputFrom + frames;
+  }
+
+  /** Moves the output's conversation past the call's first `lead` frames, which the file cannot hold. */
+  private skipLead(output: CaptureOutput): void {
+    output.leadSkipped = true;
+    for (let skipped = 0; skipped < output.lead;) {
+      const n = Math.min(output.lead - skipped, output.agent.length);
+      output.conversation.render(output.agent, output.customer, 0, n);
+      skipped += n;
+    }
+  }
+
+  private overlayTones(output: CaptureOutput, from: number, frames: number): void {
+    const toneFrames = output.frameAt(dtmfToneMs);
+    for (const tone of this.tones) {
+      const start = output.frameAt(tone.startMs);
+      const lo = Math.max(start, from);
+      const hi = Math.min(start + toneFrames, from + frames);
+      if (hi <= lo) continue;
+      // A party keying digits is not talking meanwhile: the tone replaces its voice.
+      const target = tone.side === 'agent' ? output.agent : output.customer;
+      renderDtmfTone(tone.digit, output.sampleRate, target, lo - from, hi - lo, lo - start);
+    }
+  }
+
+  private mutePauses(output: CaptureOutput, from: number, frames: number): void {
+    for (const span of this.pauseSpans) {
+      const lo = Math.max(output.frameAt(span.from), from);
+      const hi = Math.min(span.to === undefined ? Infinity : output.frameAt(span.to), from + frames);
+      if (hi <= lo) continue;
+      output.agent.fill(0, lo - from, hi - from);
+      if (output.customer !== output.agent) output.customer.fill(0, lo - from, hi - from);
+    }
+  }
+
+  private dropPlayedTones(): void {
+    const before = this.renderedMs - dtmfToneMs;
+    for (let i = this.tones.length - 1; i >= 0; i--) {
+      if (this.tones[i]!.startMs < before) this.tones.splice(i, 1);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { CaptureEngine, CaptureHandle, CaptureOptions, CapturedMedia } from '../capture-engine.ts';
+import type { CapturedMediaMessage, FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
+
+interface PendingStop {
+  resolve: (media: CapturedMedia) => void;
+  reject: (error: Error) => void;
+}
+
+/** One worker thread and what runs on it. */
+interface MediaWorker {
+  thread: Worker;
+  captures: Set<number>;
+  load: { captures: number; busyMs: number; maxLateMs: number };
+}
+
+export interface MediaEngineLoad {
+  workers: number;
+  captures: number;
+  /** share of one core each worker spent rendering and encoding over the last second, summed */
+  busyShare: number;
+  /** the most a worker's clock ran late over the last second */
+  maxLateMs: number;
+}
+
+const workerEntry = new URL('./media-worker-entry.mjs', import.meta.url);
+
+/**
+ * The MCPs' media engine: a fixed pool of worker threads that capture and encode in process
+ * (LAME in WebAssembly for MP3, G.711 in JavaScript), no ffmpeg per call. Each capture lives on
+ * the least loaded worker; the main thread only sends small control messages. A worker that dies
+ * fails its captures (their `stop()` rejects) and is replaced.
+ */
+export class MediaEngine implements CaptureEngine {
+  private readonly workers: MediaWorker[] = [];
+  private readonly pendingStops = new Map<number, PendingStop>();
+  private readonly failures = new Map<number, Error>();
+  private nextId = 1;
+  private closed = false;
+  private readonly log: (message: string, error?: unknown) => void;
+
+  constructor(options: { workers?: number; log?: (message: string, error?: unknown) => void } = {}) {
+    const count = options.workers ?? Math.max(1, os.availableParallelism());
+    this.log = options.log ?? (() => {});
+    for (let i = 0; i < count; i++) this.workers.push(this.spawn());
+  }
+
+  get activeCaptures(): number {
+    return this.workers.reduce((n, w) => n + w.captures.size, 0);
+  }
+
+  /** What the workers reported over the last second (benchmarks print it). */
+  load(): MediaEngineLoad {
+    return {
+      workers: this.workers.length,
+      captures: this.activeCaptures,
+      busyShare: this.workers.reduce((sum, w) => sum + w.load.busyMs / 1000, 0),
+      maxLateMs: Math.max(0, ...this.workers.map((w) => w.load.maxLateMs)),
+    };
+  }
+
+  start(options: CaptureOptions): CaptureHandle {
+    if (this.closed) throw new Error('the media engine is closed');
+    const id = this.nextId++;
+    const worker = [...this.workers].sort((a, b) => a.captures.size - b.captures.size)[0]!;
+    worker.captures.add(id);
+    this.post(worker, { type: 'start', id, options });
+    const send = (message: ToMediaWorker) => {
+      if (worker.captures.has(id)) this.post(worker, message);
+    };
+    return {
+      pause: (at) => send({ type: 'pause', id, at }),
+      resume: (at) => send({ type: 'resume', id, at }),
+      keyDigits: (side, digits, at) => send({ type: 'digits', id, side, digits, at }),
+      stop: (at) =>
+        new Promise<CapturedMedia>((resolve, reject) => {
+          const failure = this.failures.get(id);
+          if (failure || !worker.captures.has(id)) {
+            this.failures.delete(id);
+            reject(failure ?? new Error(`capture ${id} is not running`));
+            return;
+          }
+          this.pendingStops.set(id, { resolve, reject });
+          this.post(worker, { type: 'stop', id, at });
+        }),
+      abort: async () => {
+        send({ type: 'abort', id });
+        worker.captures.delete(id);
+        this.failures.delete(id);
+        await Promise.all(options.outputs.map((o) => fs.rm(o.path, { force: true })));
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.thread.terminate()));
+  }
+
+  private post(worker: MediaWorker, message: ToMediaWorker): void {
+    worker.thread.postMessage(message);
+  }
+
+  private spawn(): MediaWorker {
+    const worker: MediaWorker = {
+      thread: new Worker(workerEntry),
+      captures: new Set(),
+      load: { captures: 0, busyMs: 0, maxLateMs: 0 },
+    };
+    worker.thread.on('message', (message: FromMediaWorker) => this.onMessage(worker, message));
+    worker.thread.on('error', (error) => this.log('a media worker failed', error));
+    worker.thread.on('exit', (code) => {
+      if (this.closed) return;
+      // Every capture on it is lost: callers hear it from stop(), and a new worker takes its place.
+      const error = new Error(`the media worker running this capture exited with code ${code}`);
+      for (const id of worker.captures) this.fail(id, error);
+      worker.captures.clear();
+      const index = this.workers.indexOf(worker);
+      if (index >= 0) this.workers[index] = this.spawn();
+    });
+    return worker;
+  }
+
+  private onMessage(worker: MediaWorker, message: FromMediaWorker): void {
+    if (message.type === 'load') {
+      worker.load = message;
+      return;
+    }
+    worker.captures.delete(message.id);
+    if (message.type === 'stopped') {
+      const pending = this.pendingStops.get(message.id);
+      this.pendingStops.delete(message.id);
+      pending?.resolve(toCapturedMedia(message.captured));
+      return;
+    }
+    this.fail(message.id, new Error(message.message));
+  }
+
+  private fail(id: number, error: Error): void {
+    const pending = this.pendingStops.get(id);
+    this.pendingStops.delete(id);
+    if (pending) pending.reject(error);
+    else this.failures.set(id, error);
+  }
+
+  /** For tests: ends a worker as a crash would. */
+  crashWorkerOf(handleIndex = 0): Promise<number> {
+    return this.workers[handleIndex]!.thread.terminate();
+  }
+}
+
+function toCapturedMedia(message: CapturedMediaMessage): CapturedMedia {
+  return { ...message, startTime: new Date(message.startTime), stopTime: new Date(message.stopTime) };
+}

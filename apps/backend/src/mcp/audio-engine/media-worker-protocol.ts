@@ -1,0 +1,20 @@
+import type { CaptureOptions, CapturedMedia } from '../capture-engine.ts';
+
+/** What the engine tells a media worker. Times are epoch ms, as the requests carried them. */
+export type ToMediaWorker =
+  | { type: 'start'; id: number; options: CaptureOptions }
+  | { type: 'pause' | 'resume' | 'stop'; id: number; at: number }
+  | { type: 'digits'; id: number; side: 'agent' | 'customer'; digits: string; at: number }
+  | { type: 'abort'; id: number };
+
+/** Dates travel as ISO strings between threads. */
+export type CapturedMediaMessage = Omit<CapturedMedia, 'startTime' | 'stopTime'> & {
+  startTime: string;
+  stopTime: string;
+};
+
+/** What a media worker answers; `load` comes every second. */
+export type FromMediaWorker =
+  | { type: 'stopped'; id: number; captured: CapturedMediaMessage }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'load'; captures: number; busyMs: number; maxLateMs: number };

@@ -1,0 +1,120 @@
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { createEncoder } from 'wasm-media-encoders';
+import { CallCapture } from './call-capture.ts';
+import type { FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
+
+/**
+ * A media worker thread: runs its captures on its own 20 ms clock, off the main thread. It renders
+ * up to 100 ms behind real time, as a media server's jitter buffer does, so a pause or a digit
+ * whose request arrives a little after its time still lands on the exact frame.
+ */
+const tickMs = 20;
+const jitterMs = 100;
+
+const port = parentPort;
+if (!port) throw new Error('media-worker.ts runs as a worker thread');
+
+// The bytes at first, then the compiled module: compiling for every encoder costs ~20 ms each.
+let mp3Module: Parameters<typeof createEncoder>[1] = fs.readFileSync(
+  createRequire(import.meta.url).resolve('wasm-media-encoders/wasm/mp3'),
+);
+const createMp3Encoder = () =>
+  createEncoder('audio/mpeg', mp3Module, (compiled) => {
+    mp3Module = compiled;
+  });
+
+const captures = new Map<number, CallCapture>();
+const send = (message: FromMediaWorker) => port.postMessage(message);
+const failed = (id: number, error: unknown) =>
+  send({ type: 'failed', id, message: error instanceof Error ? error.message : String(error) });
+
+let busyMs = 0;
+let maxLateMs = 0;
+let nextTick = Date.now() + tickMs;
+
+setInterval(() => {
+  const started = Date.now();
+  maxLateMs = Math.max(maxLateMs, started - nextTick);
+  nextTick = started + tickMs;
+  for (const [id, capture] of captures) {
+    try {
+      capture.renderUntil(started - jitterMs);
+    } catch (error) {
+      captures.delete(id);
+      capture.discard();
+      failed(id, error);
+    }
+  }
+  busyMs += Date.now() - started;
+}, tickMs);
+
+setInterval(() => {
+  send({ type: 'load', captures: captures.size, busyMs, maxLateMs });
+  busyMs = 0;
+  maxLateMs = 0;
+}, 1000);
+
+function stop(id: number, capture: CallCapture, at: number): void {
+  captures.delete(id);
+  try {
+    const result = capture.finish(at);
+    const { startTime } = capture.options;
+    send({
+      type: 'stopped',
+      id,
+      captured: {
+        ...result,
+        startTime: new Date(startTime).toISOString(),
+        stopTime: new Date(startTime + result.durationMs).toISOString(),
+      },
+    });
+  } catch (error) {
+    capture.discard();
+    failed(id, error);
+  }
+}
+
+port.on('message', (message: ToMediaWorker) => {
+  const capture = captures.get(message.id);
+  try {
+    switch (message.type) {
+      case 'start': {
+        const started = new CallCapture(message.options, createMp3Encoder);
+        captures.set(message.id, started);
+        started.ready.catch((error: unknown) => {
+          captures.delete(message.id);
+          started.discard();
+          failed(message.id, error);
+        });
+        return;
+      }
+      case 'pause':
+        capture?.pause(message.at);
+        return;
+      case 'resume':
+        capture?.resume(message.at);
+        return;
+      case 'digits':
+        capture?.keyDigits(message.side, message.digits, message.at);
+        return;
+      case 'stop':
+        if (!capture) return failed(message.id, `no capture ${message.id} on this worker`);
+        // A capture stopped right after it started finishes once its encoders are ready.
+        void capture.ready.then(
+          () => stop(message.id, capture, message.at),
+          () => undefined,
+        );
+        return;
+      case 'abort':
+        captures.delete(message.id);
+        capture?.discard();
+        return;
+    }
+  } catch (error) {
+    captures.delete(message.id);
+    capture?.discard();
+    failed(message.id, error);
+  }
+});
