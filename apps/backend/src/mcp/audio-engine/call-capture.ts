@@ -155,6 +155,11 @@ export class CallCapture {
     });
   }
 
+  /** Epoch ms up to which the audio is rendered. */
+  get renderedUntil(): number {
+    return this.options.startTime + this.renderedMs;
+  }
+
   get paused(): boolean {
     const last = this.pauseSpans.at(-1);
     return last !== undefined && last.to === undefined;
