@@ -4,6 +4,7 @@
 // and whether the worker clocks kept up. Prints figures; asserts nothing.
 //   npm run bench -- media --only=250x16k       one scenario
 //   npm run bench -- media --seconds=10         shorter runs
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,12 +15,16 @@ interface Scenario {
   name: string;
   calls: number;
   formats: MediaFormat[];
+  /** encrypted at rest as the MCP writes (a data key per file, wrapped with an RSA tenant key) */
+  encrypted?: boolean;
 }
 
 const scenarios: Scenario[] = [
+  { name: '250x16k+enc', calls: 250, formats: ['mp3-16k-stereo'], encrypted: true },
+  { name: '800x8k+enc', calls: 800, formats: ['mp3-8k-mono'], encrypted: true },
   { name: '250x16k', calls: 250, formats: ['mp3-16k-stereo'] },
   { name: '800x8k', calls: 800, formats: ['mp3-8k-mono'] },
-  { name: '250x16k+wav', calls: 250, formats: ['mp3-16k-stereo', 'wav-g711-ulaw'] },
+  { name: '250x16k+wav', calls: 250, formats: ['mp3-16k-stereo', 'wav-g711-ulaw'], encrypted: true },
   { name: '350x16k', calls: 350, formats: ['mp3-16k-stereo'] },
   { name: '450x16k', calls: 450, formats: ['mp3-16k-stereo'] },
   { name: '1000x8k', calls: 1000, formats: ['mp3-8k-mono'] },
@@ -31,6 +36,12 @@ const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${na
 const seconds = Number(argument('seconds') ?? 20);
 const only = argument('only');
 const cores = os.availableParallelism();
+const tenantKey = {
+  keyId: 'bench',
+  publicKey: generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString(),
+};
 const rampSeconds = 8;
 const settleSeconds = 4;
 
@@ -47,7 +58,11 @@ async function run(scenario: Scenario): Promise<string> {
         engine.start({
           startTime: Date.now(),
           seed: i + 1,
-          outputs: scenario.formats.map((format, n) => ({ format, path: path.join(dir, `${i}-${n}`) })),
+          outputs: scenario.formats.map((format, n) => ({
+            format,
+            path: path.join(dir, `${i}-${n}`),
+            ...(scenario.encrypted ? { encryption: tenantKey } : {}),
+          })),
         }),
       );
     }

@@ -24,6 +24,9 @@ const envSchema = z.object({
     .string()
     .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^off$/, 'VOX_PURGE_AT is HH:MM (UTC) or off')
     .default('03:00'),
+  VOX_ENCRYPTION: z.enum(['0', '1']).default('1'),
+  VOX_KEYSTORE_FILE: z.string().optional(),
+  VOX_KEYSTORE_PASSPHRASE: z.string().min(8, 'VOX_KEYSTORE_PASSPHRASE needs at least 8 characters').optional(),
   VOX_MCP_COUNT: z.coerce.number().int().min(1).max(16).default(2),
 });
 
@@ -44,6 +47,8 @@ export interface VoxConfig {
   /** recording-and-analytics mode: WAV G.711 besides each MP3 */
   analytics: boolean;
   mcpCount: number;
+  /** encryption at rest: undefined when off (VOX_ENCRYPTION=0) */
+  keystore: { file: string; passphrase: string | undefined } | undefined;
   /** when the daily retention purge runs (HH:MM UTC), or undefined for never */
   purgeAtUtc: string | undefined;
 }
@@ -73,6 +78,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
     recordingFormat: e.VOX_RECORDING_FORMAT,
     analytics: e.VOX_ANALYTICS === '1',
     mcpCount: e.VOX_MCP_COUNT,
+    keystore:
+      e.VOX_ENCRYPTION === '1'
+        ? {
+            file: path.resolve(e.VOX_KEYSTORE_FILE ?? path.join(e.VOX_DATA_DIR, 'keystore', 'tenant-keys.json')),
+            passphrase: e.VOX_KEYSTORE_PASSPHRASE,
+          }
+        : undefined,
     purgeAtUtc: e.VOX_PURGE_AT === 'off' ? undefined : e.VOX_PURGE_AT,
   };
 }

@@ -33,6 +33,8 @@ import { SipServer } from './sip-server/sip-server.ts';
 import { TLibraryRequests } from './sip-server/t-library-requests.ts';
 import { LocalDirectoryStorage } from './storage/local-directory-storage.ts';
 import type { MediaStorage } from './storage/media-storage.ts';
+import { MediaVault } from './crypto/media-vault.ts';
+import { TenantKeystore } from './crypto/tenant-keystore.ts';
 import { StorageOutbox } from './storage/storage-outbox.ts';
 import { WebdavStorage } from './storage/webdav-storage.ts';
 
@@ -76,6 +78,10 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const recordings = new RecordingStore(pool);
   const callDetails = new CallDetailsStore();
   const processor = new RecordingProcessor(callDetails, recordings, bus);
+  const keystore = config.keystore
+    ? await TenantKeystore.open(config.keystore.file, config.keystore.passphrase)
+    : undefined;
+  const vault = new MediaVault(storage, keystore);
   const outbox = new StorageOutbox(pool, storage, processor, log);
   const mcpWorkDir = path.join(config.dataDir, 'mcp');
   await fs.mkdir(mcpWorkDir, { recursive: true });
@@ -94,6 +100,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         workDir: mcpWorkDir,
         engine,
         outbox,
+        vault,
         profile,
         log,
       }),
@@ -104,7 +111,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const sipServer = new SipServer(directory, resourceManager, callDetails, bus, (id) => recordings.exists(id));
   const tLibrary = new TLibraryRequests(sipServer);
   const scenarios = new ScenarioRunner({ sipServer, directory, tLibrary, resourceManager, mcps });
-  const muxer = new ScreenMuxer(pool, recordings, storage, bus, path.join(config.dataDir, 'mux'), log);
+  const muxer = new ScreenMuxer(pool, recordings, storage, vault, bus, path.join(config.dataDir, 'mux'), log);
   bus.on('recordingEvent', (name, event) => {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
   });
@@ -126,8 +133,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const lifecycle = new RecordingLifecycle(pool, recordings, storage, audit);
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
   purgeSchedule?.start();
-  registerRecordingRoutes(app, auth, recordings, storage, audit, lifecycle);
-  registerAdminRoutes(app, auth, { outbox, audit, lifecycle });
+  registerRecordingRoutes(app, auth, recordings, vault, audit, lifecycle);
+  registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore });
   registerScreenUploadRoutes(
     app,
     createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, authenticate: (h) => auth.fromHeader(h) }),

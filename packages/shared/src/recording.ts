@@ -192,3 +192,10 @@ export const auditVerificationSchema = z.object({
   headHash: z.string().optional(),
 });
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;
+
+/** `GET /admin/keys`: the tenant keys; new media is encrypted with the current one. */
+export const tenantKeyListSchema = z.object({
+  encryption: z.boolean(),
+  keys: z.array(z.object({ id: z.string(), createdAt: z.string(), current: z.boolean() })),
+});
+export type TenantKeyList = z.infer<typeof tenantKeyListSchema>;

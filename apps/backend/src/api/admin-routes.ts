@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { retentionRulesSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { TenantKeystore } from '../crypto/tenant-keystore.ts';
 import type { RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
-import { parseWith } from './api-errors.ts';
+import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';
 
@@ -20,7 +21,12 @@ const auditQuery = z.object({
 export function registerAdminRoutes(
   app: FastifyInstance,
   auth: Authenticator,
-  parts: { outbox: StorageOutbox; audit: AuditLog; lifecycle: RecordingLifecycle },
+  parts: {
+    outbox: StorageOutbox;
+    audit: AuditLog;
+    lifecycle: RecordingLifecycle;
+    keystore: TenantKeystore | undefined;
+  },
 ): void {
   app.get('/api/v2/admin/storage', async (request) => {
     await auth.require(request, { roles: ['admin'] });
@@ -56,5 +62,20 @@ export function registerAdminRoutes(
     const user = await auth.require(request, { roles: ['admin'] });
     const { dryRun } = parseWith(z.object({ dryRun: z.enum(['0', '1']).default('0') }), request.query, 'query');
     return parts.lifecycle.purge(dryRun === '1', requesterOf(user, request));
+  });
+
+  const keyList = () => ({ encryption: parts.keystore !== undefined, keys: parts.keystore?.keys() ?? [] });
+
+  app.get('/api/v2/admin/keys', async (request) => {
+    await auth.require(request, { roles: ['admin'] });
+    return keyList();
+  });
+
+  app.post('/api/v2/admin/keys/rotate', async (request) => {
+    const user = await auth.require(request, { roles: ['admin'] });
+    if (!parts.keystore) throw new HttpError(409, 'conflict', 'encryption at rest is off (VOX_ENCRYPTION=0)');
+    const keyId = await parts.keystore.rotate();
+    await parts.audit.append({ ...requesterOf(user, request), action: 'key-rotate', target: keyId, details: {} });
+    return keyList();
   });
 }

@@ -25,6 +25,7 @@ import {
   purgeResultSchema,
   retentionRulesSchema,
   setLabelsRequestSchema,
+  tenantKeyListSchema,
   loginResponseSchema,
   recordingListSchema,
   recordingQuerySchema,
@@ -197,6 +198,13 @@ const operations: Operation[] = [
     summary: 'Apply the retention rules now (admin); ?dryRun=1 only lists; legal hold always wins; each purge audited',
     query: z.object({ dryRun: z.enum(['0', '1']).optional() }),
     response: purgeResultSchema,
+  },
+  { method: 'get', path: '/api/v2/admin/keys', summary: 'The tenant keys (admin)', response: tenantKeyListSchema },
+  {
+    method: 'post',
+    path: '/api/v2/admin/keys/rotate',
+    summary: 'Make a new tenant key the current one (admin); older media keeps playing with the old keys; audited',
+    response: tenantKeyListSchema,
   },
   {
     method: 'get',

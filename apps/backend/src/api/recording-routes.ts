@@ -4,7 +4,7 @@ import { legalHoldRequestSchema, recordingQuerySchema, setLabelsRequestSchema } 
 import type { AuditLog } from '../audit/audit-log.ts';
 import { LegalHoldError, type RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
 import type { RecordingStore } from '../recordings/recording-store.ts';
-import type { MediaStorage } from '../storage/media-storage.ts';
+import type { MediaVault } from '../crypto/media-vault.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { parseRange } from './http-range.ts';
@@ -18,7 +18,7 @@ export function registerRecordingRoutes(
   app: FastifyInstance,
   auth: Authenticator,
   recordings: RecordingStore,
-  storage: MediaStorage,
+  vault: MediaVault,
   audit: AuditLog,
   lifecycle: RecordingLifecycle,
 ): void {
@@ -43,7 +43,9 @@ export function registerRecordingRoutes(
     const { download } = parseWith(mediaQuery, query, 'query');
     const media = await recordings.findMedia(id, mediaId, user);
     if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
-    const size = await storage.size(media.storagePath);
+    // Decrypted on the fly: sizes and ranges are the plaintext's.
+    const opened = await vault.open(media.storagePath);
+    const size = opened.size;
     const range = parseRange(request.headers.range, size);
     // A playback or download starts at byte 0; later ranges of it are seeks, not new playbacks.
     // Audited before a byte is sent: media that cannot be audited is not served.
@@ -67,13 +69,13 @@ export function registerRecordingRoutes(
     }
     if (!range) {
       reply.header('Content-Length', size);
-      return reply.send(await storage.read(media.storagePath));
+      return reply.send(await opened.read());
     }
     reply
       .status(206)
       .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
       .header('Content-Length', range.end - range.start + 1);
-    return reply.send(await storage.read(media.storagePath, range));
+    return reply.send(await opened.read(range));
   });
 
   app.put('/api/v2/recordings/:id/labels', async (request) => {

@@ -104,3 +104,25 @@ describe('vox audit verify', () => {
     });
   });
 });
+
+describe('vox keys rotate', () => {
+  it('makes a new tenant key current; recordings of the old key still play; the rotation is audited', async () => {
+    const before = await recordedCall();
+    const cli = path.resolve(import.meta.dirname, '../../bin/vox.mjs');
+    const rotated = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [cli, 'keys', 'rotate', '--url', backend.url], (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    const lines = rotated.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^\* k\d{8}-[0-9a-f]{6}\t/);
+    const after = await recordedCall();
+    for (const { recordingId, mediaId } of [before, after]) {
+      const response = await fetchMedia(`/api/v2/recordings/${recordingId}/media/${mediaId}`, 'admin');
+      expect(response.status).toBe(200);
+    }
+    const { records } = auditListSchema.parse(await backend.admin('GET', '/api/v2/admin/audit'));
+    expect(records.find((r) => r.action === 'key-rotate')?.target).toBe(lines[1]!.slice(2).split('\t')[0]);
+  });
+});

@@ -4,6 +4,7 @@ import {
   purgeResultSchema,
   retentionRulesSchema,
   storageStatusSchema,
+  tenantKeyListSchema,
 } from '@vox/shared';
 import { connectionUsage, parseCommandLine, runCli, sessionFor, UsageError } from './cli-session.ts';
 
@@ -12,6 +13,8 @@ const usage = `Usage: vox <command> [--url URL] [--user NAME] [--password PASSWO
   audit verify     checks the audit log's hash chain; exits 1 when a record was edited or deleted
   audit list       the newest audit records (--limit N, default 20)
   storage status   media files waiting for storage, and the last storage error
+  keys list        the tenant keys media is encrypted with
+  keys rotate      makes a new tenant key the current one (old recordings keep playing)
   retention show   the retention rules
   purge            applies the retention rules now (--dry-run lists what they would purge)
 
@@ -28,7 +31,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const known = ['audit verify', 'audit list', 'storage status', 'retention show', 'purge '];
+  const known = [
+    'audit verify',
+    'audit list',
+    'storage status',
+    'retention show',
+    'purge ',
+    'keys list',
+    'keys rotate',
+  ];
   if (!known.includes(`${area} ${command}`)) throw new UsageError(usage);
   const session = await sessionFor(commandLine);
   if (area === 'audit' && command === 'verify') {
@@ -47,6 +58,16 @@ async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit is a positive whole number');
     const { records } = auditListSchema.parse(await session.get(`/api/v2/admin/audit?limit=${limit}`));
     for (const r of records) console.log(`${r.seq}\t${r.at}\t${r.actor}\t${r.action}\t${r.target}\t${r.source}`);
+    return 0;
+  }
+  if (area === 'keys') {
+    const list = tenantKeyListSchema.parse(
+      command === 'rotate'
+        ? await session.post('/api/v2/admin/keys/rotate', {})
+        : await session.get('/api/v2/admin/keys'),
+    );
+    if (!list.encryption) console.log('encryption at rest is off (VOX_ENCRYPTION=0)');
+    for (const key of list.keys) console.log(`${key.current ? '*' : ' '} ${key.id}\t${key.createdAt}`);
     return 0;
   }
   if (area === 'retention') {

@@ -6,6 +6,8 @@ export type MediaFormat = 'mp3-8k-mono' | 'mp3-16k-stereo' | 'mp3-32k-stereo' | 
 export interface CaptureOutput {
   format: MediaFormat;
   path: string;
+  /** encrypt the file as it is written, for this tenant key (see crypto/media-cipher.ts) */
+  encryption?: { keyId: string; publicKey: string };
 }
 
 export interface CaptureOptions {

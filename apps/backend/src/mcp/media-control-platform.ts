@@ -12,8 +12,9 @@ import {
   type SipMessage,
 } from '../sip/sip-message.ts';
 import { mcpHost } from '../sip/sip-hosts.ts';
+import type { MediaVault } from '../crypto/media-vault.ts';
 import type { PendingMetadata, StorageOutbox } from '../storage/storage-outbox.ts';
-import type { CaptureEngine, CaptureHandle, CapturedMedia, MediaFormat } from './capture-engine.ts';
+import type { CaptureEngine, CaptureHandle, CapturedMedia, CaptureOutput, MediaFormat } from './capture-engine.ts';
 import { mediaFileName, storagePathFor } from './media-file-name.ts';
 import { msmlResult, MsmlParseError, parseMsml } from './msml.ts';
 
@@ -42,7 +43,7 @@ interface McpDialog {
   /** which media file of the recording this MCP makes (2 and up after a failover) */
   mediaSequence: number;
   capture: CaptureHandle | undefined;
-  captureFiles: Array<{ format: MediaFormat; path: string }>;
+  captureFiles: CaptureOutput[];
   dialogId: string | undefined;
   recordingId: string | undefined;
   /** storage folder from the MSML `dest`; undefined for the default day folders */
@@ -69,6 +70,8 @@ export class MediaControlPlatform implements MediaServer {
       engine: CaptureEngine;
       /** stores each file and then posts its metadata, retrying while storage is down */
       outbox: StorageOutbox;
+      /** the tenant key files are encrypted with as they are written */
+      vault: MediaVault;
       profile: IvrProfile;
       log: (message: string, error?: unknown) => void;
     },
@@ -247,9 +250,12 @@ export class MediaControlPlatform implements MediaServer {
   private startRecording(dialog: McpDialog): void {
     const { profile, workDir } = this.options;
     const base = path.join(workDir, `${this.name}-${dialog.connTag}-${dialog.mediaSequence}`);
+    const encryption = this.options.vault.encryptionKey;
     dialog.captureFiles = [
-      { format: profile.mp3, path: `${base}.mp3` },
-      ...(profile.analytics ? [{ format: 'wav-g711-ulaw' as const, path: `${base}.wav` }] : []),
+      { format: profile.mp3, path: `${base}.mp3`, ...(encryption ? { encryption } : {}) },
+      ...(profile.analytics
+        ? [{ format: 'wav-g711-ulaw' as const, path: `${base}.wav`, ...(encryption ? { encryption } : {}) }]
+        : []),
     ];
     const seed = Number.parseInt(dialog.call.connId.slice(-8), 16) || 1;
     dialog.capture = this.options.engine.start({ startTime: Date.now(), seed, outputs: dialog.captureFiles });

@@ -6,6 +6,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import { probeMedia, runFfmpeg } from '../media/ffmpeg.ts';
 import { storagePathFor } from '../mcp/media-file-name.ts';
 import type { RecordingStore } from '../recordings/recording-store.ts';
+import type { MediaVault } from '../crypto/media-vault.ts';
 import type { MediaStorage } from '../storage/media-storage.ts';
 
 interface WaitingUpload {
@@ -39,6 +40,7 @@ export class ScreenMuxer {
     private readonly pool: pg.Pool,
     private readonly recordings: RecordingStore,
     private readonly storage: MediaStorage,
+    private readonly vault: MediaVault,
     private readonly bus: EventBus,
     private readonly workDir: string,
     private readonly log: (message: string, error?: unknown) => void,
@@ -106,7 +108,7 @@ export class ScreenMuxer {
         throw new Error('the uploaded screen recording has no video stream');
       }
       const voiceFile = path.join(job, 'voice.mp3');
-      await fs.writeFile(voiceFile, await this.storage.read(voice.storage_path));
+      await this.vault.copyToFile(voice.storage_path, voiceFile);
       const offsetSeconds = (upload.started_at.getTime() - voice.start_time.getTime()) / 1000;
       const screenInput =
         offsetSeconds >= 0
@@ -152,8 +154,15 @@ export class ScreenMuxer {
       const base = voice.media_id.replace(/\.mp3$/, '');
       const mediaId = `${base}-screen-${upload.upload_id.slice(0, 8)}.webm`;
       const thumbnailId = `${base}-screen-${upload.upload_id.slice(0, 8)}.jpg`;
-      const stored = await this.storage.putFile(storagePathFor(mediaId, voice.start_time), muxed);
-      const storedThumbnail = await this.storage.putFile(storagePathFor(thumbnailId, voice.start_time), thumbnail);
+      // Encrypted before it leaves this process, like every media file.
+      const muxedSize = (await fs.stat(muxed)).size;
+      await this.vault.encryptFile(muxed, `${muxed}.sealed`);
+      await this.vault.encryptFile(thumbnail, `${thumbnail}.sealed`);
+      const stored = await this.storage.putFile(storagePathFor(mediaId, voice.start_time), `${muxed}.sealed`);
+      const storedThumbnail = await this.storage.putFile(
+        storagePathFor(thumbnailId, voice.start_time),
+        `${thumbnail}.sealed`,
+      );
       await withTransaction(this.pool, async (client) => {
         await client.query(
           `INSERT INTO screen_recordings (media_id, recording_id, upload_id, type, start_time, duration_ms, size,
@@ -165,7 +174,7 @@ export class ScreenMuxer {
             upload.upload_id,
             voice.start_time,
             durationMs,
-            stored.size,
+            muxedSize,
             stored.sha256,
             stored.path,
             thumbnailId,

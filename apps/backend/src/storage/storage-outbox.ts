@@ -102,7 +102,8 @@ export class StorageOutbox {
         ...row.metadata,
         storagePath: stored.path,
         sha256: stored.sha256,
-        mediaFile: { ...row.metadata.mediaFile, size: stored.size },
+        // `size` stays the playable (plaintext) size the MCP measured; encrypted objects are larger.
+        mediaFile: row.metadata.mediaFile,
       });
       // Only after storage has confirmed the file (GIR: GVP posts metadata after WebDAV says stored).
       await this.sink.ingest(metadata);

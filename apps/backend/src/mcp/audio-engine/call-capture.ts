@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type { Pause } from '@vox/shared';
 import type { WasmMediaEncoder } from 'wasm-media-encoders';
-import type { CaptureOptions, MediaFormat } from '../capture-engine.ts';
+import { ChunkEncryptor } from '../../crypto/media-cipher.ts';
+import type { CaptureOptions, CaptureOutput as CaptureOutputSpec, MediaFormat } from '../capture-engine.ts';
 import { Conversation } from '../conversation.ts';
 import { dtmfGapMs, dtmfToneMs, renderDtmfTone } from './dtmf.ts';
 import { muLawEncode, wavHeader, wavHeaderBytes } from './g711-wav.ts';
@@ -30,19 +31,27 @@ interface ScheduledTone {
   startMs: number;
 }
 
-/** Writes a file as it grows, in writes of about a second of audio, not one per 20 ms block. */
+/**
+ * Writes a file as it grows, in writes of about a second of audio, not one per 20 ms block, and
+ * encrypted before it reaches the disk when a tenant key is given.
+ */
 class GrowingFile {
   private readonly fd: number;
+  private readonly encryptor: ChunkEncryptor | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** plaintext bytes written */
   bytes = 0;
 
   constructor(
     readonly path: string,
     private readonly flushBytes: number,
+    encryption: CaptureOutputSpec['encryption'],
     headerBytes = 0,
   ) {
     this.fd = fs.openSync(path, 'w');
+    this.encryptor = encryption ? new ChunkEncryptor(encryption.keyId, encryption.publicKey) : undefined;
+    if (this.encryptor) fs.writeSync(this.fd, this.encryptor.header);
     if (headerBytes > 0) this.append(Buffer.alloc(headerBytes));
   }
 
@@ -57,17 +66,34 @@ class GrowingFile {
 
   flush(): void {
     if (this.pendingBytes === 0) return;
-    fs.writeSync(this.fd, Buffer.concat(this.pending, this.pendingBytes));
+    const plaintext = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
+    if (!this.encryptor) {
+      fs.writeSync(this.fd, plaintext);
+      return;
+    }
+    for (const sealed of this.encryptor.push(plaintext)) fs.writeSync(this.fd, sealed);
   }
 
-  writeAt(position: number, bytes: Buffer): void {
-    fs.writeSync(this.fd, bytes, 0, bytes.length, position);
+  /** Finishes the file; `firstBytes` replace its first bytes (a header known only now). */
+  close(firstBytes?: Buffer): void {
+    try {
+      this.flush();
+      if (this.encryptor) {
+        const { last, first } = this.encryptor.finish(firstBytes);
+        fs.writeSync(this.fd, last);
+        if (first) fs.writeSync(this.fd, first, 0, first.length, this.encryptor.firstChunkOffset);
+      } else if (firstBytes) {
+        fs.writeSync(this.fd, firstBytes, 0, firstBytes.length, 0);
+      }
+    } finally {
+      fs.closeSync(this.fd);
+    }
   }
 
-  close(): void {
-    this.flush();
+  /** Closes without finishing (the capture is thrown away). */
+  discard(): void {
     fs.closeSync(this.fd);
   }
 }
@@ -92,13 +118,18 @@ class CaptureOutput {
   framesWritten = 0;
   leadSkipped = false;
 
-  constructor(format: MediaFormat, path: string, seed: number) {
+  constructor({ format, path, encryption }: CaptureOutputSpec, seed: number) {
     const spec = mediaFormats[format];
     this.format = format;
     this.sampleRate = spec.sampleRate;
     this.channels = spec.channels;
     const wav = format === 'wav-g711-ulaw';
-    this.file = new GrowingFile(path, Math.max(1024, (spec.bitrateKbps * 1000) / 8), wav ? wavHeaderBytes : 0);
+    this.file = new GrowingFile(
+      path,
+      Math.max(1024, (spec.bitrateKbps * 1000) / 8),
+      encryption,
+      wav ? wavHeaderBytes : 0,
+    );
     this.lead = wav ? 0 : lameDelayFrames;
     this.conversation = new Conversation(this.sampleRate, seed);
     const blockFrames = Math.ceil((this.sampleRate * CallCapture.maxBlockMs) / 1000) + 2;
@@ -135,7 +166,7 @@ export class CallCapture {
     readonly options: CaptureOptions,
     createMp3Encoder: Mp3EncoderFactory,
   ) {
-    this.outputs = options.outputs.map((o) => new CaptureOutput(o.format, o.path, options.seed));
+    this.outputs = options.outputs.map((o) => new CaptureOutput(o, options.seed));
     this.ready = Promise.all(
       this.outputs
         .filter((o) => o.format !== 'wav-g711-ulaw')
@@ -209,9 +240,12 @@ export class CallCapture {
     this.renderUntil(this.options.startTime + endMs);
     this.resume(this.options.startTime + endMs);
     const outputs = this.outputs.map((output) => {
-      if (output.encoder) output.file.append(output.encoder.finalize());
-      else output.file.writeAt(0, wavHeader(output.file.bytes - wavHeaderBytes, output.sampleRate));
-      output.file.close();
+      if (output.encoder) {
+        output.file.append(output.encoder.finalize());
+        output.file.close();
+      } else {
+        output.file.close(wavHeader(output.file.bytes - wavHeaderBytes, output.sampleRate));
+      }
       return { format: output.format, path: output.file.path, size: output.file.bytes };
     });
     const pauses = this.pauseSpans
@@ -222,7 +256,7 @@ export class CallCapture {
 
   /** Closes the files without finishing them (the capture is thrown away). */
   discard(): void {
-    for (const output of this.outputs) output.file.close();
+    for (const output of this.outputs) output.file.discard();
   }
 
   private effectiveMs(at: number): number {

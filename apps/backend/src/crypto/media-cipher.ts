@@ -1,0 +1,206 @@
+import { createCipheriv, createDecipheriv, publicEncrypt, randomBytes, constants, type KeyObject } from 'node:crypto';
+
+/**
+ * The encrypted media format (Recording Crypto Server): every media file has its own random data
+ * key, wrapped with the tenant's RSA public key (RSA-OAEP, SHA-256), as GIR wraps session keys
+ * with the tenant's certificate. The media is AES-256-GCM in fixed-size chunks, so any byte range
+ * is decrypted from the chunks it covers, without reading the file from the start.
+ *
+ *   "VOXENC1\n" | header length (uint32 BE) | header JSON | chunk 0 | chunk 1 | ... | last chunk
+ *   chunk i = AES-256-GCM(plaintext[i * chunkSize, (i + 1) * chunkSize)) | 16-byte tag
+ *   nonce i = 8-byte random prefix | i (uint32 BE);  AAD = i (uint64 BE) | 1 if last else 0
+ *
+ * The AAD binds each chunk to its place and marks the last one, so a reordered, dropped or
+ * truncated chunk fails authentication instead of playing.
+ */
+export const mediaCipherMagic = Buffer.from('VOXENC1\n', 'ascii');
+export const defaultChunkSize = 8192;
+const tagBytes = 16;
+
+export interface MediaCipherHeader {
+  algorithm: 'AES-256-GCM';
+  /** the tenant key that wrapped the data key */
+  keyId: string;
+  /** base64 RSA-OAEP(SHA-256) of the 32-byte data key */
+  wrappedKey: string;
+  /** base64, 8 bytes */
+  noncePrefix: string;
+  chunkSize: number;
+}
+
+export class MediaCipherError extends Error {}
+
+function aad(index: number, last: boolean): Buffer {
+  const bytes = Buffer.alloc(9);
+  bytes.writeBigUInt64BE(BigInt(index));
+  bytes[8] = last ? 1 : 0;
+  return bytes;
+}
+
+function nonce(prefix: Buffer, index: number): Buffer {
+  const bytes = Buffer.alloc(12);
+  prefix.copy(bytes, 0, 0, 8);
+  bytes.writeUInt32BE(index, 8);
+  return bytes;
+}
+
+export function encodeHeader(header: MediaCipherHeader): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(json.length);
+  return Buffer.concat([mediaCipherMagic, length, json]);
+}
+
+/** Reads the header from the file's first bytes (4 KiB are always enough). */
+export function decodeHeader(firstBytes: Buffer): { header: MediaCipherHeader; headerBytes: number } {
+  if (!firstBytes.subarray(0, mediaCipherMagic.length).equals(mediaCipherMagic)) {
+    throw new MediaCipherError('not a Vox encrypted media file');
+  }
+  const length = firstBytes.readUInt32BE(mediaCipherMagic.length);
+  const start = mediaCipherMagic.length + 4;
+  if (start + length > firstBytes.length) throw new MediaCipherError('the encrypted media header is cut short');
+  const header = JSON.parse(firstBytes.subarray(start, start + length).toString('utf8')) as MediaCipherHeader;
+  if (header.algorithm !== 'AES-256-GCM' || !(header.chunkSize > 0)) {
+    throw new MediaCipherError(`unsupported encrypted media header: ${header.algorithm}`);
+  }
+  return { header, headerBytes: start + length };
+}
+
+/** The plaintext size of an encrypted file of `fileSize` bytes. */
+export function plaintextSize(fileSize: number, headerBytes: number, chunkSize: number): number {
+  const body = fileSize - headerBytes;
+  const chunks = Math.ceil(body / (chunkSize + tagBytes));
+  return body - chunks * tagBytes;
+}
+
+/**
+ * Encrypts a file as it is written: `push` returns what to append; `finish` the last chunk. The
+ * first chunk is held back until `finish` (its slot written as zeros), so a format whose header
+ * is only known at the end (WAV sizes) can still change its first bytes: `finish(firstBytes)`.
+ */
+export class ChunkEncryptor {
+  readonly header: Buffer;
+  private readonly key: Buffer;
+  private readonly prefix: Buffer;
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
+  private index = 0;
+  private firstChunk: Buffer | undefined;
+
+  constructor(
+    keyId: string,
+    tenantPublicKey: KeyObject | string,
+    readonly chunkSize = defaultChunkSize,
+  ) {
+    this.key = randomBytes(32);
+    this.prefix = randomBytes(8);
+    const wrappedKey = publicEncrypt(
+      { key: tenantPublicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      this.key,
+    );
+    this.header = encodeHeader({
+      algorithm: 'AES-256-GCM',
+      keyId,
+      wrappedKey: wrappedKey.toString('base64'),
+      noncePrefix: this.prefix.toString('base64'),
+      chunkSize,
+    });
+  }
+
+  /** The byte offset of the first chunk's slot in the file. */
+  get firstChunkOffset(): number {
+    return this.header.length;
+  }
+
+  push(plaintext: Buffer): Buffer[] {
+    this.buffered.push(plaintext);
+    this.bufferedBytes += plaintext.length;
+    const out: Buffer[] = [];
+    while (this.bufferedBytes > this.chunkSize) {
+      // Strictly more than a chunk: the last chunk is never sealed before `finish`.
+      const all = Buffer.concat(this.buffered, this.bufferedBytes);
+      const chunk = all.subarray(0, this.chunkSize);
+      this.buffered = [all.subarray(this.chunkSize)];
+      this.bufferedBytes -= this.chunkSize;
+      if (this.index === 0) {
+        this.firstChunk = Buffer.from(chunk);
+        out.push(Buffer.alloc(this.chunkSize + tagBytes));
+      } else {
+        out.push(this.seal(chunk, this.index, false));
+      }
+      this.index++;
+    }
+    return out;
+  }
+
+  /**
+   * Seals what is left as the last chunk, and the held-back first chunk (with `firstBytes`
+   * written over its start). Returns the last chunk to append, and the first chunk to write at
+   * `firstChunkOffset` (absent when the whole file is one chunk).
+   */
+  finish(firstBytes?: Buffer): { last: Buffer; first: Buffer | undefined } {
+    const rest = Buffer.concat(this.buffered, this.bufferedBytes);
+    if (this.index === 0) {
+      if (firstBytes) firstBytes.copy(rest, 0);
+      return { last: this.seal(rest, 0, true), first: undefined };
+    }
+    const first = this.firstChunk!;
+    if (firstBytes) firstBytes.copy(first, 0);
+    return { last: this.seal(rest, this.index, true), first: this.seal(first, 0, false) };
+  }
+
+  private seal(plaintext: Buffer, index: number, last: boolean): Buffer {
+    const cipher = createCipheriv('aes-256-gcm', this.key, nonce(this.prefix, index));
+    cipher.setAAD(aad(index, last));
+    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  }
+}
+
+/** Decrypts chunks of one encrypted file, given its header and the unwrapped data key. */
+export class ChunkDecryptor {
+  private readonly prefix: Buffer;
+
+  constructor(
+    private readonly header: MediaCipherHeader,
+    private readonly headerBytes: number,
+    private readonly key: Buffer,
+    /** the encrypted file's size */
+    private readonly fileSize: number,
+  ) {
+    this.prefix = Buffer.from(header.noncePrefix, 'base64');
+  }
+
+  get plaintextSize(): number {
+    return plaintextSize(this.fileSize, this.headerBytes, this.header.chunkSize);
+  }
+
+  get chunkCount(): number {
+    return Math.ceil((this.fileSize - this.headerBytes) / (this.header.chunkSize + tagBytes));
+  }
+
+  /** The byte span, in the encrypted file, of chunks [first, last]. */
+  span(first: number, last: number): { start: number; end: number } {
+    const sealed = this.header.chunkSize + tagBytes;
+    return {
+      start: this.headerBytes + first * sealed,
+      end: Math.min(this.fileSize, this.headerBytes + (last + 1) * sealed) - 1,
+    };
+  }
+
+  /** The chunks covering plaintext bytes [start, end]. */
+  chunksFor(start: number, end: number): { first: number; last: number } {
+    return { first: Math.floor(start / this.header.chunkSize), last: Math.floor(end / this.header.chunkSize) };
+  }
+
+  open(sealed: Buffer, index: number): Buffer {
+    if (sealed.length < tagBytes) throw new MediaCipherError(`chunk ${index} is cut short`);
+    const decipher = createDecipheriv('aes-256-gcm', this.key, nonce(this.prefix, index));
+    decipher.setAAD(aad(index, index === this.chunkCount - 1));
+    decipher.setAuthTag(sealed.subarray(sealed.length - tagBytes));
+    try {
+      return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - tagBytes)), decipher.final()]);
+    } catch {
+      throw new MediaCipherError(`chunk ${index} of the media failed authentication: the file was altered or cut`);
+    }
+  }
+}
