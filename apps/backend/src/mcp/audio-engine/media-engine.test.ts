@@ -122,7 +122,7 @@ describe('MediaEngine: in-process capture and encoding on worker threads', () =>
     await expect(bad.stop(Date.now())).rejects.toThrow(/no-such-dir\/x\.mp3/);
 
     const doomed = pastCapture('doomed', ['mp3-8k-mono'], 1000);
-    await engine.crashWorkerOf(0);
+    await engine.crashWorker(0);
     await expect(doomed.capture.stop(doomed.at(1000))).rejects.toThrow(/exited/);
     const after = pastCapture('after-crash', ['mp3-8k-mono'], 1000);
     expect((await after.capture.stop(after.at(1000))).durationMs).toBe(1000);

@@ -96,7 +96,15 @@ export class MediaEngine implements CaptureEngine {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.thread.terminate()));
+    await Promise.all(this.workers.map((worker) => this.endWorker(worker, 0)));
+  }
+
+  /** Asks a worker to end itself; forces it only if it has not after 5 s. */
+  private async endWorker(worker: MediaWorker, code: number): Promise<void> {
+    const exited = new Promise<void>((resolve) => worker.thread.once('exit', () => resolve()));
+    this.post(worker, { type: 'exit', code });
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000).unref());
+    if ((await Promise.race([exited, timeout])) === 'timeout') await worker.thread.terminate();
   }
 
   private post(worker: MediaWorker, message: ToMediaWorker): void {
@@ -145,9 +153,9 @@ export class MediaEngine implements CaptureEngine {
     else this.failures.set(id, error);
   }
 
-  /** For tests: ends a worker as a crash would. */
-  crashWorkerOf(handleIndex = 0): Promise<number> {
-    return this.workers[handleIndex]!.thread.terminate();
+  /** For tests: worker `index` exits with code 1, as a crashed one would. */
+  crashWorker(index = 0): Promise<void> {
+    return this.endWorker(this.workers[index]!, 1);
   }
 }
 

@@ -39,7 +39,7 @@ let busyMs = 0;
 let maxLateMs = 0;
 let nextTick = Date.now() + tickMs;
 
-setInterval(() => {
+const clock = setInterval(() => {
   const started = Date.now();
   maxLateMs = Math.max(maxLateMs, started - nextTick);
   nextTick = started + tickMs;
@@ -57,7 +57,7 @@ setInterval(() => {
   busyMs += Date.now() - started;
 }, tickMs);
 
-setInterval(() => {
+const loadReport = setInterval(() => {
   send({ type: 'load', captures: captures.size, busyMs, maxLateMs });
   busyMs = 0;
   maxLateMs = 0;
@@ -84,6 +84,17 @@ function stop(id: number, capture: CallCapture, at: number): void {
 }
 
 port.on('message', (message: ToMediaWorker) => {
+  if (message.type === 'exit') {
+    // Ended from inside, between ticks: terminating a thread from outside while it allocates
+    // can abort the whole process (a Node.js platform assertion), so the engine never does.
+    clearInterval(clock);
+    clearInterval(loadReport);
+    for (const capture of captures.values()) capture.discard();
+    captures.clear();
+    if (message.code !== 0) process.exit(message.code);
+    port.close();
+    return;
+  }
   const capture = captures.get(message.id);
   try {
     switch (message.type) {
