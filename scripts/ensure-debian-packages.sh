@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages the browser tests need are installed: installs them with apt-get
+# Makes sure the Debian packages the tests need are installed: installs them with apt-get
 # when running as root, otherwise prints the exact command to run and fails.
 set -euo pipefail
-packages=(chromium xvfb xauth fonts-liberation)
+# espeak-ng: the MCP speaks real phrases with it where it is installed (and its tests check that).
+packages=(chromium xvfb xauth fonts-liberation espeak-ng)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

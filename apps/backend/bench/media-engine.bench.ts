@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { MediaFormat } from '../src/mcp/capture-engine.ts';
+import { speakPhrases } from '../src/mcp/audio-engine/espeak-phrases.ts';
 import { MediaEngine } from '../src/mcp/audio-engine/media-engine.ts';
 
 interface Scenario {
@@ -36,6 +37,8 @@ const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${na
 const seconds = Number(argument('seconds') ?? 20);
 const only = argument('only');
 const cores = os.availableParallelism();
+// As the backend does: espeak-ng's phrases where it is installed, generated voices otherwise.
+const phrases = await speakPhrases();
 const tenantKey = {
   keyId: 'bench',
   publicKey: generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -47,7 +50,7 @@ const settleSeconds = 4;
 
 async function run(scenario: Scenario): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-bench-media-'));
-  const engine = new MediaEngine();
+  const engine = new MediaEngine({ phrases });
   try {
     const captures = [];
     const startTime = Date.now();
@@ -100,7 +103,7 @@ async function run(scenario: Scenario): Promise<string> {
 }
 
 console.log(
-  `${cores} cores; calls started over ${rampSeconds} s, ${settleSeconds} s to settle, ${seconds} s measured; MP3 by LAME in WebAssembly`,
+  `${cores} cores; calls started over ${rampSeconds} s, ${settleSeconds} s to settle, ${seconds} s measured; MP3 by LAME in WebAssembly; speech: ${phrases ? 'espeak-ng phrases' : 'generated voices'}`,
 );
 console.log(
   `${'scenario'.padEnd(13)} ${'calls'.padStart(5)} ${'process CPU'.padStart(13)} ${'CPU ms/call/s'.padStart(13)} ${'RSS MB'.padStart(7)} ${'late ms'.padStart(9)} ${'kept up'.padStart(10)}`,

@@ -21,6 +21,7 @@ import type { VoxConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { EventBus } from './events/event-bus.ts';
 import { MediaControlPlatform } from './mcp/media-control-platform.ts';
+import { speakPhrases } from './mcp/audio-engine/espeak-phrases.ts';
 import { MediaEngine } from './mcp/audio-engine/media-engine.ts';
 import { RecordingProcessor } from './recording-processor/recording-processor.ts';
 import { RecordingStore } from './recordings/recording-store.ts';
@@ -87,7 +88,12 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   await fs.mkdir(mcpWorkDir, { recursive: true });
   // One engine (a pool of worker threads) serves every MCP of this process: MCPs are the SIP-facing
   // units the Resource Manager balances, the engine is where the CPU goes.
-  const engine = new MediaEngine({ log });
+  const engine = new MediaEngine({ log, phrases: await speakPhrases() });
+  log(
+    engine.speech === 'espeak-ng'
+      ? 'MCP media engine: the parties speak phrases synthesised by espeak-ng'
+      : 'MCP media engine: espeak-ng is not installed, the parties speak with generated voices',
+  );
   const profile = {
     name: `vox-${config.recordingFormat}${config.analytics ? '-analytics' : ''}`,
     mp3: config.recordingFormat,

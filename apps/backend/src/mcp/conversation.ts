@@ -1,4 +1,6 @@
+import type { SpokenPhrases } from './audio-engine/espeak-phrases.ts';
 import { PartyVoice, seededRandom } from './party-voice.ts';
+import { PhraseVoice } from './phrase-voice.ts';
 
 /**
  * The audio of a two-party call: agent and customer take turns (1 to 4 s each, with short gaps),
@@ -9,6 +11,9 @@ import { PartyVoice, seededRandom } from './party-voice.ts';
 export class Conversation {
   private readonly agent: PartyVoice;
   private readonly customer: PartyVoice;
+  /** espeak-ng's phrases, when it is installed: spoken instead of the generated voices */
+  private readonly agentPhrases: PhraseVoice | undefined;
+  private readonly customerPhrases: PhraseVoice | undefined;
   private readonly random: () => number;
   private speaker: 'agent' | 'customer' | 'none' = 'agent';
   private turnLeft: number;
@@ -16,11 +21,28 @@ export class Conversation {
   constructor(
     private readonly sampleRate: number,
     seed: number,
+    phrases?: SpokenPhrases,
   ) {
     this.random = seededRandom(seed ^ 0x5bd1e995);
     this.agent = new PartyVoice({ sampleRate, seed: seed + 1, pitchHz: 190 + 30 * this.random() });
     this.customer = new PartyVoice({ sampleRate, seed: seed + 2, pitchHz: 105 + 25 * this.random() });
+    if (phrases) {
+      this.agentPhrases = new PhraseVoice(phrases.agent, phrases.sampleRate, sampleRate, seededRandom(seed + 3));
+      this.customerPhrases = new PhraseVoice(phrases.customer, phrases.sampleRate, sampleRate, seededRandom(seed + 4));
+    }
     this.turnLeft = this.turnLength();
+  }
+
+  /** Whether the parties speak espeak-ng's phrases rather than the generated voices. */
+  get speaksPhrases(): boolean {
+    return this.agentPhrases !== undefined;
+  }
+
+  private voiceOf(party: 'agent' | 'customer'): { speak(out: Float32Array, offset: number, count: number): void } {
+    const phrases = party === 'agent' ? this.agentPhrases : this.customerPhrases;
+    if (phrases) return phrases;
+    const voice = party === 'agent' ? this.agent : this.customer;
+    return { speak: (out, offset, count) => voice.speak(out, offset, count, 1, 0.5) };
   }
 
   /**
@@ -34,11 +56,11 @@ export class Conversation {
       const at = offset + done;
       if (agentOut === customerOut) {
         if (this.speaker === 'none') agentOut.fill(0, at, at + n);
-        else (this.speaker === 'agent' ? this.agent : this.customer).speak(agentOut, at, n, 1, 0.5);
+        else this.voiceOf(this.speaker).speak(agentOut, at, n);
       } else {
-        if (this.speaker === 'agent') this.agent.speak(agentOut, at, n, 1, 0.5);
+        if (this.speaker === 'agent') this.voiceOf('agent').speak(agentOut, at, n);
         else agentOut.fill(0, at, at + n);
-        if (this.speaker === 'customer') this.customer.speak(customerOut, at, n, 1, 0.5);
+        if (this.speaker === 'customer') this.voiceOf('customer').speak(customerOut, at, n);
         else customerOut.fill(0, at, at + n);
       }
       done += n;
@@ -57,6 +79,10 @@ export class Conversation {
   }
 
   private turnLength(): number {
+    // A spoken phrase is a turn: it ends when the phrase does.
+    const phrases =
+      this.speaker === 'agent' ? this.agentPhrases : this.speaker === 'customer' ? this.customerPhrases : undefined;
+    if (phrases) return phrases.startTurn();
     const seconds = this.speaker === 'none' ? 0.2 + 0.5 * this.random() : 1 + 3 * this.random();
     return Math.max(1, Math.round(seconds * this.sampleRate));
   }

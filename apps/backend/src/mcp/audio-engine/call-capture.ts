@@ -4,6 +4,7 @@ import type { WasmMediaEncoder } from 'wasm-media-encoders';
 import { ChunkEncryptor } from '../../crypto/media-cipher.ts';
 import type { CaptureOptions, CaptureOutput as CaptureOutputSpec, MediaFormat } from '../capture-engine.ts';
 import { Conversation } from '../conversation.ts';
+import type { SpokenPhrases } from './espeak-phrases.ts';
 import { dtmfGapMs, dtmfToneMs, renderDtmfTone } from './dtmf.ts';
 import { muLawEncode, wavHeader, wavHeaderBytes } from './g711-wav.ts';
 
@@ -118,7 +119,7 @@ class CaptureOutput {
   framesWritten = 0;
   leadSkipped = false;
 
-  constructor({ format, path, encryption }: CaptureOutputSpec, seed: number) {
+  constructor({ format, path, encryption }: CaptureOutputSpec, seed: number, phrases: SpokenPhrases | undefined) {
     const spec = mediaFormats[format];
     this.format = format;
     this.sampleRate = spec.sampleRate;
@@ -131,7 +132,7 @@ class CaptureOutput {
       wav ? wavHeaderBytes : 0,
     );
     this.lead = wav ? 0 : lameDelayFrames;
-    this.conversation = new Conversation(this.sampleRate, seed);
+    this.conversation = new Conversation(this.sampleRate, seed, phrases);
     const blockFrames = Math.ceil((this.sampleRate * CallCapture.maxBlockMs) / 1000) + 2;
     this.agent = new Float32Array(blockFrames);
     this.customer = this.channels === 2 ? new Float32Array(blockFrames) : this.agent;
@@ -165,8 +166,9 @@ export class CallCapture {
   constructor(
     readonly options: CaptureOptions,
     createMp3Encoder: Mp3EncoderFactory,
+    phrases?: SpokenPhrases,
   ) {
-    this.outputs = options.outputs.map((o) => new CaptureOutput(o, options.seed));
+    this.outputs = options.outputs.map((o) => new CaptureOutput(o, options.seed, phrases));
     this.ready = Promise.all(
       this.outputs
         .filter((o) => o.format !== 'wav-g711-ulaw')

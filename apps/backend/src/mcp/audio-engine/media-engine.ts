@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CaptureEngine, CaptureHandle, CaptureOptions, CapturedMedia } from '../capture-engine.ts';
+import type { SpokenPhrases } from './espeak-phrases.ts';
 import type { CapturedMediaMessage, FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
 
 interface PendingStop {
@@ -41,10 +42,24 @@ export class MediaEngine implements CaptureEngine {
   private closed = false;
   private readonly log: (message: string, error?: unknown) => void;
 
-  constructor(options: { workers?: number; log?: (message: string, error?: unknown) => void } = {}) {
+  /** what the parties say: espeak-ng's phrases, or the generated voices when undefined */
+  private readonly phrases: SpokenPhrases | undefined;
+
+  constructor(
+    options: {
+      workers?: number;
+      phrases?: SpokenPhrases;
+      log?: (message: string, error?: unknown) => void;
+    } = {},
+  ) {
     const count = options.workers ?? Math.max(1, os.availableParallelism());
     this.log = options.log ?? (() => {});
+    this.phrases = options.phrases;
     for (let i = 0; i < count; i++) this.workers.push(this.spawn());
+  }
+
+  get speech(): 'espeak-ng' | 'generated' {
+    return this.phrases ? 'espeak-ng' : 'generated';
   }
 
   get activeCaptures(): number {
@@ -113,7 +128,7 @@ export class MediaEngine implements CaptureEngine {
 
   private spawn(): MediaWorker {
     const worker: MediaWorker = {
-      thread: new Worker(workerEntry),
+      thread: new Worker(workerEntry, { workerData: { phrases: this.phrases } }),
       captures: new Set(),
       load: { captures: 0, busyMs: 0, maxLateMs: 0 },
     };

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { createEncoder } from 'wasm-media-encoders';
 import { CallCapture } from './call-capture.ts';
+import type { SpokenPhrases } from './espeak-phrases.ts';
 import type { FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
 
 /**
@@ -30,6 +31,7 @@ const createMp3Encoder = () =>
     mp3Module = compiled;
   });
 
+const phrases = (workerData as { phrases?: SpokenPhrases } | undefined)?.phrases;
 const captures = new Map<number, CallCapture>();
 const send = (message: FromMediaWorker) => port.postMessage(message);
 const failed = (id: number, error: unknown) =>
@@ -99,7 +101,7 @@ port.on('message', (message: ToMediaWorker) => {
   try {
     switch (message.type) {
       case 'start': {
-        const started = new CallCapture(message.options, createMp3Encoder);
+        const started = new CallCapture(message.options, createMp3Encoder, phrases);
         captures.set(message.id, started);
         started.ready.catch((error: unknown) => {
           captures.delete(message.id);
