@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { registerAdminRoutes } from './api/admin-routes.ts';
+import { InteractionReceiver } from './analytics/interaction-receiver.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { PurgeSchedule } from './recordings/purge-schedule.ts';
 import { RecordingLifecycle } from './recordings/recording-lifecycle.ts';
@@ -122,6 +123,12 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
   });
 
+  const analytics = new InteractionReceiver(pool, vault, log);
+  bus.on('mediaStored', (recordingId, mediaId, type, storagePath) => {
+    if (type === 'audio/wav') analytics.enqueue({ recordingId, mediaId, storagePath });
+  });
+  await analytics.resumeWaiting();
+
   await muxer.resumeWaiting();
   await outbox.start();
 
@@ -176,6 +183,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         await engine.close();
         await outbox.stop();
         await muxer.idle();
+        await analytics.idle();
         await io.close();
         await app.close();
         await database.close();

@@ -52,6 +52,24 @@ export const callEventSchema = z.object({
 });
 export type CallEvent = z.infer<typeof callEventSchema>;
 
+/** What the analytics step (GIR: SpeechMiner's Interaction Receiver) found in the WAV. */
+export const speechAnalyticsSchema = z.object({
+  mediaId: z.string(),
+  agentTalkMs: z.number().int(),
+  customerTalkMs: z.number().int(),
+  /** both parties silent */
+  silenceMs: z.number().int(),
+  /** both parties talking at once */
+  overtalkMs: z.number().int(),
+  longestSilenceMs: z.number().int(),
+  /** DTMF digits heard in the recording */
+  dtmfDigits: z.number().int(),
+  /** DTMF in the recording: card digits may have been recorded (PCI DSS) */
+  pciLeak: z.boolean(),
+  analysedAt: z.string(),
+});
+export type SpeechAnalytics = z.infer<typeof speechAnalyticsSchema>;
+
 export const recordingSchema = z.object({
   id: z.string(),
   connId: z.string(),
@@ -70,6 +88,8 @@ export const recordingSchema = z.object({
   labels: z.array(z.string()),
   /** under legal hold: it cannot be deleted or purged */
   legalHold: z.boolean(),
+  /** speech analytics of the WAV, in recording-and-analytics mode, once analysed */
+  analytics: speechAnalyticsSchema.optional(),
 });
 export type Recording = z.infer<typeof recordingSchema>;
 
@@ -126,6 +146,10 @@ export const recordingQuerySchema = z.object({
   minDuration: z.coerce.number().int().min(0).optional(),
   maxDuration: z.coerce.number().int().min(0).optional(),
   hasScreen: z.enum(['true', 'false']).optional(),
+  /** analysed recordings with (true) or without (false) DTMF heard in them */
+  pciLeak: z.enum(['true', 'false']).optional(),
+  /** analysed recordings with at least this much overtalk, in seconds */
+  minOvertalk: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
 });

@@ -162,6 +162,26 @@ const migrations: Array<{ id: string; sql: string }> = [
       UPDATE recordings r SET has_screen = EXISTS (SELECT 1 FROM screen_recordings s WHERE s.recording_id = r.id);
     `,
   },
+  {
+    id: '007_speech_analytics',
+    sql: `
+      CREATE TABLE recording_analytics (
+        recording_id text PRIMARY KEY REFERENCES recordings(id) ON DELETE CASCADE,
+        media_id text NOT NULL,
+        agent_talk_ms integer NOT NULL,
+        customer_talk_ms integer NOT NULL,
+        silence_ms integer NOT NULL,
+        overtalk_ms integer NOT NULL,
+        longest_silence_ms integer NOT NULL,
+        dtmf_digits integer NOT NULL,
+        analysed_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Searchable flags, on the recording itself.
+      ALTER TABLE recordings ADD COLUMN pci_leak boolean;
+      ALTER TABLE recordings ADD COLUMN overtalk_ms integer;
+      CREATE INDEX recordings_pci_leak ON recordings (start_time DESC) WHERE pci_leak;
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

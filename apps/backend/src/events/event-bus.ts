@@ -6,6 +6,8 @@ export type DomainEvents = {
   callEvent: [name: CallEventName, event: TEvent];
   recordingEvent: [name: RecordingEventName, event: RecordingEvent, group: string | undefined];
   screenRecordingStored: [event: ScreenRecordingStored, dn: string, group: string | undefined];
+  /** a media file of a recording is stored and indexed (the analytics step listens for WAVs) */
+  mediaStored: [recordingId: string, mediaId: string, type: string, storagePath: string];
 };
 
 export class EventBus extends EventEmitter<DomainEvents> {}

@@ -40,6 +40,7 @@ export class RecordingProcessor implements MetadataSink {
       sha256: metadata.sha256,
     });
     if (!added) return;
+    this.bus.emit('mediaStored', metadata.recordingId, media.mediaId, media.type, metadata.storagePath);
     this.bus.emit(
       'recordingEvent',
       'RecordingStored',

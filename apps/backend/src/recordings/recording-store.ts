@@ -6,6 +6,7 @@ import type {
   RecordingList,
   RecordingQuery,
   ScreenRecording,
+  SpeechAnalytics,
   User,
 } from '@vox/shared';
 import { withTransaction } from '../db/transaction.ts';
@@ -181,6 +182,8 @@ export class RecordingStore {
     if (query.minDuration !== undefined) add((p) => `r.duration_ms >= ${p}`, query.minDuration * 1000);
     if (query.maxDuration !== undefined) add((p) => `r.duration_ms <= ${p}`, query.maxDuration * 1000);
     if (query.hasScreen !== undefined) add((p) => `r.has_screen = ${p}`, query.hasScreen === 'true');
+    if (query.pciLeak !== undefined) add((p) => `r.pci_leak = ${p}`, query.pciLeak === 'true');
+    if (query.minOvertalk !== undefined) add((p) => `r.overtalk_ms >= ${p}`, query.minOvertalk * 1000);
     if (query.from) add((p) => `r.start_time >= ${p}`, query.from);
     if (query.to) add((p) => `r.start_time < ${p}`, query.to);
     if (query.cursor) {
@@ -307,7 +310,7 @@ export class RecordingStore {
   private async withMedia(rows: RecordingRow[]): Promise<Recording[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    const [media, screens] = await Promise.all([
+    const [media, screens, analytics] = await Promise.all([
       this.pool.query<{
         recording_id: string;
         media_id: string;
@@ -329,6 +332,7 @@ export class RecordingStore {
         size: string;
         thumbnail_media_id: string | null;
       }>('SELECT * FROM screen_recordings WHERE recording_id = ANY($1) ORDER BY start_time', [ids]),
+      this.pool.query<AnalyticsRow>('SELECT * FROM recording_analytics WHERE recording_id = ANY($1)', [ids]),
     ]);
     return rows.map((row) => {
       const header = toHeader(row);
@@ -373,9 +377,39 @@ export class RecordingStore {
         attachedData: header.attachedData,
         labels: row.labels,
         legalHold: row.legal_hold,
+        ...analysisOf(analytics.rows.find((a) => a.recording_id === row.id)),
       };
     });
   }
+}
+
+interface AnalyticsRow {
+  recording_id: string;
+  media_id: string;
+  agent_talk_ms: number;
+  customer_talk_ms: number;
+  silence_ms: number;
+  overtalk_ms: number;
+  longest_silence_ms: number;
+  dtmf_digits: number;
+  analysed_at: Date;
+}
+
+function analysisOf(row: AnalyticsRow | undefined): { analytics?: SpeechAnalytics } {
+  if (!row) return {};
+  return {
+    analytics: {
+      mediaId: row.media_id,
+      agentTalkMs: row.agent_talk_ms,
+      customerTalkMs: row.customer_talk_ms,
+      silenceMs: row.silence_ms,
+      overtalkMs: row.overtalk_ms,
+      longestSilenceMs: row.longest_silence_ms,
+      dtmfDigits: row.dtmf_digits,
+      pciLeak: row.dtmf_digits > 0,
+      analysedAt: row.analysed_at.toISOString(),
+    },
+  };
 }
 
 function toHeader(row: RecordingRow): RecordingHeader {

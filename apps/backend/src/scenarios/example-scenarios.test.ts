@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   callSnapshotSchema,
+  recordingSchema,
   scenarioRunSchema,
   scenarioSchema,
   type MediaFile,
@@ -35,6 +36,16 @@ async function runExample(file: string, speed: number): Promise<ScenarioRun> {
   expect(run.failure).toBeUndefined();
   expect(run.state).toBe('passed');
   return run;
+}
+
+/** The recording once the analytics step has analysed its WAV. */
+async function analysed(recordingId: string): Promise<Recording> {
+  for (let i = 0; i < 100; i++) {
+    const recording = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recordingId}`));
+    if (recording.analytics) return recording;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`recording ${recordingId} was not analysed within 10 s`);
 }
 
 const mp3Of = (recording: Recording) => recording.mediaFiles.filter((m) => m.type === 'audio/mp3');
@@ -111,6 +122,12 @@ describe('example scenarios, one per GIR rule, through the real API, encoding an
     expect(speechBefore).toBeGreaterThan(0.02);
     expect(speechAfter).toBeGreaterThan(0.02);
     expect(historyOf(recording!)).toContain('RecordingPaused: TPrivateService GSIP_RECORD_PAUSE from 7002');
+    // The analytics step hears the pause as silence on both channels.
+    const { analytics } = await analysed(recording!.id);
+    expect(analytics?.longestSilenceMs).toBeGreaterThanOrEqual(pause.duration - 60);
+    expect(analytics?.silenceMs).toBeGreaterThanOrEqual(pause.duration - 60);
+    expect(analytics!.agentTalkMs + analytics!.customerTalkMs).toBeGreaterThan(500);
+    expect(analytics).toMatchObject({ dtmfDigits: 0, pciLeak: false });
   });
 
   it('transfer: the recording-enabled customer stays, so one recording runs through the transfer', async () => {
@@ -182,6 +199,10 @@ describe('example scenarios, one per GIR rule, through the real API, encoding an
         .join(''),
     ).toBe('129');
     expect(historyOf(recording!)).toContain('DTMF: 4 digit(s) keyed');
+    // The digits keyed while recording are heard by analytics: a PCI leak flag, searchable.
+    expect((await analysed(recording!.id)).analytics).toMatchObject({ dtmfDigits: 3, pciLeak: true });
+    const flagged = (await backend.admin('GET', '/api/v2/recordings?pciLeak=true')) as { recordings: Recording[] };
+    expect(flagged.recordings.map((r) => r.id)).toEqual([recording!.id]);
   });
 
   it('whole-IVR recording by DN configuration stops when the IVR hands the call to an agent', async () => {

@@ -6,7 +6,7 @@ import type { CaptureOptions, CaptureOutput as CaptureOutputSpec, MediaFormat } 
 import { Conversation } from '../conversation.ts';
 import type { SpokenPhrases } from './espeak-phrases.ts';
 import { dtmfGapMs, dtmfToneMs, renderDtmfTone } from './dtmf.ts';
-import { muLawEncode, wavHeader, wavHeaderBytes } from './g711-wav.ts';
+import { muLawEncodeStereo, wavHeader, wavHeaderBytes } from './g711-wav.ts';
 
 /** The formats' rates (GIR: MP3 8 kbit/s mono, 16 or 32 kbit/s stereo; WAV G.711 for analytics). */
 export const mediaFormats: Record<MediaFormat, { sampleRate: number; channels: 1 | 2; bitrateKbps: number }> = {
@@ -14,7 +14,7 @@ export const mediaFormats: Record<MediaFormat, { sampleRate: number; channels: 1
   'mp3-16k-stereo': { sampleRate: 16000, channels: 2, bitrateKbps: 16 },
   // LAME needs 22.05 kHz or more for 32 kbit/s stereo to be what it says.
   'mp3-32k-stereo': { sampleRate: 22050, channels: 2, bitrateKbps: 32 },
-  'wav-g711-ulaw': { sampleRate: 8000, channels: 1, bitrateKbps: 64 },
+  'wav-g711-ulaw': { sampleRate: 8000, channels: 2, bitrateKbps: 128 },
 };
 
 /**
@@ -246,7 +246,7 @@ export class CallCapture {
         output.file.append(output.encoder.finalize());
         output.file.close();
       } else {
-        output.file.close(wavHeader(output.file.bytes - wavHeaderBytes, output.sampleRate));
+        output.file.close(wavHeader(output.file.bytes - wavHeaderBytes, output.sampleRate, output.channels));
       }
       return { format: output.format, path: output.file.path, size: output.file.bytes };
     });
@@ -283,7 +283,7 @@ export class CallCapture {
           : [output.agent.subarray(0, frames)];
       output.file.append(output.encoder.encode(channels));
     } else {
-      output.file.append(muLawEncode(output.agent, frames));
+      output.file.append(muLawEncodeStereo(output.agent, output.customer, frames));
     }
     output.framesWritten = inputFrom + frames;
   }

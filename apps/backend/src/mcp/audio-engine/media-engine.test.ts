@@ -40,7 +40,7 @@ describe('MediaEngine: in-process capture and encoding on worker threads', () =>
     ['mp3-8k-mono', 'mp3', 8000, 1, 8],
     ['mp3-16k-stereo', 'mp3', 16000, 2, 16],
     ['mp3-32k-stereo', 'mp3', 22050, 2, 32],
-    ['wav-g711-ulaw', 'pcm_mulaw', 8000, 1, 64],
+    ['wav-g711-ulaw', 'pcm_mulaw', 8000, 2, 128],
   ] as const)(
     '%s decodes as %s, %i Hz, %i channel(s), %i kbit/s, with the captured duration',
     async (format, codec, rate, channels, kbps) => {
@@ -100,8 +100,9 @@ describe('MediaEngine: in-process capture and encoding on worker threads', () =>
     const detected = detectDtmf(stereo.channel(1), 16000);
     expect(Math.abs(detected[0]!.atMs - 500)).toBeLessThan(40);
     expect(Math.abs(detected[2]!.atMs - 5000)).toBeLessThan(40);
-    const wav = await DecodedAudio.fromBytes(await fs.readFile(outputs[1]!.path), 'wav', 8000, 1);
-    expect(detectDtmf(wav.channel(0), 8000).map((d) => d.digit)).toEqual(['1', '2', '9']);
+    const wav = await DecodedAudio.fromBytes(await fs.readFile(outputs[1]!.path), 'wav', 8000, 2);
+    expect(detectDtmf(wav.channel(1), 8000).map((d) => d.digit)).toEqual(['1', '2', '9']);
+    expect(detectDtmf(wav.channel(0), 8000)).toEqual([]);
   });
 
   it('writes the files as the call runs, not only at the end', async () => {
