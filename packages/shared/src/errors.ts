@@ -18,5 +18,9 @@ export const apiErrorCodes = [
   'unknown_dn',
   'invalid_call_state',
   'range_not_satisfiable',
+  /** 503: the tenant key that encrypted the media is missing or unreadable */
+  'key_unavailable',
+  /** 502: stored media failed authentication (altered or cut) */
+  'media_corrupted',
 ] as const;
 export type ApiErrorCode = (typeof apiErrorCodes)[number];

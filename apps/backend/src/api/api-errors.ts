@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import type { ApiError, ApiErrorCode } from '@vox/shared';
 import { SimError } from '../sip-server/sim-error.ts';
+import { MediaCipherError } from '../crypto/media-cipher.ts';
+import { KeystoreError } from '../crypto/tenant-keystore.ts';
 import { InvalidCursorError } from '../recordings/recording-store.ts';
 
 /** An error whose message the caller may read; anything else becomes a generic 500. */
@@ -38,6 +40,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     if (error instanceof InvalidCursorError) {
       return reply.status(400).send(errorBody('bad_request', error.message));
+    }
+    // Not the caller's fault, but not a bug either: media that cannot be decrypted says why.
+    if (error instanceof KeystoreError) {
+      request.log.error({ err: error }, 'media key unavailable');
+      return reply.status(503).send(errorBody('key_unavailable', error.message));
+    }
+    if (error instanceof MediaCipherError) {
+      request.log.error({ err: error }, 'media failed authentication');
+      return reply.status(502).send(errorBody('media_corrupted', error.message));
     }
     const status = 'statusCode' in error ? error.statusCode : undefined;
     if (status && status >= 400 && status < 500) {

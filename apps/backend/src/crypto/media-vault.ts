@@ -88,7 +88,16 @@ export class MediaVault {
         const { first, last } = decryptor.chunksFor(start, end);
         const span = decryptor.span(first, last);
         const sealed = await this.storage.read(objectPath, span);
-        return Readable.from(decryptRange(sealed, decryptor, header.chunkSize, first, last, start, end));
+        const plaintext = decryptRange(sealed, decryptor, header.chunkSize, first, last, start, end);
+        // The first chunk is checked before anything is sent, so an altered file is refused with
+        // an error response rather than cut off mid-stream.
+        const head = await plaintext.next();
+        return Readable.from(
+          (async function* () {
+            if (!head.done) yield head.value;
+            yield* plaintext;
+          })(),
+        );
       },
     };
   }
