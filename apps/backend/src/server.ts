@@ -17,6 +17,7 @@ import { registerScreenUploadRoutes } from './api/screen-upload-routes.ts';
 import { registerSimRoutes } from './api/sim-routes.ts';
 import { attachSocketGateway } from './api/socket-gateway.ts';
 import { seedDemoTenant } from './auth/demo-tenant.ts';
+import { UserRights } from './auth/user-rights.ts';
 import { CallDetailsStore } from './call-details/call-details.ts';
 import type { VoxConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
@@ -147,7 +148,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
   purgeSchedule?.start();
   registerRecordingRoutes(app, auth, recordings, vault, audit, lifecycle);
-  registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore });
+  registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore, users: new UserRights(pool) });
   registerScreenUploadRoutes(
     app,
     createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, authenticate: (h) => auth.fromHeader(h) }),

@@ -15,8 +15,13 @@ export const userSchema = z.object({
   role: roleSchema,
   dn: z.string().optional(),
   group: z.string().optional(),
+  /** an agent given the right to see the recordings it took part in */
+  ownRecordings: z.boolean().optional(),
 });
 export type User = z.infer<typeof userSchema>;
+
+/** `PUT /admin/users/{username}/rights`: what an admin lets a user see beyond its role. */
+export const userRightsRequestSchema = z.object({ ownRecordings: z.boolean() });
 
 export const loginResponseSchema = z.object({
   token: z.string(),

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { retentionRulesSchema } from '@vox/shared';
+import { retentionRulesSchema, userRightsRequestSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { TenantKeystore } from '../crypto/tenant-keystore.ts';
 import type { RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
+import type { UserRights } from '../auth/user-rights.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
@@ -26,6 +27,7 @@ export function registerAdminRoutes(
     audit: AuditLog;
     lifecycle: RecordingLifecycle;
     keystore: TenantKeystore | undefined;
+    users: UserRights;
   },
 ): void {
   app.get('/api/v2/admin/storage', async (request) => {
@@ -62,6 +64,15 @@ export function registerAdminRoutes(
     const user = await auth.require(request, { roles: ['admin'] });
     const { dryRun } = parseWith(z.object({ dryRun: z.enum(['0', '1']).default('0') }), request.query, 'query');
     return parts.lifecycle.purge(dryRun === '1', requesterOf(user, request));
+  });
+
+  app.put('/api/v2/admin/users/:username/rights', async (request) => {
+    await auth.require(request, { roles: ['admin'] });
+    const { username } = parseWith(z.object({ username: z.string().min(1).max(64) }), request.params, 'path');
+    const { ownRecordings } = parseWith(userRightsRequestSchema, request.body, 'body');
+    const updated = await parts.users.setOwnRecordings(username, ownRecordings);
+    if (!updated) throw new HttpError(404, 'not_found', `no agent ${username}`);
+    return updated;
   });
 
   const keyList = () => ({ encryption: parts.keystore !== undefined, keys: parts.keystore?.keys() ?? [] });

@@ -26,6 +26,8 @@ import {
   retentionRulesSchema,
   setLabelsRequestSchema,
   tenantKeyListSchema,
+  userRightsRequestSchema,
+  userSchema,
   loginResponseSchema,
   recordingListSchema,
   recordingQuerySchema,
@@ -198,6 +200,13 @@ const operations: Operation[] = [
     summary: 'Apply the retention rules now (admin); ?dryRun=1 only lists; legal hold always wins; each purge audited',
     query: z.object({ dryRun: z.enum(['0', '1']).optional() }),
     response: purgeResultSchema,
+  },
+  {
+    method: 'put',
+    path: '/api/v2/admin/users/{username}/rights',
+    summary: 'Let an agent see the recordings it took part in, or not (admin)',
+    body: userRightsRequestSchema,
+    response: userSchema,
   },
   { method: 'get', path: '/api/v2/admin/keys', summary: 'The tenant keys (admin)', response: tenantKeyListSchema },
   {

@@ -7,6 +7,7 @@ export interface UserRow {
   role: Role;
   dn: string | null;
   group_name: string | null;
+  own_recordings: boolean;
 }
 
 export function rowToUser(row: UserRow): User {
@@ -16,5 +17,6 @@ export function rowToUser(row: UserRow): User {
     role: row.role,
     ...(row.dn ? { dn: row.dn } : {}),
     ...(row.group_name ? { group: row.group_name } : {}),
+    ...(row.own_recordings ? { ownRecordings: true } : {}),
   };
 }

@@ -12,6 +12,8 @@ export interface CallDetails {
   group: string | undefined;
   /** every agent group that took part */
   groups: string[];
+  /** every agent that took part */
+  agentIds: string[];
   attachedData: Record<string, string>;
   eventHistory: CallEvent[];
 }

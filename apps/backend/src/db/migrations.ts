@@ -182,6 +182,16 @@ const migrations: Array<{ id: string; sql: string }> = [
       CREATE INDEX recordings_pci_leak ON recordings (start_time DESC) WHERE pci_leak;
     `,
   },
+  {
+    id: '008_agents_own_recordings',
+    sql: `
+      -- The right an admin may give an agent: to see the recordings it took part in.
+      ALTER TABLE users ADD COLUMN own_recordings boolean NOT NULL DEFAULT false;
+      ALTER TABLE recordings ADD COLUMN agents text[] NOT NULL DEFAULT '{}';
+      UPDATE recordings SET agents = ARRAY[agent_id] WHERE agent_id IS NOT NULL;
+      CREATE INDEX recordings_agents ON recordings USING gin (agents);
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

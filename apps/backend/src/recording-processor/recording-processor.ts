@@ -30,6 +30,7 @@ export class RecordingProcessor implements MetadataSink {
       recordDN: metadata.recordDN,
       group: details?.group,
       groups: details?.groups ?? [],
+      agents: details?.agentIds ?? (media.parameters.agentId ? [media.parameters.agentId] : []),
       startTime: media.startTime,
       stopTime: media.stopTime,
       eventHistory: details?.eventHistory ?? [],

@@ -53,6 +53,29 @@ describe('who may do what with a sales recording', () => {
   });
 });
 
+describe("an agent's right to its own recordings", () => {
+  it('is off until an admin gives it; then the agent sees and plays the calls it took part in, no others', async () => {
+    const agent1 = await backend.token('agent1');
+    expect((await backend.call('GET', `/api/v2/recordings/${sales.id}`, undefined, agent1)).status).toBe(404);
+    expect(await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: true })).toMatchObject({
+      username: 'agent1',
+      ownRecordings: true,
+    });
+    expect((await backend.call('GET', `/api/v2/recordings/${sales.id}`, undefined, agent1)).status).toBe(200);
+    const listed = recordingListSchema.parse(
+      (await backend.call('GET', '/api/v2/recordings?callerPhoneNumber=*', undefined, agent1)).body,
+    );
+    expect(listed.recordings.map((r) => r.agentId)).toEqual(['agent1']);
+    const agent2 = await backend.token('agent2');
+    expect((await backend.call('GET', `/api/v2/recordings/${sales.id}`, undefined, agent2)).status).toBe(404);
+    expect(
+      (await backend.call('PUT', '/api/v2/admin/users/agent2/rights', { ownRecordings: true }, agent2)).status,
+    ).toBe(403);
+    await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: false });
+    expect((await backend.call('GET', `/api/v2/recordings/${sales.id}`, undefined, agent1)).status).toBe(404);
+  });
+});
+
 describe('stored media that cannot be decrypted', () => {
   it('is refused with a clear error when altered, or when its tenant key is not in the keystore', async () => {
     const file = storedFile(sales);

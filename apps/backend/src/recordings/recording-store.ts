@@ -23,6 +23,8 @@ export interface RecordingHeader {
   group: string | undefined;
   /** every agent group that took part in the call (transfers, conferences) */
   groups: string[];
+  /** every agent that took part */
+  agents: string[];
   startTime: string;
   stopTime: string;
   eventHistory: CallEvent[];
@@ -45,6 +47,7 @@ interface RecordingRow {
   record_dn: string;
   group_name: string | null;
   groups: string[];
+  agents: string[];
   start_time: Date;
   stop_time: Date;
   event_history: CallEvent[];
@@ -89,10 +92,11 @@ export class RecordingStore {
   async upsertRecording(header: RecordingHeader): Promise<void> {
     await this.pool.query(
       `INSERT INTO recordings (id, conn_id, call_uuid, caller_phone_number, dialed_phone_number,
-         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data, groups)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data, groups, agents)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
        ON CONFLICT (id) DO UPDATE SET
          groups = ARRAY(SELECT DISTINCT unnest(recordings.groups || EXCLUDED.groups)),
+         agents = ARRAY(SELECT DISTINCT unnest(recordings.agents || EXCLUDED.agents)),
          start_time = LEAST(recordings.start_time, EXCLUDED.start_time),
          stop_time = GREATEST(recordings.stop_time, EXCLUDED.stop_time),
          event_history = EXCLUDED.event_history,
@@ -111,6 +115,7 @@ export class RecordingStore {
         JSON.stringify(header.eventHistory),
         JSON.stringify(header.attachedData),
         header.groups,
+        header.agents,
       ],
     );
   }
@@ -423,6 +428,7 @@ function toHeader(row: RecordingRow): RecordingHeader {
     recordDN: row.record_dn,
     group: row.group_name ?? undefined,
     groups: row.groups,
+    agents: row.agents,
     startTime: row.start_time.toISOString(),
     stopTime: row.stop_time.toISOString(),
     eventHistory: row.event_history,

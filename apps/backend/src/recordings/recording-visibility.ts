@@ -3,7 +3,7 @@ import type { User } from '@vox/shared';
 /**
  * The rows of `recordings` (aliased `r`) a user may see, as a SQL condition, so that the database
  * never returns a recording the user may not have: admins see all, supervisors those in which an
- * agent of their group took part, agents none.
+ * agent of their group took part, agents none unless an admin gave them the right to their own.
  */
 export function visibleTo(user: User, params: unknown[]): string {
   switch (user.role) {
@@ -15,6 +15,8 @@ export function visibleTo(user: User, params: unknown[]): string {
       // `@>` rather than `= ANY`: the form the GIN index on groups serves.
       return `r.groups @> ARRAY[$${params.length}]::text[]`;
     case 'agent':
-      return 'FALSE';
+      if (!user.ownRecordings) return 'FALSE';
+      params.push(user.id);
+      return `r.agents @> ARRAY[$${params.length}]::text[]`;
   }
 }

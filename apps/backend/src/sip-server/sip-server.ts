@@ -387,6 +387,7 @@ export class SipServer {
       agentDn: undefined,
       group: undefined,
       groups: [],
+      agentIds: [],
       attachedData: call.attachedData,
       eventHistory: [],
     });
@@ -609,6 +610,7 @@ export class SipServer {
       details.group = entry.group;
     }
     if (entry.group && !details.groups.includes(entry.group)) details.groups.push(entry.group);
+    if (!details.agentIds.includes(entry.agentId)) details.agentIds.push(entry.agentId);
   }
 
   private history(call: Call, event: string, dn: string, detail?: string): void {
