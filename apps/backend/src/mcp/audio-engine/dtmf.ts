@@ -55,13 +55,15 @@ function goertzel(samples: Float32Array, start: number, length: number, frequenc
  * Finds DTMF digits in decoded audio with the Goertzel algorithm over 20 ms blocks: a block is a
  * digit when one row and one column frequency stand far above the others and carry most of its
  * energy (speech spreads its energy over many frequencies). A digit is reported once per tone:
- * it must be present in two blocks in a row, and a new one needs a block without it first.
+ * it must be present in two blocks in a row, and the same digit again needs two blocks without it
+ * first (one block can miss inside a tone: at 8 kHz neighbouring rows are only 1.5 bins apart).
  */
 export function detectDtmf(samples: Float32Array, sampleRate: number): DetectedDigit[] {
   const block = Math.round(sampleRate * 0.02);
   const found: DetectedDigit[] = [];
   let previous: string | undefined;
   let reported: string | undefined;
+  let blocksWithout = 0;
   for (let start = 0; start + block <= samples.length; start += block) {
     let energy = 0;
     for (let i = 0; i < block; i++) energy += (samples[start + i] ?? 0) ** 2;
@@ -86,7 +88,8 @@ export function detectDtmf(samples: Float32Array, sampleRate: number): DetectedD
       found.push({ digit, atMs: Math.round(((start - block) * 1000) / sampleRate) });
       reported = digit;
     }
-    if (!digit) reported = undefined;
+    blocksWithout = digit ? 0 : blocksWithout + 1;
+    if (blocksWithout >= 2) reported = undefined;
     previous = digit;
   }
   return found;
