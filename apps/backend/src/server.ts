@@ -119,7 +119,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const sipServer = new SipServer(directory, resourceManager, callDetails, bus, (id) => recordings.exists(id));
   const tLibrary = new TLibraryRequests(sipServer);
   const scenarios = new ScenarioRunner({ sipServer, directory, tLibrary, resourceManager, mcps });
-  const muxer = new ScreenMuxer(pool, recordings, storage, vault, bus, path.join(config.dataDir, 'mux'), log);
+  const muxer = new ScreenMuxer(pool, vault, outbox, bus, path.join(config.dataDir, 'mux'), log);
   bus.on('recordingEvent', (name, event) => {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
   });

@@ -192,6 +192,17 @@ const migrations: Array<{ id: string; sql: string }> = [
       CREATE INDEX recordings_agents ON recordings USING gin (agents);
     `,
   },
+  {
+    id: '009_outbox_kinds',
+    sql: `
+      -- What a stored file is, so the outbox knows what to do once storage has it.
+      ALTER TABLE storage_outbox ADD COLUMN kind text NOT NULL DEFAULT 'voice';
+      -- 'storing': muxed, waiting in the outbox for storage.
+      ALTER TABLE screen_uploads DROP CONSTRAINT screen_uploads_state_check;
+      ALTER TABLE screen_uploads ADD CONSTRAINT screen_uploads_state_check
+        CHECK (state IN ('waiting_for_voice', 'storing', 'muxed', 'failed'));
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

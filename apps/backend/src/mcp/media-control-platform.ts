@@ -311,7 +311,7 @@ export class MediaControlPlatform implements MediaServer {
           pauses: captured.pauses,
         },
       };
-      await this.options.outbox.deliver(storagePath, output.path, metadata);
+      await this.options.outbox.deliver('voice', storagePath, output.path, metadata);
     }
   }
 }

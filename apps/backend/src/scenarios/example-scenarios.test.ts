@@ -115,12 +115,13 @@ describe('example scenarios, one per GIR rule, through the real API, encoding an
     const audio = await DecodedAudio.fromBytes(await backend.media(recording!.id, mp3.mediaId), 'mp3', 16000, 2);
     const inside = [pause.offset + 60, pause.offset + pause.duration - 60] as const;
     for (const channel of [0, 1]) expect(audio.rms(channel, ...inside)).toBeLessThan(0.003);
-    const speechBefore = audio.rms(0, 0, pause.offset - 40) + audio.rms(1, 0, pause.offset - 40);
-    const speechAfter =
-      audio.rms(0, pause.offset + pause.duration + 40, mp3.duration) +
-      audio.rms(1, pause.offset + pause.duration + 40, mp3.duration);
-    expect(speechBefore).toBeGreaterThan(0.02);
-    expect(speechAfter).toBeGreaterThan(0.02);
+    // Outside the pause the parties are heard: someone speaks in some 100 ms of it.
+    let loudest = 0;
+    for (let ms = 0; ms + 100 <= mp3.duration; ms += 50) {
+      if (ms + 100 > pause.offset - 40 && ms < pause.offset + pause.duration + 40) continue;
+      loudest = Math.max(loudest, audio.rms(0, ms, ms + 100), audio.rms(1, ms, ms + 100));
+    }
+    expect(loudest).toBeGreaterThan(0.03);
     expect(historyOf(recording!)).toContain('RecordingPaused: TPrivateService GSIP_RECORD_PAUSE from 7002');
     // The analytics step hears the pause as silence on both channels.
     const { analytics } = await analysed(recording!.id);

@@ -5,9 +5,9 @@ import { withTransaction } from '../db/transaction.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { probeMedia, runFfmpeg } from '../media/ffmpeg.ts';
 import { storagePathFor } from '../mcp/media-file-name.ts';
-import type { RecordingStore } from '../recordings/recording-store.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
-import type { MediaStorage } from '../storage/media-storage.ts';
+import type { StoredObject } from '../storage/media-storage.ts';
+import type { StorageOutbox } from '../storage/storage-outbox.ts';
 
 interface WaitingUpload {
   upload_id: string;
@@ -18,6 +18,22 @@ interface WaitingUpload {
   uploader_group: string | null;
   started_at: Date;
   file_path: string;
+}
+
+/** What the outbox keeps with a muxed screen recording until storage has it. */
+interface ScreenStored {
+  mediaId: string;
+  recordingId: string;
+  uploadId: string;
+  uploadFile: string;
+  startTime: string;
+  durationMs: number;
+  /** plaintext bytes */
+  size: number;
+  thumbnailId: string;
+  thumbnailPath: string;
+  uploaderDn: string;
+  uploaderGroup: string | undefined;
 }
 
 interface VoiceMedia {
@@ -38,13 +54,14 @@ export class ScreenMuxer {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly recordings: RecordingStore,
-    private readonly storage: MediaStorage,
     private readonly vault: MediaVault,
+    private readonly outbox: StorageOutbox,
     private readonly bus: EventBus,
     private readonly workDir: string,
     private readonly log: (message: string, error?: unknown) => void,
-  ) {}
+  ) {
+    outbox.onStored('screen', (stored, metadata) => this.screenStored(stored, metadata as ScreenStored));
+  }
 
   /** Muxes the waiting uploads of a call, one job at a time (ffmpeg is the expensive part). */
   processCall(connId: string): Promise<void> {
@@ -154,48 +171,69 @@ export class ScreenMuxer {
       const base = voice.media_id.replace(/\.mp3$/, '');
       const mediaId = `${base}-screen-${upload.upload_id.slice(0, 8)}.webm`;
       const thumbnailId = `${base}-screen-${upload.upload_id.slice(0, 8)}.jpg`;
-      // Encrypted before it leaves this process, like every media file.
-      const muxedSize = (await fs.stat(muxed)).size;
-      await this.vault.encryptFile(muxed, `${muxed}.sealed`);
-      await this.vault.encryptFile(thumbnail, `${thumbnail}.sealed`);
-      const stored = await this.storage.putFile(storagePathFor(mediaId, voice.start_time), `${muxed}.sealed`);
-      const storedThumbnail = await this.storage.putFile(
-        storagePathFor(thumbnailId, voice.start_time),
-        `${thumbnail}.sealed`,
-      );
-      await withTransaction(this.pool, async (client) => {
-        await client.query(
-          `INSERT INTO screen_recordings (media_id, recording_id, upload_id, type, start_time, duration_ms, size,
-             sha256, storage_path, thumbnail_media_id, thumbnail_storage_path)
-           VALUES ($1,$2,$3,'video/webm',$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (upload_id) DO NOTHING`,
-          [
-            mediaId,
-            voice.recording_id,
-            upload.upload_id,
-            voice.start_time,
-            durationMs,
-            muxedSize,
-            stored.sha256,
-            stored.path,
-            thumbnailId,
-            storedThumbnail.path,
-          ],
-        );
-        await client.query('UPDATE recordings SET has_screen = true WHERE id = $1', [voice.recording_id]);
-        await client.query("UPDATE screen_uploads SET state = 'muxed', recording_id = $2 WHERE upload_id = $1", [
-          upload.upload_id,
-          voice.recording_id,
-        ]);
-      });
-      await fs.rm(upload.file_path, { force: true });
-      this.bus.emit(
-        'screenRecordingStored',
-        { recordingId: voice.recording_id, mediaId, at: new Date().toISOString() },
-        upload.uploader_dn ?? '',
-        upload.uploader_group ?? undefined,
-      );
+      // Encrypted before it leaves this process, like every media file; kept outside the job's
+      // folder until storage has it, as the outbox may have to retry.
+      const pending = path.join(this.workDir, 'pending');
+      await fs.mkdir(pending, { recursive: true });
+      const sealedVideo = path.join(pending, `${upload.upload_id}.webm`);
+      const sealedThumbnail = path.join(pending, `${upload.upload_id}.jpg`);
+      await this.vault.encryptFile(muxed, sealedVideo);
+      await this.vault.encryptFile(thumbnail, sealedThumbnail);
+      const thumbnailPath = storagePathFor(thumbnailId, voice.start_time);
+      await this.outbox.deliver('screen-thumbnail', thumbnailPath, sealedThumbnail, {});
+      const stored: ScreenStored = {
+        mediaId,
+        recordingId: voice.recording_id,
+        uploadId: upload.upload_id,
+        uploadFile: upload.file_path,
+        startTime: voice.start_time.toISOString(),
+        durationMs,
+        size: (await fs.stat(muxed)).size,
+        thumbnailId,
+        thumbnailPath,
+        uploaderDn: upload.uploader_dn ?? '',
+        uploaderGroup: upload.uploader_group ?? undefined,
+      };
+      // Not muxed again while the outbox stores it; the outbox's handler marks it muxed.
+      await this.pool.query("UPDATE screen_uploads SET state = 'storing' WHERE upload_id = $1", [upload.upload_id]);
+      await this.outbox.deliver('screen', storagePathFor(mediaId, voice.start_time), sealedVideo, stored);
     } finally {
       await fs.rm(job, { recursive: true, force: true });
     }
+  }
+
+  /** Storage has the muxed file: the recording gets its screen recording, the agent is told. */
+  private async screenStored(object: StoredObject, stored: ScreenStored): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      await client.query(
+        `INSERT INTO screen_recordings (media_id, recording_id, upload_id, type, start_time, duration_ms, size,
+           sha256, storage_path, thumbnail_media_id, thumbnail_storage_path)
+         VALUES ($1,$2,$3,'video/webm',$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (upload_id) DO NOTHING`,
+        [
+          stored.mediaId,
+          stored.recordingId,
+          stored.uploadId,
+          stored.startTime,
+          stored.durationMs,
+          stored.size,
+          object.sha256,
+          object.path,
+          stored.thumbnailId,
+          stored.thumbnailPath,
+        ],
+      );
+      await client.query('UPDATE recordings SET has_screen = true WHERE id = $1', [stored.recordingId]);
+      await client.query("UPDATE screen_uploads SET state = 'muxed', recording_id = $2 WHERE upload_id = $1", [
+        stored.uploadId,
+        stored.recordingId,
+      ]);
+    });
+    await fs.rm(stored.uploadFile, { force: true });
+    this.bus.emit(
+      'screenRecordingStored',
+      { recordingId: stored.recordingId, mediaId: stored.mediaId, at: new Date().toISOString() },
+      stored.uploaderDn,
+      stored.uploaderGroup,
+    );
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type pg from 'pg';
 import { mcpMetadataSchema, type McpMetadata, type StorageStatus } from '@vox/shared';
-import type { MediaStorage } from './media-storage.ts';
+import type { MediaStorage, StoredObject } from './media-storage.ts';
 
 /** What the MCP knows of a file before storage has it: everything but where and what was stored. */
 export type PendingMetadata = Omit<McpMetadata, 'storagePath' | 'sha256'>;
@@ -10,11 +10,18 @@ export interface MetadataSink {
   ingest(metadata: McpMetadata): Promise<void>;
 }
 
+/** What a stored file is: a voice recording (the MCP's), a screen recording, or its thumbnail. */
+export type OutboxKind = 'voice' | 'screen' | 'screen-thumbnail';
+
+/** What happens once storage has confirmed a file of a kind; `metadata` is what was queued with it. */
+export type StoredHandler = (stored: StoredObject, metadata: unknown) => Promise<void>;
+
 interface OutboxRow {
   id: string;
+  kind: OutboxKind;
   object_path: string;
   local_file: string;
-  metadata: PendingMetadata;
+  metadata: unknown;
   attempts: number;
 }
 
@@ -33,24 +40,38 @@ export class StorageOutbox {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly handlers = new Map<OutboxKind, StoredHandler>();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly storage: MediaStorage,
-    private readonly sink: MetadataSink,
+    sink: MetadataSink,
     private readonly log: (message: string, error?: unknown) => void,
-  ) {}
+  ) {
+    // A voice file's metadata goes to the Recording Processor, completed with what storage says.
+    this.handlers.set('voice', (stored, metadata) => {
+      const pending = metadata as PendingMetadata;
+      // `size` stays the playable (plaintext) size the MCP measured; encrypted objects are larger.
+      return sink.ingest(mcpMetadataSchema.parse({ ...pending, storagePath: stored.path, sha256: stored.sha256 }));
+    });
+    this.handlers.set('screen-thumbnail', async () => {});
+  }
+
+  /** What to do once storage has a file of `kind` (the screen muxer registers its own). */
+  onStored(kind: OutboxKind, handler: StoredHandler): void {
+    this.handlers.set(kind, handler);
+  }
 
   /** Queues a finished file and tries to deliver it at once. Resolves once it is queued durably. */
-  async deliver(objectPath: string, localFile: string, metadata: PendingMetadata): Promise<void> {
+  async deliver(kind: OutboxKind, objectPath: string, localFile: string, metadata: unknown): Promise<void> {
     const inserted = await this.pool.query<{ id: string }>(
       // The first attempt is this call's; the background retries only pick the row up if it fails.
-      `INSERT INTO storage_outbox (object_path, local_file, metadata, next_attempt_at)
-       VALUES ($1, $2, $3, now() + interval '1 minute') RETURNING id`,
-      [objectPath, localFile, JSON.stringify(metadata)],
+      `INSERT INTO storage_outbox (kind, object_path, local_file, metadata, next_attempt_at)
+       VALUES ($1, $2, $3, $4, now() + interval '1 minute') RETURNING id`,
+      [kind, objectPath, localFile, JSON.stringify(metadata)],
     );
     const id = inserted.rows[0]?.id;
-    if (id) await this.attempt({ id, object_path: objectPath, local_file: localFile, metadata, attempts: 0 });
+    if (id) await this.attempt({ id, kind, object_path: objectPath, local_file: localFile, metadata, attempts: 0 });
   }
 
   /** Retries what is due every half second until `stop()`; what a previous run left, at once. */
@@ -97,16 +118,11 @@ export class StorageOutbox {
 
   private async attempt(row: OutboxRow): Promise<void> {
     try {
+      const handler = this.handlers.get(row.kind);
+      if (!handler) throw new Error(`nothing handles stored files of kind ${row.kind}`);
       const stored = await this.storage.putFile(row.object_path, row.local_file);
-      const metadata = mcpMetadataSchema.parse({
-        ...row.metadata,
-        storagePath: stored.path,
-        sha256: stored.sha256,
-        // `size` stays the playable (plaintext) size the MCP measured; encrypted objects are larger.
-        mediaFile: row.metadata.mediaFile,
-      });
       // Only after storage has confirmed the file (GIR: GVP posts metadata after WebDAV says stored).
-      await this.sink.ingest(metadata);
+      await handler(stored, row.metadata);
       await this.pool.query('DELETE FROM storage_outbox WHERE id = $1', [row.id]);
       await fs.rm(row.local_file, { force: true });
     } catch (error) {
