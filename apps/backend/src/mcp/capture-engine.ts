@@ -32,7 +32,6 @@ export interface CaptureHandle {
   resume(at: number): void;
   keyDigits(side: 'agent' | 'customer', digits: string, at: number): void;
   stop(at: number): Promise<CapturedMedia>;
-  abort(): Promise<void>;
 }
 
 /** Where an MCP's captures run. */

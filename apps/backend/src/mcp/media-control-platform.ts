@@ -82,10 +82,6 @@ export class MediaControlPlatform implements MediaServer {
     return this.dialogs.size;
   }
 
-  get healthy(): boolean {
-    return this.alive;
-  }
-
   handle(requestText: string): string {
     if (!this.alive) throw new MediaServerUnreachable(`MCP ${this.name} does not answer`);
     const request = parseSip(requestText);

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CaptureEngine, CaptureHandle, CaptureOptions, CapturedMedia } from '../capture-engine.ts';
@@ -100,12 +99,6 @@ export class MediaEngine implements CaptureEngine {
           this.pendingStops.set(id, { resolve, reject });
           this.post(worker, { type: 'stop', id, at });
         }),
-      abort: async () => {
-        send({ type: 'abort', id });
-        worker.captures.delete(id);
-        this.failures.delete(id);
-        await Promise.all(options.outputs.map((o) => fs.rm(o.path, { force: true })));
-      },
     };
   }
 

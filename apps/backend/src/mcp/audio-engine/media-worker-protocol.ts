@@ -5,7 +5,6 @@ export type ToMediaWorker =
   | { type: 'start'; id: number; options: CaptureOptions }
   | { type: 'pause' | 'resume' | 'stop'; id: number; at: number }
   | { type: 'digits'; id: number; side: 'agent' | 'customer'; digits: string; at: number }
-  | { type: 'abort'; id: number }
   /** stop the clock and end the thread by itself (0); any other code ends it as a crash would */
   | { type: 'exit'; code: number };
 

@@ -127,10 +127,6 @@ port.on('message', (message: ToMediaWorker) => {
           () => undefined,
         );
         return;
-      case 'abort':
-        captures.delete(message.id);
-        capture?.discard();
-        return;
     }
   } catch (error) {
     captures.delete(message.id);
