@@ -79,6 +79,9 @@ function decodeCursor(cursor: string): [string, string] | undefined {
 
 export class InvalidCursorError extends Error {}
 
+/** How many of the newest recordings a wildcard search walks before it asks the trigram index. */
+const wildcardWindow = 20_000;
+
 /** The metadata store (GIR: RWS over Cassandra; here PostgreSQL). */
 export class RecordingStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -168,7 +171,8 @@ export class RecordingStore {
 
   async list(query: RecordingQuery, viewer: User): Promise<RecordingList> {
     const params: unknown[] = [];
-    const where = [visibleTo(viewer, params)];
+    const narrowed = Boolean(query.connId || (query.agent && !query.agent.includes('*')));
+    const where = [visibleTo(viewer, params, narrowed)];
     const add = (sql: (p: string) => string, value: unknown) => {
       params.push(value);
       where.push(sql(`$${params.length}`));
@@ -191,23 +195,43 @@ export class RecordingStore {
     if (query.minOvertalk !== undefined) add((p) => `r.overtalk_ms >= ${p}`, query.minOvertalk * 1000);
     if (query.from) add((p) => `r.start_time >= ${p}`, query.from);
     if (query.to) add((p) => `r.start_time < ${p}`, query.to);
+    let after = 'TRUE';
     if (query.cursor) {
       const cursor = decodeCursor(query.cursor);
       if (!cursor) throw new InvalidCursorError('the cursor is not one this server gave out');
       params.push(cursor[0], cursor[1]);
-      where.push(`(r.start_time, r.id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+      after = `(r.start_time, r.id) < ($${params.length - 1}::timestamptz, $${params.length})`;
+      where.push(after);
     }
     params.push(query.limit + 1);
+    const order = `ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`;
+    const wildcard = [query.callerPhoneNumber, query.dialedPhoneNumber, query.agent].some((v) => v?.includes('*'));
+    // A wildcard that matches many numbers (`555*77`) is fastest found by walking the newest
+    // recordings; one that matches few (`*4711`) by its trigram index. The planner cannot tell
+    // them apart, so the newest few thousand are tried first: a full page there is the answer.
+    if (wildcard) {
+      const newest = await this.pool.query<RecordingRow>(
+        `SELECT r.* FROM (SELECT * FROM recordings r WHERE ${after}
+           ORDER BY r.start_time DESC, r.id DESC LIMIT ${wildcardWindow}) r
+          WHERE ${where.join(' AND ')} ${order}`,
+        params,
+      );
+      if (newest.rows.length > query.limit) return this.page(newest.rows, query.limit);
+    }
     const result = await this.pool.query<RecordingRow>(
-      `SELECT r.* FROM recordings r WHERE ${where.join(' AND ')}
-        ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
+      `SELECT r.* FROM recordings r WHERE ${where.join(' AND ')} ${order}`,
       params,
     );
-    const rows = result.rows.slice(0, query.limit);
+    return this.page(result.rows, query.limit);
+  }
+
+  /** The first `limit` rows, and a cursor when there were more. */
+  private async page(found: RecordingRow[], limit: number): Promise<RecordingList> {
+    const rows = found.slice(0, limit);
     const last = rows[rows.length - 1];
     return {
       recordings: await this.withMedia(rows),
-      nextCursor: result.rows.length > query.limit && last ? encodeCursor(last) : null,
+      nextCursor: found.length > limit && last ? encodeCursor(last) : null,
     };
   }
 

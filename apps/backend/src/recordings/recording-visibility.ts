@@ -5,15 +5,17 @@ import type { User } from '@vox/shared';
  * never returns a recording the user may not have: admins see all, supervisors those in which an
  * agent of their group took part, agents none unless an admin gave them the right to their own.
  */
-export function visibleTo(user: User, params: unknown[]): string {
+export function visibleTo(user: User, params: unknown[], narrowedElsewhere = false): string {
   switch (user.role) {
     case 'admin':
       return 'TRUE';
     case 'supervisor':
       if (!user.group) return 'FALSE';
       params.push(user.group);
-      // `@>` rather than `= ANY`: the form the GIN index on groups serves.
-      return `r.groups @> ARRAY[$${params.length}]::text[]`;
+      // `@>` is the form the GIN index on groups serves. When the query already names a few rows
+      // (one agent, one call), `= ANY` keeps the planner from also scanning a whole group's index
+      // entries (measured: 30-48 ms instead of a few over a million recordings).
+      return narrowedElsewhere ? `$${params.length} = ANY(r.groups)` : `r.groups @> ARRAY[$${params.length}]::text[]`;
     case 'agent':
       if (!user.ownRecordings) return 'FALSE';
       params.push(user.id);
