@@ -6,7 +6,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import { probeMedia, runFfmpeg } from '../media/ffmpeg.ts';
 import { storagePathFor } from '../mcp/media-file-name.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
-import type { StoredObject } from '../storage/media-storage.ts';
+import { StorageError, type StoredObject } from '../storage/media-storage.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
 
 interface WaitingUpload {
@@ -51,6 +51,8 @@ interface VoiceMedia {
  */
 export class ScreenMuxer {
   private running: Promise<void> = Promise.resolve();
+  /** uploads waiting for storage to come back, and how often they were tried */
+  private readonly storageRetries = new Map<string, number>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -95,7 +97,13 @@ export class ScreenMuxer {
       if (!voice) continue;
       try {
         await this.mux(upload, voice);
+        this.storageRetries.delete(upload.upload_id);
       } catch (error) {
+        if (error instanceof StorageError) {
+          // Storage cannot give the voice audio now: the upload waits and the mux is tried again.
+          this.retryLater(connId, upload.upload_id, error);
+          continue;
+        }
         await this.pool.query("UPDATE screen_uploads SET state = 'failed', failure = $2 WHERE upload_id = $1", [
           upload.upload_id,
           error instanceof Error ? error.message.slice(0, 1000) : String(error),
@@ -103,6 +111,14 @@ export class ScreenMuxer {
         this.log(`screen upload ${upload.upload_id} could not be muxed`, error);
       }
     }
+  }
+
+  private retryLater(connId: string, uploadId: string, error: StorageError): void {
+    const attempts = (this.storageRetries.get(uploadId) ?? 0) + 1;
+    this.storageRetries.set(uploadId, attempts);
+    const delayMs = Math.min(60_000, 1000 * 2 ** (attempts - 1));
+    if (attempts === 1) this.log(`screen upload ${uploadId}: storage unavailable, muxing it later: ${error.message}`);
+    setTimeout(() => void this.processCall(connId), delayMs).unref();
   }
 
   private async voiceFor(upload: WaitingUpload): Promise<VoiceMedia | undefined> {

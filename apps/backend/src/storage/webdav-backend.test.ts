@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingSchema, screenUploadPath } from '@vox/shared';
+import { runFfmpeg } from '../media/ffmpeg.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../test-support/webdav-test-server.ts';
 
@@ -75,5 +77,70 @@ describe('storage down', () => {
     expect(await backend.admin('GET', '/api/v2/admin/storage')).toMatchObject({ pending: 0 });
     const media = recording!.mediaFiles[0]!;
     expect((await backend.media(recording!.id, media.mediaId)).length).toBe(media.size);
+  });
+});
+
+describe('storage down when a screen recording arrives', () => {
+  it('keeps the upload waiting, muxes and stores it when storage is back, and links it to the recording', async () => {
+    const { connId } = (await backend.admin(
+      'POST',
+      '/api/v2/sim/calls',
+      { ani: '5550302', dnis: '8005550100', targetDn: '7003', record: 'destination' },
+      201,
+    )) as { connId: string };
+    await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7003' });
+    const startedAt = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7003' });
+    const [recording] = await backend.recordingsOf(connId);
+
+    // The agent's screen, as the desktop records it: WebM (VP8), uploaded with tus.
+    const screen = path.join(backend.dataDir, 'screen.webm');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '1.5', '-c:v', 'libvpx', '-y', screen]);
+    await dav.goDown();
+    const token = await backend.token('agent3');
+    const body = await fs.readFile(screen);
+    const metadata = Object.entries({ connId, filetype: 'video/webm', startedAt })
+      .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
+      .join(',');
+    const created = await fetch(`${backend.url}${screenUploadPath}`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Tus-Resumable': '1.0.0',
+        'Upload-Length': String(body.length),
+        'Upload-Metadata': metadata,
+      },
+    });
+    expect(created.status).toBe(201);
+    const patched = await fetch(new URL(created.headers.get('location')!, backend.url), {
+      method: 'PATCH',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Tus-Resumable': '1.0.0',
+        'Upload-Offset': '0',
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body,
+    });
+    expect(patched.status).toBe(204);
+
+    // The mux needs the call audio from storage: the upload waits, retried with backoff.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const waiting = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    expect(waiting.screenRecordings).toEqual([]);
+
+    await dav.comeBack();
+    let linked = waiting;
+    for (let i = 0; i < 100 && linked.screenRecordings.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      linked = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    }
+    const [stored] = linked.screenRecordings;
+    expect(stored).toMatchObject({ type: 'video/webm', thumbnail: expect.stringMatching(/\.jpg$/) });
+    const played = await backend.media(recording!.id, stored!.mediaId);
+    expect(played.length).toBe(stored!.size);
+    expect((await backend.media(recording!.id, stored!.thumbnail!)).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect(await backend.admin('GET', '/api/v2/admin/storage')).toMatchObject({ pending: 0 });
   });
 });
