@@ -6,6 +6,7 @@ export * from './events.ts';
 export * from './t-library.ts';
 export * from './scenario.ts';
 export * from './screen-upload.ts';
+export * from './media-cipher-format.ts';
 export type * from './desktop-api.ts';
 export * from './desktop-ipc-channels.ts';
 export * from './desktop-ipc.ts';

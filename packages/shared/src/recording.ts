@@ -85,6 +85,8 @@ export const recordingSchema = z.object({
   screenRecordings: z.array(screenRecordingSchema),
   eventHistory: z.array(callEventSchema),
   attachedData: z.record(z.string(), z.string()),
+  /** everyone who took part in the call, in the order they joined */
+  parties: z.array(z.object({ dn: z.string(), role: z.enum(['customer', 'agent', 'ivr']) })),
   labels: z.array(z.string()),
   /** under legal hold: it cannot be deleted or purged */
   legalHold: z.boolean(),

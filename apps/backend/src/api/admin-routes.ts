@@ -75,6 +75,13 @@ export function registerAdminRoutes(
     return updated;
   });
 
+  // Any logged-in user: the desktop encrypts the agent's screen recording with it before upload.
+  app.get('/api/v2/screen-recordings/key', async (request) => {
+    await auth.require(request);
+    if (!parts.keystore) throw new HttpError(404, 'not_found', 'encryption at rest is off (VOX_ENCRYPTION=0)');
+    return { keyId: parts.keystore.currentKeyId, publicKey: parts.keystore.currentPublicKey };
+  });
+
   const keyList = () => ({ encryption: parts.keystore !== undefined, keys: parts.keystore?.keys() ?? [] });
 
   app.get('/api/v2/admin/keys', async (request) => {

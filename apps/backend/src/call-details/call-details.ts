@@ -14,6 +14,8 @@ export interface CallDetails {
   groups: string[];
   /** every agent that took part */
   agentIds: string[];
+  /** everyone who took part, in the order they joined */
+  parties: Array<{ dn: string; role: 'customer' | 'agent' | 'ivr' }>;
   attachedData: Record<string, string>;
   eventHistory: CallEvent[];
 }

@@ -1,4 +1,13 @@
 import { createCipheriv, createDecipheriv, publicEncrypt, randomBytes, constants, type KeyObject } from 'node:crypto';
+import {
+  encodeMediaCipherHeader,
+  mediaCipherAad,
+  mediaCipherChunkSize,
+  mediaCipherMagicText,
+  mediaCipherNonce,
+  mediaCipherTagBytes,
+  type MediaCipherHeader,
+} from '@vox/shared';
 
 /**
  * The encrypted media format (Recording Crypto Server): every media file has its own random data
@@ -13,42 +22,19 @@ import { createCipheriv, createDecipheriv, publicEncrypt, randomBytes, constants
  * The AAD binds each chunk to its place and marks the last one, so a reordered, dropped or
  * truncated chunk fails authentication instead of playing.
  */
-export const mediaCipherMagic = Buffer.from('VOXENC1\n', 'ascii');
-export const defaultChunkSize = 8192;
-const tagBytes = 16;
+export const mediaCipherMagic = Buffer.from(mediaCipherMagicText, 'ascii');
+export const defaultChunkSize = mediaCipherChunkSize;
+const tagBytes = mediaCipherTagBytes;
 
-export interface MediaCipherHeader {
-  algorithm: 'AES-256-GCM';
-  /** the tenant key that wrapped the data key */
-  keyId: string;
-  /** base64 RSA-OAEP(SHA-256) of the 32-byte data key */
-  wrappedKey: string;
-  /** base64, 8 bytes */
-  noncePrefix: string;
-  chunkSize: number;
-}
+export type { MediaCipherHeader };
 
 export class MediaCipherError extends Error {}
 
-function aad(index: number, last: boolean): Buffer {
-  const bytes = Buffer.alloc(9);
-  bytes.writeBigUInt64BE(BigInt(index));
-  bytes[8] = last ? 1 : 0;
-  return bytes;
-}
-
-function nonce(prefix: Buffer, index: number): Buffer {
-  const bytes = Buffer.alloc(12);
-  prefix.copy(bytes, 0, 0, 8);
-  bytes.writeUInt32BE(index, 8);
-  return bytes;
-}
+const aad = (index: number, last: boolean) => Buffer.from(mediaCipherAad(index, last));
+const nonce = (prefix: Buffer, index: number) => Buffer.from(mediaCipherNonce(prefix, index));
 
 export function encodeHeader(header: MediaCipherHeader): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(json.length);
-  return Buffer.concat([mediaCipherMagic, length, json]);
+  return Buffer.from(encodeMediaCipherHeader(header));
 }
 
 /** Reads the header from the file's first bytes (4 KiB are always enough). */

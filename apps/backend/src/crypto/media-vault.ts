@@ -2,6 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import path from 'node:path';
+import { LocalDirectoryStorage } from '../storage/local-directory-storage.ts';
 import type { MediaStorage } from '../storage/media-storage.ts';
 import { ChunkDecryptor, ChunkEncryptor, decodeHeader, mediaCipherMagic } from './media-cipher.ts';
 import type { TenantKeystore } from './tenant-keystore.ts';
@@ -100,6 +102,19 @@ export class MediaVault {
         );
       },
     };
+  }
+
+  /**
+   * Writes the plaintext of an uploaded file (a screen recording, which the desktop encrypts) to
+   * `target`. With encryption on, a plaintext upload is refused: it should never have been sent.
+   */
+  async decryptUpload(source: string, target: string): Promise<void> {
+    const local = new MediaVault(new LocalDirectoryStorage(path.dirname(source)), this.keystore);
+    const media = await local.open(path.basename(source));
+    if (this.keystore && !media.encrypted) {
+      throw new Error('the screen recording was uploaded unencrypted, but encryption at rest is on');
+    }
+    await pipeline(await media.read(), createWriteStream(target));
   }
 
   /** Copies a stored object's plaintext to a local file (the screen muxer reads the voice this way). */

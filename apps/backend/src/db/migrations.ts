@@ -203,6 +203,13 @@ const migrations: Array<{ id: string; sql: string }> = [
         CHECK (state IN ('waiting_for_voice', 'storing', 'muxed', 'failed'));
     `,
   },
+  {
+    id: '010_recording_parties',
+    sql: `
+      -- Everyone who took part in the call: the caller, agents, IVR ports (from the call details).
+      ALTER TABLE recordings ADD COLUMN parties jsonb NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

@@ -31,6 +31,7 @@ export class RecordingProcessor implements MetadataSink {
       group: details?.group,
       groups: details?.groups ?? [],
       agents: details?.agentIds ?? (media.parameters.agentId ? [media.parameters.agentId] : []),
+      parties: details?.parties ?? [],
       startTime: media.startTime,
       stopTime: media.stopTime,
       eventHistory: details?.eventHistory ?? [],

@@ -25,6 +25,7 @@ export interface RecordingHeader {
   groups: string[];
   /** every agent that took part */
   agents: string[];
+  parties: Recording['parties'];
   startTime: string;
   stopTime: string;
   eventHistory: CallEvent[];
@@ -48,6 +49,7 @@ interface RecordingRow {
   group_name: string | null;
   groups: string[];
   agents: string[];
+  parties: Recording['parties'];
   start_time: Date;
   stop_time: Date;
   event_history: CallEvent[];
@@ -95,9 +97,10 @@ export class RecordingStore {
   async upsertRecording(header: RecordingHeader): Promise<void> {
     await this.pool.query(
       `INSERT INTO recordings (id, conn_id, call_uuid, caller_phone_number, dialed_phone_number,
-         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data, groups, agents)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data, groups, agents, parties)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
        ON CONFLICT (id) DO UPDATE SET
+         parties = EXCLUDED.parties,
          groups = ARRAY(SELECT DISTINCT unnest(recordings.groups || EXCLUDED.groups)),
          agents = ARRAY(SELECT DISTINCT unnest(recordings.agents || EXCLUDED.agents)),
          start_time = LEAST(recordings.start_time, EXCLUDED.start_time),
@@ -119,6 +122,7 @@ export class RecordingStore {
         JSON.stringify(header.attachedData),
         header.groups,
         header.agents,
+        JSON.stringify(header.parties),
       ],
     );
   }
@@ -404,6 +408,7 @@ export class RecordingStore {
         screenRecordings,
         eventHistory: header.eventHistory,
         attachedData: header.attachedData,
+        parties: header.parties,
         labels: row.labels,
         legalHold: row.legal_hold,
         ...analysisOf(analytics.rows.find((a) => a.recording_id === row.id)),
@@ -453,6 +458,7 @@ function toHeader(row: RecordingRow): RecordingHeader {
     group: row.group_name ?? undefined,
     groups: row.groups,
     agents: row.agents,
+    parties: row.parties,
     startTime: row.start_time.toISOString(),
     stopTime: row.stop_time.toISOString(),
     eventHistory: row.event_history,

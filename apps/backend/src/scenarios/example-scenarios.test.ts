@@ -137,6 +137,11 @@ describe('example scenarios, one per GIR rule, through the real API, encoding an
     expect(recordings).toHaveLength(1);
     expect(mp3Of(recordings[0]!)).toHaveLength(1);
     expect(recordings[0]?.recordDN).toBe('5550105');
+    expect(recordings[0]?.parties).toEqual([
+      { dn: '5550105', role: 'customer' },
+      { dn: '7001', role: 'agent' },
+      { dn: '7002', role: 'agent' },
+    ]);
     expectDuration(mp3Of(recordings[0]!)[0], 2500);
     expect(historyOf(recordings[0]!)).toEqual(
       expect.arrayContaining(['EventPartyAdded', 'EventReleased: transferred by 7001 to 7002']),

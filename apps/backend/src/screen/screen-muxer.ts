@@ -136,7 +136,10 @@ export class ScreenMuxer {
     const job = path.join(this.workDir, upload.upload_id);
     await fs.mkdir(job, { recursive: true });
     try {
-      const screenProbe = await probeMedia(upload.file_path);
+      // The desktop encrypts what it uploads; ffmpeg needs the plain WebM.
+      const screenFile = path.join(job, 'screen.webm');
+      await this.vault.decryptUpload(upload.file_path, screenFile);
+      const screenProbe = await probeMedia(screenFile);
       if (!screenProbe.streams.some((s) => s.kind === 'video')) {
         throw new Error('the uploaded screen recording has no video stream');
       }
@@ -145,8 +148,8 @@ export class ScreenMuxer {
       const offsetSeconds = (upload.started_at.getTime() - voice.start_time.getTime()) / 1000;
       const screenInput =
         offsetSeconds >= 0
-          ? ['-itsoffset', offsetSeconds.toFixed(3), '-i', upload.file_path]
-          : ['-ss', (-offsetSeconds).toFixed(3), '-i', upload.file_path];
+          ? ['-itsoffset', offsetSeconds.toFixed(3), '-i', screenFile]
+          : ['-ss', (-offsetSeconds).toFixed(3), '-i', screenFile];
       const muxed = path.join(job, 'muxed.webm');
       await runFfmpeg([
         ...screenInput,

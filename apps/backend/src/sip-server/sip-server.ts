@@ -141,6 +141,7 @@ export class SipServer {
         ...this.joinAs('destination', call, target),
       },
     );
+    for (const party of call.parties) this.noteParty(call, party);
     if (request.record) this.history(call, 'RoutingStrategy', target.dn, `record=${request.record}`);
     this.noteAgent(call, target);
     this.emitCallEvent('EventRinging', call, target.dn, [target.dn]);
@@ -230,6 +231,7 @@ export class SipServer {
       entry: initiator.entry,
       ...enablementOnJoin('joined', initiator.entry, undefined),
     });
+    for (const party of consult.parties) this.noteParty(consult, party);
     if (initiator.entry) this.noteAgent(consult, initiator.entry);
     initiator.state = 'held';
     call.consultation = { kind, initiatorDn: dn, consultConnId: consult.connId };
@@ -388,6 +390,7 @@ export class SipServer {
       group: undefined,
       groups: [],
       agentIds: [],
+      parties: [],
       attachedData: call.attachedData,
       eventHistory: [],
     });
@@ -407,6 +410,7 @@ export class SipServer {
       ...enablementOnJoin('joined', entry, undefined),
     };
     call.parties.push(party);
+    this.noteParty(call, party);
     this.noteAgent(call, entry);
     this.emitCallEvent('EventPartyAdded', call, entry.dn, this.otherDns(call, entry.dn), byDn);
     this.emitCallEvent(state === 'ringing' ? 'EventRinging' : 'EventEstablished', call, entry.dn, [entry.dn]);
@@ -599,6 +603,12 @@ export class SipServer {
   }
 
   // --- Call details and events -----------------------------------------------------------------
+
+  /** ICON's list of everyone who took part in the call. */
+  private noteParty(call: Call, party: Party): void {
+    const parties = this.callDetails.get(call.connId)?.parties;
+    if (parties && !parties.some((p) => p.dn === party.dn)) parties.push({ dn: party.dn, role: party.role });
+  }
 
   /** ICON's view of the call: the first agent, and every group that took part. */
   private noteAgent(call: Call, entry: DnEntry): void {

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordingSchema, screenUploadPath } from '@vox/shared';
+import { recordingSchema, screenUploadPath, tenantPublicKeySchema } from '@vox/shared';
+import { ChunkEncryptor } from '../crypto/media-cipher.ts';
 import { runFfmpeg } from '../media/ffmpeg.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../test-support/webdav-test-server.ts';
@@ -99,7 +100,13 @@ describe('storage down when a screen recording arrives', () => {
     await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '1.5', '-c:v', 'libvpx', '-y', screen]);
     await dav.goDown();
     const token = await backend.token('agent3');
-    const body = await fs.readFile(screen);
+    // Encrypted as the desktop does, with the tenant key the backend hands out.
+    const tenant = tenantPublicKeySchema.parse(await backend.admin('GET', '/api/v2/screen-recordings/key'));
+    const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey);
+    const sealed = encryptor.push(await fs.readFile(screen));
+    const { last, first } = encryptor.finish();
+    const body = Buffer.concat([encryptor.header, ...sealed, last]);
+    if (first) first.copy(body, encryptor.firstChunkOffset);
     const metadata = Object.entries({ connId, filetype: 'video/webm', startedAt })
       .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
       .join(',');

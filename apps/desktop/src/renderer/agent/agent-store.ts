@@ -125,6 +125,7 @@ export const useAgentStore = create<AgentState>()((set, get) => {
         displayMediaCapture(screenShare),
         () => client.bearer ?? '',
         (screen) => set({ screen }),
+        () => client.screenRecordingKey(),
       );
       socket?.disconnect();
       socket = connectEventStream(backendUrl, client.bearer ?? '');

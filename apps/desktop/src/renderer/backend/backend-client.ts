@@ -6,11 +6,13 @@ import {
   loginResponseSchema,
   recordingListSchema,
   recordingSchema,
+  tenantPublicKeySchema,
   type CallAction,
   type CallSnapshot,
   type LoginResponse,
   type Recording,
   type RecordingList,
+  type TenantPublicKey,
 } from '@vox/shared';
 
 export class BackendError extends Error {
@@ -63,6 +65,16 @@ export class BackendClient {
 
   recording(id: string): Promise<Recording> {
     return this.request('GET', `/api/v2/recordings/${encodeURIComponent(id)}`, recordingSchema);
+  }
+
+  /** The key the screen recording is encrypted with; undefined when the backend stores media unencrypted. */
+  async screenRecordingKey(): Promise<TenantPublicKey | undefined> {
+    try {
+      return await this.request('GET', '/api/v2/screen-recordings/key', tenantPublicKeySchema);
+    } catch (error) {
+      if (error instanceof BackendError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   /** A URL a `<video>` or `<img>` can load: media elements cannot send an Authorization header. */

@@ -1,5 +1,6 @@
-import type { DesktopApi, RecordingEvent } from '@vox/shared';
+import type { DesktopApi, RecordingEvent, TenantPublicKey } from '@vox/shared';
 import type { ScreenCapture, StartScreenCapture } from './screen-capture.ts';
+import { ScreenEncryptor } from './screen-encryptor.ts';
 
 export type ScreenRecorderState =
   | { kind: 'idle' }
@@ -16,6 +17,8 @@ interface ActiveScreenRecording {
   spoolId: Promise<string> | undefined;
   /** chunks are appended in order, one after the other */
   appended: Promise<void>;
+  /** encrypts before anything reaches the spool; undefined when the backend stores plaintext */
+  encryptor: ScreenEncryptor | undefined;
   stopRequested: boolean;
 }
 
@@ -33,6 +36,8 @@ export class ScreenRecorder {
     private readonly startCapture: StartScreenCapture,
     private readonly token: () => string,
     private readonly onState: (state: ScreenRecorderState) => void,
+    /** the tenant key to encrypt with (the backend's); undefined: the recording stays plain */
+    private readonly tenantKey: () => Promise<TenantPublicKey | undefined> = () => Promise.resolve(undefined),
   ) {}
 
   get current(): ScreenRecorderState {
@@ -47,11 +52,14 @@ export class ScreenRecorder {
       capture: undefined,
       spoolId: undefined,
       appended: Promise.resolve(),
+      encryptor: undefined,
       stopRequested: false,
     };
     this.active = active;
     this.setState({ kind: 'starting', connId: event.connId });
     try {
+      const key = await this.tenantKey();
+      active.encryptor = key ? await ScreenEncryptor.create(key) : undefined;
       active.capture = await this.startCapture({
         onStart: (at) => {
           active.spoolId = this.api.openScreenSpool({
@@ -61,13 +69,10 @@ export class ScreenRecorder {
             startedAt: at.toISOString(),
           });
           this.setState({ kind: 'recording', connId: active.connId, since: at });
+          if (active.encryptor) this.append(active, Promise.resolve([active.encryptor.header]));
         },
-        onChunk: (chunk) => {
-          active.appended = active.appended.then(async () => {
-            if (!active.spoolId) throw new Error('a screen chunk arrived before the capture started');
-            await this.api.appendScreenChunk(await active.spoolId, chunk);
-          });
-        },
+        onChunk: (chunk) =>
+          this.append(active, active.encryptor ? active.encryptor.push(chunk) : Promise.resolve([chunk])),
         onEnded: (reason) => this.setState({ kind: 'failed', connId: active.connId, message: reason }),
       });
     } catch (error) {
@@ -94,6 +99,13 @@ export class ScreenRecorder {
   private async finish(active: ActiveScreenRecording): Promise<void> {
     try {
       await active.capture?.stop();
+      if (active.encryptor) {
+        const encryptor = active.encryptor;
+        this.append(
+          active,
+          encryptor.finish().then((last) => [last]),
+        );
+      }
       await active.appended;
       if (!active.spoolId) throw new Error('the capture stopped before its first frame');
       this.setState({ kind: 'uploading', connId: active.connId });
@@ -104,6 +116,15 @@ export class ScreenRecorder {
     } finally {
       if (this.active === active) this.active = undefined;
     }
+  }
+
+  /** Appends to the spool in order, after what was appended before. */
+  private append(active: ActiveScreenRecording, chunks: Promise<Uint8Array[]>): void {
+    active.appended = active.appended.then(async () => {
+      if (!active.spoolId) throw new Error('a screen chunk arrived before the capture started');
+      const spoolId = await active.spoolId;
+      for (const chunk of await chunks) await this.api.appendScreenChunk(spoolId, chunk);
+    });
   }
 
   private setState(state: ScreenRecorderState): void {
