@@ -23,9 +23,18 @@ export interface MediaCipherHeader {
   chunkSize: number;
 }
 
+/** The header is ASCII (ids and base64): encoded without TextEncoder, which not every runtime types. */
+function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => {
+    const code = c.charCodeAt(0);
+    if (code > 127) throw new Error('the encrypted media header must be ASCII');
+    return code;
+  });
+}
+
 export function encodeMediaCipherHeader(header: MediaCipherHeader): Uint8Array {
-  const magic = new TextEncoder().encode(mediaCipherMagicText);
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const magic = ascii(mediaCipherMagicText);
+  const json = ascii(JSON.stringify(header));
   const out = new Uint8Array(magic.length + 4 + json.length);
   out.set(magic, 0);
   new DataView(out.buffer).setUint32(magic.length, json.length);
