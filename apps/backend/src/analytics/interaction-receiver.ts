@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { MediaVault } from '../crypto/media-vault.ts';
-import { analyseChannels, decodeAnalyticsWav } from './speech-analytics.ts';
+import { analyseAnalyticsWav } from './speech-analytics.ts';
 
 interface AnalysisJob {
   recordingId: string;
@@ -46,10 +46,9 @@ export class InteractionReceiver {
   }
 
   private async analyse(job: AnalysisJob): Promise<void> {
+    // Streamed: decrypted and analysed piece by piece, never held whole.
     const media = await this.vault.open(job.storagePath);
-    const wav = Buffer.concat(await (await media.read()).toArray());
-    const { agent, customer, sampleRate } = decodeAnalyticsWav(wav);
-    const figures = analyseChannels(agent, customer, sampleRate);
+    const figures = await analyseAnalyticsWav(await media.read());
     await this.pool.query(
       `INSERT INTO recording_analytics (recording_id, media_id, agent_talk_ms, customer_talk_ms, silence_ms,
          overtalk_ms, longest_silence_ms, dtmf_digits)

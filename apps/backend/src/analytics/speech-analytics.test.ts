@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderDtmfTone } from '../mcp/audio-engine/dtmf.ts';
 import { muLaw, muLawDecode, muLawEncodeStereo, wavHeader } from '../mcp/audio-engine/g711-wav.ts';
-import { analyseChannels, decodeAnalyticsWav } from './speech-analytics.ts';
+import { Readable } from 'node:stream';
+import { analyseAnalyticsWav, analyseChannels } from './speech-analytics.ts';
 
 const rate = 8000;
 
@@ -30,19 +31,29 @@ describe('speech analytics', () => {
     });
   });
 
-  it('reads the stereo G.711 analytics WAV back, mu-law round trip within its precision', () => {
-    const left = Float32Array.from({ length: 800 }, (_, i) => 0.5 * Math.sin(i / 10));
-    const right = Float32Array.from({ length: 800 }, (_, i) => 0.2 * Math.cos(i / 7));
-    const data = muLawEncodeStereo(left, right, 800);
-    const decoded = decodeAnalyticsWav(Buffer.concat([wavHeader(data.length, rate, 2), data]));
-    expect(decoded.sampleRate).toBe(rate);
-    for (let i = 0; i < 800; i++) {
-      expect(Math.abs(decoded.agent[i]! - left[i]!)).toBeLessThan(0.02);
-      expect(Math.abs(decoded.customer[i]! - right[i]!)).toBeLessThan(0.02);
-    }
-    expect(muLawDecode(muLaw(0))).toBeCloseTo(0, 3);
-    expect(() => decodeAnalyticsWav(Buffer.from('not a wav at all, not at all, not at all, not at all......'))).toThrow(
-      /stereo G.711/,
+  it('analyses the stereo G.711 WAV as it streams, in pieces of any size, as it would the samples', async () => {
+    const agent = new Float32Array(rate * 3);
+    const customer = new Float32Array(rate * 3);
+    speech(agent, 0, 1000);
+    speech(customer, 800, 2000);
+    renderDtmfTone('7', rate, agent, 2500 * (rate / 1000), 100 * (rate / 1000), 0);
+    const data = muLawEncodeStereo(agent, customer, agent.length);
+    const wav = Buffer.concat([wavHeader(data.length, rate, 2), data]);
+    const pieces = [wav.subarray(0, 30), wav.subarray(30, 1001), wav.subarray(1001, 30_001), wav.subarray(30_001)];
+    const streamed = await analyseAnalyticsWav(Readable.from(pieces));
+    const decoded = Float32Array.from(
+      data.filter((_, i) => i % 2 === 0),
+      (b) => muLawDecode(b),
     );
+    const decodedCustomer = Float32Array.from(
+      data.filter((_, i) => i % 2 === 1),
+      (b) => muLawDecode(b),
+    );
+    expect(streamed).toEqual(analyseChannels(decoded, decodedCustomer, rate));
+    expect(streamed).toMatchObject({ agentTalkMs: 1100, customerTalkMs: 1200, overtalkMs: 200, dtmfDigits: 1 });
+    expect(muLaw(0)).toBe(0xff);
+    await expect(
+      analyseAnalyticsWav(Readable.from([Buffer.from('not a wav at all, not at all, not at all, not at all........')])),
+    ).rejects.toThrow(/stereo G.711/);
   });
 });

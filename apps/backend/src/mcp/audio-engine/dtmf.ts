@@ -59,38 +59,62 @@ function goertzel(samples: Float32Array, start: number, length: number, frequenc
  * first (one block can miss inside a tone: at 8 kHz neighbouring rows are only 1.5 bins apart).
  */
 export function detectDtmf(samples: Float32Array, sampleRate: number): DetectedDigit[] {
-  const block = Math.round(sampleRate * 0.02);
-  const found: DetectedDigit[] = [];
-  let previous: string | undefined;
-  let reported: string | undefined;
-  let blocksWithout = 0;
-  for (let start = 0; start + block <= samples.length; start += block) {
+  return new DtmfDetector(sampleRate).push(samples);
+}
+
+/** The same detection over audio that arrives in pieces (a long file, streamed). */
+export class DtmfDetector {
+  private readonly block: number;
+  private pending = new Float32Array(0);
+  private blocksSeen = 0;
+  private previous: string | undefined;
+  private reported: string | undefined;
+  private blocksWithout = 0;
+
+  constructor(private readonly sampleRate: number) {
+    this.block = Math.round(sampleRate * 0.02);
+  }
+
+  /** Digits found in the blocks this piece completes. */
+  push(piece: Float32Array): DetectedDigit[] {
+    const samples = new Float32Array(this.pending.length + piece.length);
+    samples.set(this.pending, 0);
+    samples.set(piece, this.pending.length);
+    const found: DetectedDigit[] = [];
+    let start = 0;
+    for (; start + this.block <= samples.length; start += this.block) {
+      const digit = this.digitIn(samples, start);
+      if (digit && digit === this.previous && digit !== this.reported) {
+        found.push({ digit, atMs: Math.round(((this.blocksSeen - 1) * this.block * 1000) / this.sampleRate) });
+        this.reported = digit;
+      }
+      this.blocksWithout = digit ? 0 : this.blocksWithout + 1;
+      if (this.blocksWithout >= 2) this.reported = undefined;
+      this.previous = digit;
+      this.blocksSeen++;
+    }
+    this.pending = samples.slice(start);
+    return found;
+  }
+
+  private digitIn(samples: Float32Array, start: number): string | undefined {
+    const { block, sampleRate } = this;
     let energy = 0;
     for (let i = 0; i < block; i++) energy += (samples[start + i] ?? 0) ** 2;
-    let digit: string | undefined;
-    if (energy > block * 1e-4) {
-      const rowPower = rows.map((f) => goertzel(samples, start, block, f, sampleRate));
-      const columnPower = columns.map((f) => goertzel(samples, start, block, f, sampleRate));
-      const strongest = (powers: number[]) => {
-        const sorted = [...powers].sort((a, b) => b - a);
-        return { index: powers.indexOf(sorted[0]!), power: sorted[0]!, next: sorted[1]! };
-      };
-      const row = strongest(rowPower);
-      const column = strongest(columnPower);
-      // A pure tone of amplitude a over n samples has Goertzel power (a n / 2)^2; two tones carry
-      // the block's energy n (a^2 / 2) each. Their share of the energy tells tones from speech.
-      const toneShare = ((row.power + column.power) * 2) / (block * energy);
-      if (row.power > 8 * row.next && column.power > 8 * column.next && toneShare > 0.6) {
-        digit = keypad[row.index]![column.index];
-      }
-    }
-    if (digit && digit === previous && digit !== reported) {
-      found.push({ digit, atMs: Math.round(((start - block) * 1000) / sampleRate) });
-      reported = digit;
-    }
-    blocksWithout = digit ? 0 : blocksWithout + 1;
-    if (blocksWithout >= 2) reported = undefined;
-    previous = digit;
+    if (energy <= block * 1e-4) return undefined;
+    const rowPower = rows.map((f) => goertzel(samples, start, block, f, sampleRate));
+    const columnPower = columns.map((f) => goertzel(samples, start, block, f, sampleRate));
+    const strongest = (powers: number[]) => {
+      const sorted = [...powers].sort((a, b) => b - a);
+      return { index: powers.indexOf(sorted[0]!), power: sorted[0]!, next: sorted[1]! };
+    };
+    const row = strongest(rowPower);
+    const column = strongest(columnPower);
+    // A pure tone of amplitude a over n samples has Goertzel power (a n / 2)^2; two tones carry
+    // the block's energy n (a^2 / 2) each. Their share of the energy tells tones from speech.
+    const toneShare = ((row.power + column.power) * 2) / (block * energy);
+    return row.power > 8 * row.next && column.power > 8 * column.next && toneShare > 0.6
+      ? keypad[row.index]![column.index]
+      : undefined;
   }
-  return found;
 }
