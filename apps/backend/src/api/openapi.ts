@@ -27,6 +27,7 @@ import {
   setLabelsRequestSchema,
   tenantKeyListSchema,
   userRightsRequestSchema,
+  tenantPublicKeySchema,
   userSchema,
   loginResponseSchema,
   recordingListSchema,
@@ -207,6 +208,12 @@ const operations: Operation[] = [
     summary: 'Let an agent see the recordings it took part in, or not (admin)',
     body: userRightsRequestSchema,
     response: userSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/screen-recordings/key',
+    summary: 'The tenant public key the desktop encrypts screen recordings with (404 when encryption is off)',
+    response: tenantPublicKeySchema,
   },
   { method: 'get', path: '/api/v2/admin/keys', summary: 'The tenant keys (admin)', response: tenantKeyListSchema },
   {
