@@ -2,6 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { registerAdminRoutes } from './api/admin-routes.ts';
+import { registerCallLadderRoutes } from './api/call-ladder-routes.ts';
+import { registerUserAdminRoutes } from './api/user-admin-routes.ts';
+import { UserDirectory } from './auth/user-directory.ts';
+import { CallLadderStore } from './recordings/call-ladder-store.ts';
 import { InteractionReceiver } from './analytics/interaction-receiver.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { PurgeSchedule } from './recordings/purge-schedule.ts';
@@ -116,6 +120,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const resourceManager = new ResourceManager(mcps, log);
   const healthCheck = setInterval(() => resourceManager.checkHealth(), mcpHealthCheckMs);
   const directory = new DnDirectory(pool);
+  const ladders = new CallLadderStore(pool, log);
+  bus.on('callLadderComplete', (connId, callUuid, messages) => ladders.keep(connId, callUuid, messages));
   const sipServer = new SipServer(directory, resourceManager, callDetails, bus, (id) => recordings.exists(id));
   const tLibrary = new TLibraryRequests(sipServer);
   const scenarios = new ScenarioRunner({ sipServer, directory, tLibrary, resourceManager, mcps });
@@ -142,13 +148,15 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   });
   registerOpenApi(app);
   registerAuthRoutes(app, pool, config.tokenTtlMs);
-  registerSimRoutes(app, auth, { sipServer, directory, tLibrary, resourceManager, mcps, scenarios });
   const audit = new AuditLog(pool);
+  registerSimRoutes(app, auth, { sipServer, directory, tLibrary, resourceManager, mcps, scenarios, audit });
   const lifecycle = new RecordingLifecycle(pool, recordings, storage, audit);
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
   purgeSchedule?.start();
   registerRecordingRoutes(app, auth, recordings, vault, audit, lifecycle);
   registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore, users: new UserRights(pool) });
+  registerUserAdminRoutes(app, auth, new UserDirectory(pool), audit);
+  registerCallLadderRoutes(app, auth, ladders);
   registerScreenUploadRoutes(
     app,
     createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, authenticate: (h) => auth.fromHeader(h) }),
@@ -185,6 +193,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         await outbox.stop();
         await muxer.idle();
         await analytics.idle();
+        await ladders.idle();
         await io.close();
         await app.close();
         await database.close();

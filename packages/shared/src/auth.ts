@@ -17,6 +17,8 @@ export const userSchema = z.object({
   group: z.string().optional(),
   /** an agent given the right to see the recordings it took part in */
   ownRecordings: z.boolean().optional(),
+  /** false: a supervisor an admin withdrew the download right from (admins always may, agents never) */
+  mayDownload: z.boolean().optional(),
 });
 export type User = z.infer<typeof userSchema>;
 

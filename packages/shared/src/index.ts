@@ -10,3 +10,4 @@ export * from './media-cipher-format.ts';
 export type * from './desktop-api.ts';
 export * from './desktop-ipc-channels.ts';
 export * from './desktop-ipc.ts';
+export * from './supervisor.ts';

@@ -133,6 +133,10 @@ export const purgeResultSchema = z.object({
 });
 export type PurgeResult = z.infer<typeof purgeResultSchema>;
 
+/** The orders a search can be listed in, each paged with its own cursor. */
+export const recordingSortSchema = z.enum(['-startTime', 'startTime', '-duration', 'duration']);
+export type RecordingSort = z.infer<typeof recordingSortSchema>;
+
 export const recordingQuerySchema = z.object({
   callerPhoneNumber: z.string().max(32).optional(),
   dialedPhoneNumber: z.string().max(32).optional(),
@@ -150,8 +154,12 @@ export const recordingQuerySchema = z.object({
   hasScreen: z.enum(['true', 'false']).optional(),
   /** analysed recordings with (true) or without (false) DTMF heard in them */
   pciLeak: z.enum(['true', 'false']).optional(),
-  /** analysed recordings with at least this much overtalk, in seconds */
-  minOvertalk: z.coerce.number().int().min(0).optional(),
+  /** analysed recordings with at least this much overtalk, in seconds (fractions allowed) */
+  minOvertalk: z.coerce.number().min(0).optional(),
+  /** analysed recordings whose longest silence lasted at least this long, in seconds */
+  minLongestSilence: z.coerce.number().min(0).optional(),
+  /** the order of the results: newest first by default; `-` is descending */
+  sort: recordingSortSchema.default('-startTime'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
 });
@@ -193,7 +201,18 @@ export const auditRecordSchema = z.object({
   at: z.string(),
   /** user id */
   actor: z.string(),
-  action: z.enum(['playback', 'download', 'delete', 'purge', 'legal-hold', 'key-rotate']),
+  action: z.enum([
+    'playback',
+    'download',
+    'delete',
+    'purge',
+    'legal-hold',
+    'key-rotate',
+    'labels',
+    'user-create',
+    'user-update',
+    'dn-config',
+  ]),
   /** `<recordingId>` or `<recordingId>/<mediaId>` */
   target: z.string(),
   /** client address and user agent */

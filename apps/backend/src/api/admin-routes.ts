@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { retentionRulesSchema, userRightsRequestSchema } from '@vox/shared';
+import { auditQuerySchema, retentionRulesSchema, userRightsRequestSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { TenantKeystore } from '../crypto/tenant-keystore.ts';
 import type { RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
@@ -9,11 +9,6 @@ import type { StorageOutbox } from '../storage/storage-outbox.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';
-
-const auditQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  before: z.coerce.number().int().min(1).optional(),
-});
 
 /**
  * What an operator and a compliance officer need: files waiting for storage, the audit log,
@@ -37,8 +32,8 @@ export function registerAdminRoutes(
 
   app.get('/api/v2/admin/audit', async (request) => {
     await auth.require(request, { roles: ['admin'] });
-    const { limit, before } = parseWith(auditQuery, request.query, 'query');
-    const records = await parts.audit.list(limit, before);
+    const { limit, before, ...filter } = parseWith(auditQuerySchema, request.query, 'query');
+    const records = await parts.audit.list(limit, before, filter);
     const last = records.at(-1);
     return { records, ...(records.length === limit && last ? { nextCursor: String(last.seq) } : {}) };
   });

@@ -34,10 +34,16 @@ import {
   recordingQuerySchema,
   recordingSchema,
   traceMessageSchema,
+  auditQuerySchema,
+  callLadderSchema,
+  createUserRequestSchema,
+  groupListSchema,
+  updateUserRequestSchema,
+  userListSchema,
 } from '@vox/shared';
 
 interface Operation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   body?: z.ZodType;
@@ -139,7 +145,7 @@ const operations: Operation[] = [
   {
     method: 'put',
     path: '/api/v2/sim/dns/{dn}',
-    summary: 'Configure a DN (admin): type and record=true|false',
+    summary: 'Configure a DN (admin): type and record=true|false; audited',
     body: dnConfigRequestSchema,
     response: dnConfigSchema,
   },
@@ -166,7 +172,7 @@ const operations: Operation[] = [
   {
     method: 'put',
     path: '/api/v2/recordings/{id}/labels',
-    summary: "Replace a recording's labels (admin, or a supervisor who may see it)",
+    summary: "Replace a recording's labels (admin, or a supervisor who may see it); audited",
     body: setLabelsRequestSchema,
     response: recordingSchema,
   },
@@ -225,9 +231,44 @@ const operations: Operation[] = [
   {
     method: 'get',
     path: '/api/v2/admin/audit',
-    summary: 'The audit log, newest first (admin); ?before=<seq> pages back',
-    query: z.object({ limit: z.number().optional(), before: z.number().optional() }),
+    summary:
+      'The audit log, newest first (admin); ?before=<seq> pages back; filter by actor (user id), recordingId (the recording and its media) and action',
+    query: auditQuerySchema,
     response: auditListSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/admin/users',
+    summary: "The tenant's users (admin)",
+    response: userListSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/admin/users',
+    summary: 'Create a user (admin; 201; 409 when the username or DN is taken); audited without the password',
+    body: createUserRequestSchema,
+    response: userSchema,
+  },
+  {
+    method: 'patch',
+    path: '/api/v2/admin/users/{username}',
+    summary:
+      "Change a user's role, DN, group, password (ends its sessions) or rights: ownRecordings, mayDownload (admin); audited",
+    body: updateUserRequestSchema,
+    response: userSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/admin/groups',
+    summary: 'Each group with its supervisors and agents (admin)',
+    response: groupListSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/recordings/{id}/ladder',
+    summary:
+      "The SIP and MSML messages of the recording's call, kept when the call ended (whoever may see the recording)",
+    response: callLadderSchema,
   },
   {
     method: 'get',
@@ -257,7 +298,8 @@ const operations: Operation[] = [
   {
     method: 'get',
     path: '/api/v2/recordings',
-    summary: 'Search recordings (* wildcard), newest first, cursor paged',
+    summary:
+      'Search recordings (* wildcard), newest first unless sort says otherwise (startTime or duration, - for descending), cursor paged',
     query: recordingQuerySchema,
     response: recordingListSchema,
   },
@@ -266,7 +308,7 @@ const operations: Operation[] = [
     method: 'get',
     path: '/api/v2/recordings/{id}/media/{mediaId}',
     summary:
-      'Media bytes (voice MP3 or WAV, muxed screen WebM, thumbnail JPEG); HTTP Range supported; access_token query parameter accepted for media elements; ?download=1 as an attachment; each playback and download is audited',
+      'Media bytes (voice MP3 or WAV, muxed screen WebM, thumbnail JPEG); HTTP Range supported; access_token query parameter accepted for media elements; ?download=1 as an attachment (admins, and supervisors keeping the download right; 403 otherwise); each playback and download is audited',
   },
 ];
 

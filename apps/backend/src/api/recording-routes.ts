@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { legalHoldRequestSchema, recordingQuerySchema, setLabelsRequestSchema } from '@vox/shared';
+import { legalHoldRequestSchema, mayDownload, recordingQuerySchema, setLabelsRequestSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { LegalHoldError, type RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
 import type { RecordingStore } from '../recordings/recording-store.ts';
@@ -41,6 +41,13 @@ export function registerRecordingRoutes(
     const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
     const { access_token: _token, ...query } = request.query as Record<string, unknown>;
     const { download } = parseWith(mediaQuery, query, 'query');
+    if (download === '1' && !mayDownload(user)) {
+      throw new HttpError(
+        403,
+        'forbidden',
+        'you may play this recording but not download it: ask an admin for the right',
+      );
+    }
     const media = await recordings.findMedia(id, mediaId, user);
     if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
     // Decrypted on the fly: sizes and ranges are the plaintext's.
@@ -83,6 +90,7 @@ export function registerRecordingRoutes(
     const { id } = parseWith(idParams, request.params, 'path');
     const { labels } = parseWith(setLabelsRequestSchema, request.body, 'body');
     if (!(await recordings.setLabels(id, labels, user))) throw new HttpError(404, 'not_found', `no recording ${id}`);
+    await audit.append({ ...requesterOf(user, request), action: 'labels', target: id, details: { labels } });
     return recordings.get(id, user);
   });
 

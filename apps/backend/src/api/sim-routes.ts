@@ -15,6 +15,7 @@ import {
   type CallSnapshot,
   type User,
 } from '@vox/shared';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { ResourceManager } from '../resource-manager/resource-manager.ts';
 import type { ScenarioRunner } from '../scenarios/scenario-runner.ts';
 import type { MediaControlPlatform } from '../mcp/media-control-platform.ts';
@@ -24,6 +25,7 @@ import type { SipServer } from '../sip-server/sip-server.ts';
 import { eventError, TLibraryError, type TLibraryRequests } from '../sip-server/t-library-requests.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
+import { requesterOf } from './requester.ts';
 
 const connIdParams = z.object({ connId: connIdSchema });
 const dnParams = z.object({ dn: dnSchema });
@@ -48,6 +50,8 @@ export interface SimulationParts {
   resourceManager: ResourceManager;
   mcps: MediaControlPlatform[];
   scenarios: ScenarioRunner;
+  /** DN configuration changes are audited */
+  audit: AuditLog;
 }
 
 /** T-Library requests answer EventACK, or EventError with the code's status, never `{error}`. */
@@ -68,7 +72,7 @@ async function answerTLibrary(reply: FastifyReply, run: () => unknown) {
 }
 
 export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, parts: SimulationParts): void {
-  const { sipServer, directory, tLibrary, resourceManager, mcps, scenarios } = parts;
+  const { sipServer, directory, tLibrary, resourceManager, mcps, scenarios, audit } = parts;
 
   app.get('/api/v2/sim/dns', async (request) => {
     await auth.require(request, { roles: ['admin', 'supervisor'] });
@@ -76,10 +80,12 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
   });
 
   app.put('/api/v2/sim/dns/:dn', async (request) => {
-    await auth.require(request, { roles: ['admin'] });
+    const admin = await auth.require(request, { roles: ['admin'] });
     const { dn } = parseWith(dnParams, request.params, 'path');
     const body = parseWith(dnConfigRequestSchema, request.body, 'body');
-    return toDnConfig(await directory.configure(dn, body));
+    const configured = toDnConfig(await directory.configure(dn, body));
+    await audit.append({ ...requesterOf(admin, request), action: 'dn-config', target: dn, details: body });
+    return configured;
   });
 
   app.post('/api/v2/sim/calls', async (request, reply) => {

@@ -23,6 +23,12 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+export interface AuditFilter {
+  actor?: string;
+  action?: AuditAction;
+  recordingId?: string;
+}
+
 /** The chain starts from this hash, so the first record is chained too. */
 const genesisHash = '0'.repeat(64);
 /** Serialises appends across backend instances sharing one database. */
@@ -102,11 +108,19 @@ export class AuditLog {
     });
   }
 
-  /** Newest first; `before` pages back from a sequence number. */
-  async list(limit: number, before?: number): Promise<AuditRecord[]> {
+  /**
+   * Newest first; `before` pages back from a sequence number. The filter narrows to one actor,
+   * one action, and the records of one recording (the recording itself or any of its media).
+   */
+  async list(limit: number, before?: number, filter: AuditFilter = {}): Promise<AuditRecord[]> {
     const result = await this.pool.query<AuditRow>(
-      'SELECT * FROM audit_log WHERE ($1::bigint IS NULL OR seq < $1) ORDER BY seq DESC LIMIT $2',
-      [before ?? null, limit],
+      `SELECT * FROM audit_log
+        WHERE ($1::bigint IS NULL OR seq < $1)
+          AND ($3::text IS NULL OR actor = $3)
+          AND ($4::text IS NULL OR action = $4)
+          AND ($5::text IS NULL OR target = $5 OR left(target, length($5) + 1) = $5 || '/')
+        ORDER BY seq DESC LIMIT $2`,
+      [before ?? null, limit, filter.actor ?? null, filter.action ?? null, filter.recordingId ?? null],
     );
     return result.rows.map(toRecord);
   }

@@ -8,6 +8,7 @@ export interface UserRow {
   dn: string | null;
   group_name: string | null;
   own_recordings: boolean;
+  may_download: boolean;
 }
 
 export function rowToUser(row: UserRow): User {
@@ -18,5 +19,7 @@ export function rowToUser(row: UserRow): User {
     ...(row.dn ? { dn: row.dn } : {}),
     ...(row.group_name ? { group: row.group_name } : {}),
     ...(row.own_recordings ? { ownRecordings: true } : {}),
+    // Only the exception is told: a supervisor whose download right an admin withdrew.
+    ...(row.role === 'supervisor' && !row.may_download ? { mayDownload: false } : {}),
   };
 }

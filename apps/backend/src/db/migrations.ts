@@ -210,6 +210,23 @@ const migrations: Array<{ id: string; sql: string }> = [
       ALTER TABLE recordings ADD COLUMN parties jsonb NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    id: '011_call_ladders',
+    sql: `
+      -- The SIP and MSML messages of each recorded call, kept when the call ends: the ladder a
+      -- supervisor reads next to the recording, long after the SIP Server has forgotten the call.
+      CREATE TABLE call_ladders (
+        conn_id text PRIMARY KEY,
+        call_uuid text NOT NULL,
+        ended_at timestamptz NOT NULL,
+        messages jsonb NOT NULL
+      );
+      -- Search results sorted by duration page through this index as they do by start time.
+      CREATE INDEX recordings_duration ON recordings (duration_ms DESC, id DESC);
+      -- A supervisor downloads recordings unless an admin took that right away (admins always may).
+      ALTER TABLE users ADD COLUMN may_download boolean NOT NULL DEFAULT true;
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { CallEventName, RecordingEvent, RecordingEventName, ScreenRecordingStored, TEvent } from '@vox/shared';
+import type {
+  CallEventName,
+  RecordingEvent,
+  RecordingEventName,
+  ScreenRecordingStored,
+  TEvent,
+  TraceMessage,
+} from '@vox/shared';
 
 /** What the domain publishes. The API layer forwards these to sockets; the domain never imports it. */
 export type DomainEvents = {
@@ -8,6 +15,8 @@ export type DomainEvents = {
   screenRecordingStored: [event: ScreenRecordingStored, dn: string, group: string | undefined];
   /** a media file of a recording is stored and indexed (the analytics step listens for WAVs) */
   mediaStored: [recordingId: string, mediaId: string, type: string, storagePath: string];
+  /** a recorded call ended (or the backend stops): its SIP and MSML ladder is complete */
+  callLadderComplete: [connId: string, callUuid: string, messages: TraceMessage[]];
 };
 
 export class EventBus extends EventEmitter<DomainEvents> {}

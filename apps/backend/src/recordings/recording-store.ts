@@ -5,6 +5,7 @@ import type {
   Recording,
   RecordingList,
   RecordingQuery,
+  RecordingSort,
   ScreenRecording,
   SpeechAnalytics,
   User,
@@ -56,6 +57,7 @@ interface RecordingRow {
   attached_data: Record<string, string>;
   labels: string[];
   legal_hold: boolean;
+  duration_ms: number;
 }
 
 /** `*` is the wildcard of the RWS search; every other LIKE metacharacter is taken literally. */
@@ -63,16 +65,35 @@ function likePattern(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
 }
 
-function encodeCursor(row: RecordingRow): string {
-  return Buffer.from(JSON.stringify([row.start_time.toISOString(), row.id])).toString('base64url');
+/** The column each order sorts on, and the SQL type its cursor value is cast to. */
+const sortKeys = {
+  startTime: { column: 'r.start_time', type: 'timestamptz' },
+  duration: { column: 'r.duration_ms', type: 'integer' },
+} as const;
+
+function sortKeyOf(sort: RecordingSort) {
+  return { ...sortKeys[sort.endsWith('startTime') ? 'startTime' : 'duration'], descending: sort.startsWith('-') };
 }
 
-function decodeCursor(cursor: string): [string, string] | undefined {
+/**
+ * A cursor names the last row of a page by its sort value and id. The default order keeps the
+ * two-element form cursors have always had; the others carry their order, so a cursor given out
+ * for one order is refused for another instead of skipping rows.
+ */
+function encodeCursor(row: RecordingRow, sort: RecordingSort): string {
+  const value = sort.endsWith('startTime') ? row.start_time.toISOString() : row.duration_ms;
+  const fields = sort === '-startTime' ? [value, row.id] : [sort, value, row.id];
+  return Buffer.from(JSON.stringify(fields)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, sort: RecordingSort): [string | number, string] | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
-      return [value[0] as string, value[1] as string];
-    }
+    if (!Array.isArray(value)) return undefined;
+    const fields: unknown[] = sort === '-startTime' ? value : value[0] === sort ? value.slice(1) : [];
+    const [key, id] = fields;
+    const keyType = sort.endsWith('startTime') ? 'string' : 'number';
+    if (fields.length === 2 && typeof key === keyType && typeof id === 'string') return [key as string | number, id];
   } catch {
     // fall through: a malformed cursor is the caller's error
   }
@@ -196,20 +217,31 @@ export class RecordingStore {
     if (query.maxDuration !== undefined) add((p) => `r.duration_ms <= ${p}`, query.maxDuration * 1000);
     if (query.hasScreen !== undefined) add((p) => `r.has_screen = ${p}`, query.hasScreen === 'true');
     if (query.pciLeak !== undefined) add((p) => `r.pci_leak = ${p}`, query.pciLeak === 'true');
-    if (query.minOvertalk !== undefined) add((p) => `r.overtalk_ms >= ${p}`, query.minOvertalk * 1000);
+    if (query.minOvertalk !== undefined) add((p) => `r.overtalk_ms >= ${p}`, Math.round(query.minOvertalk * 1000));
+    if (query.minLongestSilence !== undefined) {
+      add(
+        (p) =>
+          `EXISTS (SELECT 1 FROM recording_analytics a WHERE a.recording_id = r.id AND a.longest_silence_ms >= ${p})`,
+        Math.round(query.minLongestSilence * 1000),
+      );
+    }
     if (query.from) add((p) => `r.start_time >= ${p}`, query.from);
     if (query.to) add((p) => `r.start_time < ${p}`, query.to);
+    const key = sortKeyOf(query.sort);
+    const direction = key.descending ? 'DESC' : 'ASC';
     let after = 'TRUE';
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      if (!cursor) throw new InvalidCursorError('the cursor is not one this server gave out');
+      const cursor = decodeCursor(query.cursor, query.sort);
+      if (!cursor) throw new InvalidCursorError('the cursor is not one this server gave out for this order');
       params.push(cursor[0], cursor[1]);
-      after = `(r.start_time, r.id) < ($${params.length - 1}::timestamptz, $${params.length})`;
+      after = `(${key.column}, r.id) ${key.descending ? '<' : '>'} ($${params.length - 1}::${key.type}, $${params.length})`;
       where.push(after);
     }
     params.push(query.limit + 1);
-    const order = `ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`;
-    const wildcard = [query.callerPhoneNumber, query.dialedPhoneNumber, query.agent].some((v) => v?.includes('*'));
+    const order = `ORDER BY ${key.column} ${direction}, r.id ${direction} LIMIT $${params.length}`;
+    const wildcard =
+      query.sort === '-startTime' &&
+      [query.callerPhoneNumber, query.dialedPhoneNumber, query.agent].some((v) => v?.includes('*'));
     // A wildcard that matches many numbers (`555*77`) is fastest found by walking the newest
     // recordings; one that matches few (`*4711`) by its trigram index. The planner cannot tell
     // them apart, so the newest few thousand are tried first: a full page there is the answer.
@@ -220,22 +252,22 @@ export class RecordingStore {
           WHERE ${where.join(' AND ')} ${order}`,
         params,
       );
-      if (newest.rows.length > query.limit) return this.page(newest.rows, query.limit);
+      if (newest.rows.length > query.limit) return this.page(newest.rows, query);
     }
     const result = await this.pool.query<RecordingRow>(
       `SELECT r.* FROM recordings r WHERE ${where.join(' AND ')} ${order}`,
       params,
     );
-    return this.page(result.rows, query.limit);
+    return this.page(result.rows, query);
   }
 
   /** The first `limit` rows, and a cursor when there were more. */
-  private async page(found: RecordingRow[], limit: number): Promise<RecordingList> {
-    const rows = found.slice(0, limit);
+  private async page(found: RecordingRow[], query: RecordingQuery): Promise<RecordingList> {
+    const rows = found.slice(0, query.limit);
     const last = rows[rows.length - 1];
     return {
       recordings: await this.withMedia(rows),
-      nextCursor: found.length > limit && last ? encodeCursor(last) : null,
+      nextCursor: found.length > query.limit && last ? encodeCursor(last, query.sort) : null,
     };
   }
 
@@ -303,6 +335,12 @@ export class RecordingStore {
       await client.query('DELETE FROM media_files WHERE recording_id = $1', [id]);
       await client.query('DELETE FROM screen_recordings WHERE recording_id = $1', [id]);
       await client.query('UPDATE screen_uploads SET recording_id = NULL WHERE recording_id = $1', [id]);
+      // The ladder carries the call's numbers too: it goes with the call's last recording.
+      await client.query(
+        `DELETE FROM call_ladders l WHERE l.conn_id = (SELECT conn_id FROM recordings WHERE id = $1)
+           AND NOT EXISTS (SELECT 1 FROM recordings o WHERE o.conn_id = l.conn_id AND o.id <> $1)`,
+        [id],
+      );
       await client.query('DELETE FROM recordings WHERE id = $1', [id]);
       return true;
     });
@@ -355,7 +393,7 @@ export class RecordingStore {
         ivr_profile: string;
         parameters: MediaFile['parameters'];
         pauses: MediaFile['pauses'];
-      }>('SELECT * FROM media_files WHERE recording_id = ANY($1) ORDER BY start_time', [ids]),
+      }>('SELECT * FROM media_files WHERE recording_id = ANY($1) ORDER BY start_time, media_id', [ids]),
       this.pool.query<{
         recording_id: string;
         media_id: string;

@@ -354,7 +354,10 @@ export class SipServer {
 
   /** Stops every recording, as at shutdown, so no file is left unfinished. */
   stopAll(reason: string): void {
-    for (const call of this.calls.values()) this.stopRecording(call, reason);
+    for (const call of this.calls.values()) {
+      this.stopRecording(call, reason);
+      this.publishLadder(call);
+    }
   }
 
   // --- The call model --------------------------------------------------------------------------
@@ -454,11 +457,17 @@ export class SipServer {
         }
       }
     }
+    this.publishLadder(call);
     this.released.set(call.connId, call.trace);
     if (this.released.size > releasedTracesKept) {
       const oldest = this.released.keys().next().value;
       if (oldest !== undefined) this.released.delete(oldest);
     }
+  }
+
+  /** A recorded call's ladder is kept with its recording; an unrecorded call's is not worth storing. */
+  private publishLadder(call: Call): void {
+    if (call.recordingsStarted > 0) this.bus.emit('callLadderComplete', call.connId, call.callUuid, call.trace.list());
   }
 
   // --- Recording -------------------------------------------------------------------------------

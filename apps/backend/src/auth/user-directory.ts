@@ -1,0 +1,95 @@
+import type pg from 'pg';
+import type { CreateUserRequest, GroupList, UpdateUserRequest, User } from '@vox/shared';
+import { hashPassword } from './password-hash.ts';
+import { rowToUser, type UserRow } from './user-rows.ts';
+
+/** A username or DN another user already has. */
+export class UserConflictError extends Error {}
+
+/** PostgreSQL's unique_violation: the users table keeps usernames and DNs unique. */
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
+}
+
+function conflictOf(error: unknown, request: { username?: string; dn?: string | null }): never {
+  if (!isUniqueViolation(error)) throw error;
+  const detail = String((error as { detail?: unknown }).detail ?? '');
+  throw new UserConflictError(
+    detail.includes('(dn)')
+      ? `DN ${request.dn ?? ''} already belongs to another user`
+      : `a user named ${request.username ?? ''} already exists`,
+  );
+}
+
+/**
+ * The tenant's users as an admin manages them: role, DN, group (a group is what a supervisor and
+ * its agents share) and the rights beyond a role. Passwords are only ever stored hashed.
+ */
+export class UserDirectory {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async list(): Promise<User[]> {
+    const result = await this.pool.query<UserRow>('SELECT * FROM users ORDER BY username');
+    return result.rows.map(rowToUser);
+  }
+
+  async create(request: CreateUserRequest): Promise<User> {
+    try {
+      const result = await this.pool.query<UserRow>(
+        `INSERT INTO users (id, username, password_hash, role, dn, group_name)
+         VALUES ($1, $1, $2, $3, $4, $5) RETURNING *`,
+        [
+          request.username,
+          await hashPassword(request.password),
+          request.role,
+          request.dn ?? null,
+          request.group ?? null,
+        ],
+      );
+      return rowToUser(result.rows[0]!);
+    } catch (error) {
+      return conflictOf(error, request);
+    }
+  }
+
+  /** Changes what the request names; undefined when there is no such user. */
+  async update(username: string, request: UpdateUserRequest): Promise<User | undefined> {
+    const sets: string[] = [];
+    const params: unknown[] = [username];
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (request.role !== undefined) set('role', request.role);
+    if (request.dn !== undefined) set('dn', request.dn);
+    if (request.group !== undefined) set('group_name', request.group);
+    if (request.password !== undefined) set('password_hash', await hashPassword(request.password));
+    if (request.ownRecordings !== undefined) set('own_recordings', request.ownRecordings);
+    if (request.mayDownload !== undefined) set('may_download', request.mayDownload);
+    try {
+      const result = await this.pool.query<UserRow>(
+        `UPDATE users SET ${sets.join(', ')} WHERE username = $1 RETURNING *`,
+        params,
+      );
+      const row = result.rows[0];
+      if (row && request.password !== undefined) {
+        // A new password ends the user's sessions: whoever knew the old one is logged out.
+        await this.pool.query('DELETE FROM sessions WHERE user_id = $1', [row.id]);
+      }
+      return row ? rowToUser(row) : undefined;
+    } catch (error) {
+      return conflictOf(error, { ...request, username });
+    }
+  }
+
+  /** Every group a user is in, with its supervisors and agents by username. */
+  async groups(): Promise<GroupList> {
+    const result = await this.pool.query<{ name: string; supervisors: string[]; agents: string[] }>(
+      `SELECT group_name AS name,
+              COALESCE(array_agg(username ORDER BY username) FILTER (WHERE role = 'supervisor'), '{}') AS supervisors,
+              COALESCE(array_agg(username ORDER BY username) FILTER (WHERE role = 'agent'), '{}') AS agents
+         FROM users WHERE group_name IS NOT NULL GROUP BY group_name ORDER BY group_name`,
+    );
+    return { groups: result.rows };
+  }
+}
