@@ -65,6 +65,9 @@ export default defineConfig({
       VOX_DATA_DIR: process.env.VOX_E2E_DATA_DIR,
       VOX_DEMO: '1',
       VOX_LOG_LEVEL: 'warn',
+      // Recording-and-analytics mode, so the supervisor search's analytics filters (DTMF heard,
+      // longest silence, overtalk) have figures to find.
+      VOX_ANALYTICS: '1',
     },
   },
   globalTeardown: './global-teardown.ts',

@@ -1,67 +1,29 @@
 import { useEffect, useState } from 'react';
-import type { Recording } from '@vox/shared';
 import { LoginForm } from '../common/LoginForm.tsx';
 import { desktopApi } from '../platform/desktop-api.ts';
+import { AdminView } from './admin/AdminView.tsx';
+import { RecordingView } from './RecordingView.tsx';
+import { SearchView } from './search/SearchView.tsx';
 import { useSupervisorStore } from './supervisor-store.ts';
 
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-}
-
-function totalDuration(recording: Recording): number {
-  return recording.mediaFiles.reduce((sum, m) => sum + m.duration, 0);
-}
-
-function Player({ recording }: { recording: Recording }) {
-  const client = useSupervisorStore((s) => s.client);
-  if (!client) return null;
-  const screen = recording.screenRecordings[0];
-  const voice = recording.mediaFiles[0];
-  return (
-    <section className="player" aria-label="Player">
-      <h2>
-        {recording.callerPhoneNumber} → {recording.dialedPhoneNumber} · {recording.agentId ?? recording.recordDN}
-      </h2>
-      {screen ? (
-        <video
-          data-testid="screen-player"
-          controls
-          preload="auto"
-          src={client.mediaUrl(recording.id, screen.mediaId)}
-          poster={screen.thumbnail ? client.mediaUrl(recording.id, screen.thumbnail) : undefined}
-        />
-      ) : voice ? (
-        <>
-          <p className="hint">No screen recording (yet): playing the voice recording.</p>
-          <audio
-            data-testid="voice-player"
-            controls
-            preload="auto"
-            src={client.mediaUrl(recording.id, voice.mediaId)}
-          />
-        </>
-      ) : (
-        <p className="hint">This recording has no media.</p>
-      )}
-      <ol className="history">
-        {recording.eventHistory.map((event, i) => (
-          <li key={i}>
-            {new Date(event.at).toLocaleTimeString()} {event.event} {event.dn} {event.detail ?? ''}
-          </li>
-        ))}
-      </ol>
-    </section>
-  );
-}
-
+/** The supervisor view (GIR: SpeechMiner UI): search, play, administer. */
 export function SupervisorApp() {
-  const { user, recordings, selected, loading, error, login, refresh, select } = useSupervisorStore();
+  const user = useSupervisorStore((s) => s.user);
+  const view = useSupervisorStore((s) => s.view);
+  const loginError = useSupervisorStore((s) => s.loginError);
+  const login = useSupervisorStore((s) => s.login);
+  const showSearch = useSupervisorStore((s) => s.showSearch);
+  const showAdmin = useSupervisorStore((s) => s.showAdmin);
   const [defaultBackendUrl, setDefaultBackendUrl] = useState(window.location.origin);
   useEffect(() => {
     void desktopApi()
       .getSettings()
       .then((settings) => setDefaultBackendUrl(settings.backendUrl));
+  }, []);
+  useEffect(() => {
+    const follow = () => void useSupervisorStore.getState().followLocation();
+    window.addEventListener('popstate', follow);
+    return () => window.removeEventListener('popstate', follow);
   }, []);
   if (!user) {
     return (
@@ -69,7 +31,7 @@ export function SupervisorApp() {
         title="Vox Recorder: Recordings"
         askBackendUrl={desktopApi().kind === 'electron'}
         defaultBackendUrl={defaultBackendUrl}
-        error={error}
+        error={loginError}
         onLogin={login}
       />
     );
@@ -77,63 +39,24 @@ export function SupervisorApp() {
   return (
     <main className="supervisor">
       <header>
-        <span>
+        <nav aria-label="Views">
+          <button aria-pressed={view.kind !== 'admin'} onClick={showSearch}>
+            Recordings
+          </button>
+          {user.role === 'admin' && (
+            <button aria-pressed={view.kind === 'admin'} onClick={showAdmin}>
+              Administration
+            </button>
+          )}
+        </nav>
+        <span data-testid="signed-in">
           {user.username} ({user.role}
           {user.group ? `, group ${user.group}` : ''})
         </span>
-        <button onClick={() => void refresh()} disabled={loading}>
-          {loading ? 'Loading…' : 'Refresh'}
-        </button>
       </header>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {recordings.length === 0 ? (
-        <p className="empty">No recordings you may see yet. Recorded calls appear here when their file is stored.</p>
-      ) : (
-        <table data-testid="recordings">
-          <thead>
-            <tr>
-              <th>Screen</th>
-              <th>Start</th>
-              <th>Agent</th>
-              <th>Caller</th>
-              <th>Dialed</th>
-              <th>Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {recordings.map((r) => (
-              <tr
-                key={r.id}
-                data-recording-id={r.id}
-                className={selected?.id === r.id ? 'selected' : ''}
-                onClick={() => void select(r.id)}
-              >
-                <td>
-                  {r.screenRecordings[0]?.thumbnail && user ? (
-                    <img
-                      alt="screen"
-                      src={useSupervisorStore.getState().client?.mediaUrl(r.id, r.screenRecordings[0].thumbnail)}
-                      width={96}
-                    />
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td>{new Date(r.startTime).toLocaleString()}</td>
-                <td>{r.agentId ?? r.recordDN}</td>
-                <td>{r.callerPhoneNumber}</td>
-                <td>{r.dialedPhoneNumber}</td>
-                <td>{formatDuration(totalDuration(r))}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {selected && <Player recording={selected} />}
+      {view.kind === 'search' && <SearchView />}
+      {view.kind === 'recording' && <RecordingView id={view.id} />}
+      {view.kind === 'admin' && <AdminView />}
     </main>
   );
 }
