@@ -38,4 +38,33 @@ export class VoxApi {
     if (!response.ok()) throw new Error(`get media: ${response.status()}`);
     return response.body();
   }
+
+  /** A call action on behalf of the party on `dn` (answer, release, transfer...). */
+  async callAction(connId: string, action: string, body: { dn: string; toDn?: string }): Promise<void> {
+    const response = await this.request.post(`/api/v2/sim/calls/${connId}/${action}`, {
+      data: body,
+      headers: this.headers,
+    });
+    if (!response.ok()) throw new Error(`${action}: ${response.status()} ${await response.text()}`);
+  }
+
+  /** T-Library TPrivateService: 3013 start, 3014 stop, 3015 pause, 3016 resume. */
+  async privateService(connId: string, thisDn: string, privateMsgId: number): Promise<void> {
+    const response = await this.request.post('/api/v2/sim/private-service', {
+      data: { connId, thisDn, privateMsgId },
+      headers: this.headers,
+    });
+    if (!response.ok())
+      throw new Error(`private service ${privateMsgId}: ${response.status()} ${await response.text()}`);
+  }
+
+  async auditRecords(): Promise<Array<{ action: string; target: string; details: Record<string, unknown> }>> {
+    const response = await this.request.get('/api/v2/admin/audit?limit=1000', { headers: this.headers });
+    if (!response.ok()) throw new Error(`audit: ${response.status()}`);
+    return (
+      (await response.json()) as {
+        records: Array<{ action: string; target: string; details: Record<string, unknown> }>;
+      }
+    ).records;
+  }
 }

@@ -6,6 +6,8 @@ import { registerCallLadderRoutes } from './api/call-ladder-routes.ts';
 import { registerUserAdminRoutes } from './api/user-admin-routes.ts';
 import { UserDirectory } from './auth/user-directory.ts';
 import { CallLadderStore } from './recordings/call-ladder-store.ts';
+import { registerAgentRoutes } from './api/agent-routes.ts';
+import { AgentStates } from './agents/agent-states.ts';
 import { InteractionReceiver } from './analytics/interaction-receiver.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { PurgeSchedule } from './recordings/purge-schedule.ts';
@@ -154,6 +156,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
   purgeSchedule?.start();
   registerRecordingRoutes(app, auth, recordings, vault, audit, lifecycle);
+  registerAgentRoutes(app, auth, { agentStates: new AgentStates(bus), audit });
   registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore, users: new UserRights(pool) });
   registerUserAdminRoutes(app, auth, new UserDirectory(pool), audit);
   registerCallLadderRoutes(app, auth, ladders);

@@ -1,8 +1,27 @@
 import type { ScreenUploadMetadata } from './screen-upload.ts';
 
+/** How the desktop captures the screen; a contact centre tunes these for its agents' PCs. */
+export interface ScreenCaptureSettings {
+  /** frames per second asked of the capture (15 keeps ~90% of frames on a busy 2-core PC) */
+  frameRate: number;
+  /** the capture is scaled down to fit within these, never up */
+  maxWidth: number;
+  maxHeight: number;
+  /** the video bitrate asked of MediaRecorder */
+  videoBitsPerSecond: number;
+}
+
+export const defaultScreenCaptureSettings: ScreenCaptureSettings = {
+  frameRate: 15,
+  maxWidth: 1920,
+  maxHeight: 1080,
+  videoBitsPerSecond: 1_000_000,
+};
+
 /** Settings the agent desktop keeps per user. */
 export interface DesktopSettings {
   backendUrl: string;
+  capture: ScreenCaptureSettings;
 }
 
 export interface ScreenUploadProgress {
@@ -13,18 +32,47 @@ export interface ScreenUploadProgress {
   message?: string;
 }
 
+/** A screen recording kept on this PC until the backend has stored it. */
+export interface PendingScreenUpload {
+  spoolId: string;
+  connId: string;
+  /** bytes spooled so far */
+  bytes: number;
+  /** `recording`: chunks still arrive; `waiting`: closed, its upload has not finished */
+  state: 'recording' | 'waiting';
+  /** the recording was cut short (the desktop crashed or the disk filled up) */
+  interrupted?: 'crash' | 'disk_full';
+}
+
+/** What the agent desktop is doing, for the tray icon (Electron) or the tab title (browser). */
+export type DesktopStatus = 'idle' | 'recording' | 'paused' | 'uploading' | 'offline';
+
 /**
  * The one API the renderer talks to. In Electron the preload implements it over IPC (the spool
  * lives on disk in the main process); in a plain browser the browser adapter implements it with
- * web APIs. Views and the screen recorder depend on this and nothing else of the platform.
+ * web APIs (the spool lives in IndexedDB). Views and the screen recorder depend on this and
+ * nothing else of the platform.
  */
 export interface DesktopApi {
   readonly kind: 'electron' | 'browser';
   getSettings(): Promise<DesktopSettings>;
   /** Opens a spool for one screen recording; chunks are appended as MediaRecorder yields them. */
   openScreenSpool(metadata: ScreenUploadMetadata): Promise<string>;
+  /**
+   * Appends one chunk, durably. Rejects with a message starting `disk_full:` when the disk (or the
+   * browser's storage quota) is full: what was appended before stays.
+   */
   appendScreenChunk(spoolId: string, chunk: Uint8Array): Promise<void>;
   /** Closes the spool and uploads it (tus); resolves when the backend has the whole file. */
   uploadScreenSpool(spoolId: string, token: string): Promise<void>;
+  /**
+   * Uploads every spool an earlier run left behind (a crash, a kill, a failed upload), finishing
+   * a cut one first. Resolves when each was tried; failures stay queued and are reported.
+   */
+  uploadPendingScreenSpools(token: string): Promise<void>;
+  /** The screen recordings on this PC that the backend does not have yet. */
+  listPendingScreenUploads(): Promise<PendingScreenUpload[]>;
+  /** Shows what the desktop is doing where the agent sees it outside the window. */
+  reportStatus(status: DesktopStatus): Promise<void>;
   onScreenUploadProgress(listener: (progress: ScreenUploadProgress) => void): () => void;
 }

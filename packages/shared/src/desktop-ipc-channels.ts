@@ -17,6 +17,9 @@ export const desktopInvokeChannels = {
   openScreenSpool: 'vox-desktop:open-screen-spool',
   appendScreenChunk: 'vox-desktop:append-screen-chunk',
   uploadScreenSpool: 'vox-desktop:upload-screen-spool',
+  uploadPendingScreenSpools: 'vox-desktop:upload-pending-screen-spools',
+  listPendingScreenUploads: 'vox-desktop:list-pending-screen-uploads',
+  reportStatus: 'vox-desktop:report-status',
 } as const satisfies Record<DesktopInvokeMethod, string>;
 export type DesktopInvokeChannel = (typeof desktopInvokeChannels)[DesktopInvokeMethod];
 

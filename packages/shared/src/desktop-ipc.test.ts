@@ -18,6 +18,9 @@ describe('desktopInvokeArgsSchemas', () => {
     expect(desktopInvokeArgsSchemas.openScreenSpool.safeParse([metadata]).success).toBe(true);
     expect(desktopInvokeArgsSchemas.appendScreenChunk.safeParse([spoolId, new Uint8Array([1, 2])]).success).toBe(true);
     expect(desktopInvokeArgsSchemas.uploadScreenSpool.safeParse([spoolId, 'token']).success).toBe(true);
+    expect(desktopInvokeArgsSchemas.uploadPendingScreenSpools.safeParse(['token']).success).toBe(true);
+    expect(desktopInvokeArgsSchemas.listPendingScreenUploads.safeParse([]).success).toBe(true);
+    expect(desktopInvokeArgsSchemas.reportStatus.safeParse(['paused']).success).toBe(true);
   });
 
   it.each([
@@ -28,6 +31,8 @@ describe('desktopInvokeArgsSchemas', () => {
     ['an empty token', 'uploadScreenSpool', [spoolId, '']],
     ['metadata of another file type', 'openScreenSpool', [{ ...metadata, filetype: 'video/mp4' }]],
     ['arguments to a method that takes none', 'getSettings', [1]],
+    ['a status the tray does not know', 'reportStatus', ['busy']],
+    ['pending uploads without a token', 'uploadPendingScreenSpools', []],
   ] as const)('refuses %s', (_what, method, args) => {
     expect(desktopInvokeArgsSchemas[method].safeParse(args).success).toBe(false);
   });

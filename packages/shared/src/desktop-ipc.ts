@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import type { DesktopApi, ScreenUploadProgress } from './desktop-api.ts';
+import type {
+  DesktopApi,
+  DesktopStatus,
+  PendingScreenUpload,
+  ScreenCaptureSettings,
+  ScreenUploadProgress,
+} from './desktop-api.ts';
 import type { DesktopInvokeMethod } from './desktop-ipc-channels.ts';
 import { screenUploadMetadataSchema } from './screen-upload.ts';
 
@@ -23,12 +29,39 @@ export const screenChunkSchema = z
 /** The backend's bearer token, handed over only to authorise the upload. */
 export const bearerTokenSchema = z.string().min(1).max(8192);
 
+export const desktopStatusSchema = z.enum([
+  'idle',
+  'recording',
+  'paused',
+  'uploading',
+  'offline',
+]) satisfies z.ZodType<DesktopStatus>;
+
+/** Bounds that keep a mistyped settings file from asking for an unusable capture. */
+export const screenCaptureSettingsSchema = z.object({
+  frameRate: z.number().int().min(1).max(30),
+  maxWidth: z.number().int().min(320).max(7680),
+  maxHeight: z.number().int().min(240).max(4320),
+  videoBitsPerSecond: z.number().int().min(100_000).max(8_000_000),
+}) satisfies z.ZodType<ScreenCaptureSettings>;
+
+export const pendingScreenUploadSchema = z.object({
+  spoolId: screenSpoolIdSchema,
+  connId: z.string(),
+  bytes: z.number().int().nonnegative(),
+  state: z.enum(['recording', 'waiting']),
+  interrupted: z.enum(['crash', 'disk_full']).optional(),
+}) satisfies z.ZodType<PendingScreenUpload>;
+
 /** The arguments of each invoke channel, in the order the DesktopApi method takes them. */
 export const desktopInvokeArgsSchemas = {
   getSettings: z.tuple([]),
   openScreenSpool: z.tuple([screenUploadMetadataSchema]),
   appendScreenChunk: z.tuple([screenSpoolIdSchema, screenChunkSchema]),
   uploadScreenSpool: z.tuple([screenSpoolIdSchema, bearerTokenSchema]),
+  uploadPendingScreenSpools: z.tuple([bearerTokenSchema]),
+  listPendingScreenUploads: z.tuple([]),
+  reportStatus: z.tuple([desktopStatusSchema]),
 } satisfies { [M in DesktopInvokeMethod]: z.ZodType<Parameters<DesktopApi[M]>> };
 
 export type DesktopInvokeArgs<M extends DesktopInvokeMethod> = z.infer<(typeof desktopInvokeArgsSchemas)[M]>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AgentStateEvent } from './agent-state.ts';
 import { callPartySchema } from './sim.ts';
 
 /** T-Library-style call events, sent to the DNs of the call's parties. */
@@ -61,6 +62,8 @@ export type ServerToClientEvents = {
   [K in RecordingEventName]: (event: RecordingEvent) => void;
 } & {
   ScreenRecordingStored: (event: ScreenRecordingStored) => void;
+  EventAgentReady: (event: AgentStateEvent) => void;
+  EventAgentNotReady: (event: AgentStateEvent) => void;
 };
 
 /** socket.io event map, client to server (none yet: requests go through REST). */

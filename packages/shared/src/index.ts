@@ -1,13 +1,14 @@
 export * from './errors.ts';
 export * from './auth.ts';
 export * from './sim.ts';
+export * from './agent-state.ts';
 export * from './recording.ts';
 export * from './events.ts';
 export * from './t-library.ts';
 export * from './scenario.ts';
 export * from './screen-upload.ts';
 export * from './media-cipher-format.ts';
-export type * from './desktop-api.ts';
+export * from './desktop-api.ts';
 export * from './desktop-ipc-channels.ts';
 export * from './desktop-ipc.ts';
 export * from './supervisor.ts';

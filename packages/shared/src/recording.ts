@@ -41,6 +41,8 @@ export const screenRecordingSchema = z.object({
   size: z.number().int().nonnegative(),
   /** mediaId of a JPEG still, playable through the same media route */
   thumbnail: z.string().optional(),
+  /** the screen recording ends early: the agent's desktop crashed, or its disk filled up */
+  interrupted: z.enum(['crash', 'disk_full']).optional(),
 });
 export type ScreenRecording = z.infer<typeof screenRecordingSchema>;
 
@@ -212,6 +214,8 @@ export const auditRecordSchema = z.object({
     'user-create',
     'user-update',
     'dn-config',
+    /** an agent desktop's screen recording stopped before its voice recording did */
+    'screen-incident',
   ]),
   /** `<recordingId>` or `<recordingId>/<mediaId>` */
   target: z.string(),

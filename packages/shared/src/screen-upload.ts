@@ -6,7 +6,25 @@ export const screenUploadMetadataSchema = z.object({
   recordingId: z.string().min(1).max(128).optional(),
   filetype: z.literal('video/webm'),
   startedAt: z.iso.datetime({ offset: true }),
+  /**
+   * Set when the recording was cut short: `crash` (the desktop died; the file ends at the last
+   * chunk that reached the disk, without the encryption's closing chunk), `disk_full` (the agent's
+   * disk filled up and the recording was stopped). The backend keeps what arrived and says so.
+   */
+  interrupted: z.enum(['crash', 'disk_full']).optional(),
 });
 export type ScreenUploadMetadata = z.infer<typeof screenUploadMetadataSchema>;
 
 export const screenUploadPath = '/api/v2/screen-recordings/uploads';
+
+/**
+ * `POST /screen-recordings/incidents`: the desktop tells the backend its screen recording of a
+ * call stopped early, so supervisors learn of it even if the upload never comes.
+ */
+export const screenRecordingIncidentSchema = z.object({
+  connId: z.string().regex(/^[0-9a-f]{16}$/),
+  recordingId: z.string().min(1).max(128).optional(),
+  reason: z.enum(['disk_full', 'capture_ended', 'capture_refused']),
+  message: z.string().max(1000),
+});
+export type ScreenRecordingIncident = z.infer<typeof screenRecordingIncidentSchema>;

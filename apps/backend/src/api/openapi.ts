@@ -34,6 +34,9 @@ import {
   recordingQuerySchema,
   recordingSchema,
   traceMessageSchema,
+  agentStateEventSchema,
+  agentStateRequestSchema,
+  screenRecordingIncidentSchema,
   auditQuerySchema,
   callLadderSchema,
   createUserRequestSchema,
@@ -220,6 +223,26 @@ const operations: Operation[] = [
     path: '/api/v2/screen-recordings/key',
     summary: 'The tenant public key the desktop encrypts screen recordings with (404 when encryption is off)',
     response: tenantPublicKeySchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/screen-recordings/incidents',
+    summary:
+      "An agent desktop's screen recording of a call stopped early (disk full, sharing stopped, capture refused): 204, kept in the audit log",
+    body: screenRecordingIncidentSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/agents/me/state',
+    summary: "The agent's own Ready / Not Ready state (agents; Not Ready until set)",
+    response: agentStateEventSchema,
+  },
+  {
+    method: 'put',
+    path: '/api/v2/agents/me/state',
+    summary: 'Set Ready or Not Ready (with a reason); the DN hears EventAgentReady / EventAgentNotReady',
+    body: agentStateRequestSchema,
+    response: agentStateEventSchema,
   },
   { method: 'get', path: '/api/v2/admin/keys', summary: 'The tenant keys (admin)', response: tenantKeyListSchema },
   {

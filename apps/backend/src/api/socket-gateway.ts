@@ -45,6 +45,11 @@ export function attachSocketGateway(server: http.Server, auth: Authenticator, bu
     if (group) target.push(rooms.group(group));
     return io.to(target);
   };
+  bus.on('agentState', (event) =>
+    io
+      .to([rooms.dn(event.dn), rooms.admins])
+      .emit(event.state === 'ready' ? 'EventAgentReady' : 'EventAgentNotReady', event),
+  );
   bus.on('callEvent', (name, event) => io.to([rooms.dn(event.dn), rooms.admins]).emit(name, event));
   bus.on('recordingEvent', (name, event, group) => audience(event.dn, group).emit(name, event));
   bus.on('screenRecordingStored', (event, dn, group) => audience(dn, group).emit('ScreenRecordingStored', event));

@@ -151,10 +151,21 @@ export class ChunkDecryptor {
     private readonly headerBytes: number,
     private readonly key: Buffer,
     /** the encrypted file's size */
-    private readonly fileSize: number,
+    fileSize: number,
+    /**
+     * The writer died before its closing chunk (a desktop crash): every whole chunk is kept, none
+     * is taken for the last, and a torn one at the end is dropped.
+     */
+    private readonly cutShort = false,
   ) {
     this.prefix = Buffer.from(header.noncePrefix, 'base64');
+    const sealed = header.chunkSize + tagBytes;
+    this.fileSize = cutShort
+      ? headerBytes + Math.floor(Math.max(0, fileSize - headerBytes) / sealed) * sealed
+      : fileSize;
   }
+
+  private readonly fileSize: number;
 
   get plaintextSize(): number {
     return plaintextSize(this.fileSize, this.headerBytes, this.header.chunkSize);
@@ -181,7 +192,7 @@ export class ChunkDecryptor {
   open(sealed: Buffer, index: number): Buffer {
     if (sealed.length < tagBytes) throw new MediaCipherError(`chunk ${index} is cut short`);
     const decipher = createDecipheriv('aes-256-gcm', this.key, nonce(this.prefix, index));
-    decipher.setAAD(aad(index, index === this.chunkCount - 1));
+    decipher.setAAD(aad(index, !this.cutShort && index === this.chunkCount - 1));
     decipher.setAuthTag(sealed.subarray(sealed.length - tagBytes));
     try {
       return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - tagBytes)), decipher.final()]);

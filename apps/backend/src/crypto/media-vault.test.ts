@@ -5,7 +5,7 @@ import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDirectoryStorage } from '../storage/local-directory-storage.ts';
-import { defaultChunkSize } from './media-cipher.ts';
+import { ChunkEncryptor, defaultChunkSize } from './media-cipher.ts';
 import { MediaVault } from './media-vault.ts';
 import { TenantKeystore } from './tenant-keystore.ts';
 
@@ -93,6 +93,25 @@ describe('MediaVault: chunked AES-256-GCM with a data key per file, wrapped by t
     ]);
     await fs.writeFile(file, swapped);
     await expect(readAll('tampered.bin', { start: 0, end: 10 })).rejects.toThrow(/chunk 0 of the media failed/);
+  });
+
+  it('decrypts an upload its writer never closed (a desktop crash) only when told it was cut short', async () => {
+    const plaintext = randomBytes(defaultChunkSize * 3 + 500);
+    const encryptor = new ChunkEncryptor(keystore.currentKeyId, keystore.currentPublicKey);
+    // What the desktop's encryptor leaves when it dies before its closing chunk: whole chunks
+    // (none sealed as the last), the 500-byte tail lost with its buffer, and a torn chunk that
+    // half reached the disk. This encryptor holds its first chunk back until finish(), which
+    // seals it as not-last; the last chunk it also returns is the one the crash never wrote.
+    const [, ...middle] = encryptor.push(plaintext);
+    const { first } = encryptor.finish();
+    if (!first) throw new Error('a 3-chunk file has a held-back first chunk');
+    const torn = randomBytes(100);
+    const upload = path.join(dir, 'cut-upload.webm');
+    await fs.writeFile(upload, Buffer.concat([encryptor.header, first, ...middle, torn]));
+    const target = path.join(dir, 'cut-upload.plain');
+    await expect(vault.decryptUpload(upload, target)).rejects.toThrow(/failed authentication|cut short/);
+    await vault.decryptUpload(upload, target, { cutShort: true });
+    expect(await fs.readFile(target)).toEqual(plaintext.subarray(0, defaultChunkSize * 3));
   });
 
   it('plays media of an older key after a rotation, and says clearly when a key is missing or the passphrase wrong', async () => {

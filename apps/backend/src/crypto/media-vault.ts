@@ -59,7 +59,7 @@ export class MediaVault {
     }
   }
 
-  async open(objectPath: string): Promise<OpenedMedia> {
+  async open(objectPath: string, options: { cutShort?: boolean } = {}): Promise<OpenedMedia> {
     const fileSize = await this.storage.size(objectPath);
     const probe =
       fileSize === 0
@@ -79,7 +79,7 @@ export class MediaVault {
     if (!this.keystore) throw new Error(`${objectPath} is encrypted but this backend has no keystore`);
     const { header, headerBytes } = decodeHeader(probe);
     const key = this.keystore.unwrap(header.keyId, Buffer.from(header.wrappedKey, 'base64'));
-    const decryptor = new ChunkDecryptor(header, headerBytes, key, fileSize);
+    const decryptor = new ChunkDecryptor(header, headerBytes, key, fileSize, options.cutShort);
     const size = decryptor.plaintextSize;
     return {
       size,
@@ -108,9 +108,9 @@ export class MediaVault {
    * Writes the plaintext of an uploaded file (a screen recording, which the desktop encrypts) to
    * `target`. With encryption on, a plaintext upload is refused: it should never have been sent.
    */
-  async decryptUpload(source: string, target: string): Promise<void> {
+  async decryptUpload(source: string, target: string, options: { cutShort?: boolean } = {}): Promise<void> {
     const local = new MediaVault(new LocalDirectoryStorage(path.dirname(source)), this.keystore);
-    const media = await local.open(path.basename(source));
+    const media = await local.open(path.basename(source), options);
     if (this.keystore && !media.encrypted) {
       throw new Error('the screen recording was uploaded unencrypted, but encryption at rest is on');
     }

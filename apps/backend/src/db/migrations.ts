@@ -227,6 +227,13 @@ const migrations: Array<{ id: string; sql: string }> = [
       ALTER TABLE users ADD COLUMN may_download boolean NOT NULL DEFAULT true;
     `,
   },
+  {
+    id: '012_screen_upload_interruptions',
+    sql: `
+      -- A screen recording cut short on the agent's PC (a crash, a full disk) is kept, and says so.
+      ALTER TABLE screen_uploads ADD COLUMN interrupted text CHECK (interrupted IN ('crash', 'disk_full'));
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type {
+  AgentStateEvent,
   CallEventName,
   RecordingEvent,
   RecordingEventName,
@@ -15,6 +16,8 @@ export type DomainEvents = {
   screenRecordingStored: [event: ScreenRecordingStored, dn: string, group: string | undefined];
   /** a media file of a recording is stored and indexed (the analytics step listens for WAVs) */
   mediaStored: [recordingId: string, mediaId: string, type: string, storagePath: string];
+  /** an agent went Ready or Not Ready */
+  agentState: [event: AgentStateEvent];
   /** a recorded call ended (or the backend stops): its SIP and MSML ladder is complete */
   callLadderComplete: [connId: string, callUuid: string, messages: TraceMessage[]];
 };

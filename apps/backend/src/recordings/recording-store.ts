@@ -402,7 +402,12 @@ export class RecordingStore {
         duration_ms: number;
         size: string;
         thumbnail_media_id: string | null;
-      }>('SELECT * FROM screen_recordings WHERE recording_id = ANY($1) ORDER BY start_time', [ids]),
+        interrupted: 'crash' | 'disk_full' | null;
+      }>(
+        `SELECT s.*, u.interrupted FROM screen_recordings s LEFT JOIN screen_uploads u USING (upload_id)
+          WHERE s.recording_id = ANY($1) ORDER BY s.start_time, s.media_id`,
+        [ids],
+      ),
       this.pool.query<AnalyticsRow>('SELECT * FROM recording_analytics WHERE recording_id = ANY($1)', [ids]),
     ]);
     return rows.map((row) => {
@@ -430,6 +435,7 @@ export class RecordingStore {
           duration: s.duration_ms,
           size: Number(s.size),
           ...(s.thumbnail_media_id ? { thumbnail: s.thumbnail_media_id } : {}),
+          ...(s.interrupted ? { interrupted: s.interrupted } : {}),
         }));
       return {
         id: header.id,

@@ -18,6 +18,8 @@ interface WaitingUpload {
   uploader_group: string | null;
   started_at: Date;
   file_path: string;
+  /** cut short on the agent's PC: the encrypted file has no closing chunk */
+  interrupted: 'crash' | 'disk_full' | null;
 }
 
 /** What the outbox keeps with a muxed screen recording until storage has it. */
@@ -121,15 +123,27 @@ export class ScreenMuxer {
     setTimeout(() => void this.processCall(connId), delayMs).unref();
   }
 
+  /**
+   * The voice file the screen recording lies on: the one whose span holds the screen's first
+   * frame (a call's recording has several when it was stopped and started again, or moved to
+   * another MCP). A screen that starts before any voice does goes with the first file. Undefined
+   * while the file it needs is not stored yet: `RecordingStored` brings the upload back.
+   */
   private async voiceFor(upload: WaitingUpload): Promise<VoiceMedia | undefined> {
-    const result = await this.pool.query<VoiceMedia>(
-      `SELECT m.recording_id, m.media_id, m.start_time, m.storage_path
+    const result = await this.pool.query<VoiceMedia & { stop_time: Date }>(
+      `SELECT m.recording_id, m.media_id, m.start_time, m.stop_time, m.storage_path
          FROM media_files m JOIN recordings r ON r.id = m.recording_id
         WHERE r.conn_id = $1 AND ($2::text IS NULL OR r.id = $2) AND m.type = 'audio/mp3'
-        ORDER BY m.start_time LIMIT 1`,
+        ORDER BY m.start_time`,
       [upload.conn_id, upload.recording_id],
     );
-    return result.rows[0];
+    const screenStart = upload.started_at.getTime();
+    // The desktop hears RecordingStarted a moment after the MCP starts; a second of slack.
+    const covering = result.rows.filter(
+      (m) => m.start_time.getTime() <= screenStart + 1000 && m.stop_time.getTime() >= screenStart,
+    );
+    const first = result.rows[0];
+    return covering.at(-1) ?? (first && first.start_time.getTime() > screenStart ? first : undefined);
   }
 
   private async mux(upload: WaitingUpload, voice: VoiceMedia): Promise<void> {
@@ -138,7 +152,7 @@ export class ScreenMuxer {
     try {
       // The desktop encrypts what it uploads; ffmpeg needs the plain WebM.
       const screenFile = path.join(job, 'screen.webm');
-      await this.vault.decryptUpload(upload.file_path, screenFile);
+      await this.vault.decryptUpload(upload.file_path, screenFile, { cutShort: upload.interrupted !== null });
       const screenProbe = await probeMedia(screenFile);
       if (!screenProbe.streams.some((s) => s.kind === 'video')) {
         throw new Error('the uploaded screen recording has no video stream');
@@ -173,20 +187,7 @@ export class ScreenMuxer {
       const probe = await probeMedia(muxed);
       const durationMs = probe.durationMs ?? 0;
       const thumbnail = path.join(job, 'thumbnail.jpg');
-      await runFfmpeg([
-        '-ss',
-        Math.min(1, durationMs / 2000).toFixed(2),
-        '-i',
-        muxed,
-        '-frames:v',
-        '1',
-        '-vf',
-        'scale=320:-1',
-        '-q:v',
-        '3',
-        '-y',
-        thumbnail,
-      ]);
+      await this.cutThumbnail(screenFile, thumbnail);
       const base = voice.media_id.replace(/\.mp3$/, '');
       const mediaId = `${base}-screen-${upload.upload_id.slice(0, 8)}.webm`;
       const thumbnailId = `${base}-screen-${upload.upload_id.slice(0, 8)}.jpg`;
@@ -218,6 +219,20 @@ export class ScreenMuxer {
       await this.outbox.deliver('screen', storagePathFor(mediaId, voice.start_time), sealedVideo, stored);
     } finally {
       await fs.rm(job, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * A still from a second into the screen recording; a recording shorter than that (MediaRecorder
+   * writes no duration to tell) gets its first frame instead.
+   */
+  private async cutThumbnail(screenFile: string, thumbnail: string): Promise<void> {
+    const still = ['-frames:v', '1', '-vf', 'scale=320:-1', '-q:v', '3', '-y', thumbnail];
+    try {
+      await runFfmpeg(['-ss', '1', '-i', screenFile, ...still]);
+      await fs.access(thumbnail);
+    } catch {
+      await runFfmpeg(['-i', screenFile, ...still]);
     }
   }
 

@@ -62,8 +62,9 @@ export function createScreenUploadServer(options: {
       const file = path.join(directory, upload.id);
       await fs.access(file);
       await options.pool.query(
-        `INSERT INTO screen_uploads (upload_id, conn_id, recording_id, uploaded_by, started_at, file_path, state)
-         VALUES ($1,$2,$3,$4,$5,$6,'waiting_for_voice') ON CONFLICT (upload_id) DO NOTHING`,
+        `INSERT INTO screen_uploads (upload_id, conn_id, recording_id, uploaded_by, started_at, file_path, state,
+           interrupted)
+         VALUES ($1,$2,$3,$4,$5,$6,'waiting_for_voice',$7) ON CONFLICT (upload_id) DO NOTHING`,
         [
           upload.id,
           metadata.connId,
@@ -71,6 +72,7 @@ export function createScreenUploadServer(options: {
           upload.metadata?.uploadedBy ?? null,
           metadata.startedAt,
           file,
+          metadata.interrupted ?? null,
         ],
       );
       void options.muxer.processCall(metadata.connId);

@@ -1,7 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { desktopInvokeChannels, screenUploadProgressChannel, type ScreenUploadProgress } from '@vox/shared';
+import {
+  defaultScreenCaptureSettings,
+  desktopInvokeChannels,
+  screenUploadProgressChannel,
+  type DesktopStatus,
+  type ScreenUploadProgress,
+} from '@vox/shared';
 import type { IpcMain } from 'electron';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerDesktopIpc, type DesktopIpcServices } from './ipc-handlers.ts';
@@ -16,6 +22,8 @@ let handlers: Map<string, Handler>;
 let store: ScreenSpoolStore;
 let uploads: { spoolId: string; token: string }[];
 let sent: { channel: string; progress: ScreenUploadProgress }[];
+let statuses: DesktopStatus[];
+let pendingTokens: string[];
 
 function eventFrom(url: string | null) {
   return {
@@ -40,15 +48,22 @@ beforeEach(async () => {
   store = new ScreenSpoolStore(path.join(dir, 'screen-spool'));
   uploads = [];
   sent = [];
+  statuses = [];
+  pendingTokens = [];
   const ipcMain = { handle: (channel: string, handler: Handler) => handlers.set(channel, handler) };
   const services: DesktopIpcServices = {
-    settings: () => ({ backendUrl: 'http://127.0.0.1:8080' }),
+    settings: () => ({ backendUrl: 'http://127.0.0.1:8080', capture: defaultScreenCaptureSettings }),
     screenSpools: store,
     uploadScreenSpool: (spoolId, token, report) => {
       uploads.push({ spoolId, token });
       report({ spoolId, bytesSent: 3, bytesTotal: 3, state: 'done' });
       return Promise.resolve();
     },
+    uploadPendingScreenSpools: (token) => {
+      pendingTokens.push(token);
+      return Promise.resolve();
+    },
+    showStatus: (status) => statuses.push(status),
   };
   registerDesktopIpc(ipcMain as unknown as Pick<IpcMain, 'handle'>, services);
 });
@@ -77,7 +92,31 @@ describe('registerDesktopIpc', () => {
   });
 
   it('answers the settings', async () => {
-    expect(await invoke(desktopInvokeChannels.getSettings, agentPage)).toEqual({ backendUrl: 'http://127.0.0.1:8080' });
+    expect(await invoke(desktopInvokeChannels.getSettings, agentPage)).toEqual({
+      backendUrl: 'http://127.0.0.1:8080',
+      capture: defaultScreenCaptureSettings,
+    });
+  });
+
+  it('lists the spools on disk, uploads the leftovers with the page’s token and shows the status', async () => {
+    const spoolId = (await invoke(desktopInvokeChannels.openScreenSpool, agentPage, metadata)) as string;
+    expect(await invoke(desktopInvokeChannels.listPendingScreenUploads, agentPage)).toEqual([
+      { spoolId, connId: metadata.connId, bytes: 0, state: 'recording' },
+    ]);
+    await invoke(desktopInvokeChannels.uploadPendingScreenSpools, agentPage, 'token-2');
+    expect(pendingTokens).toEqual(['token-2']);
+    await invoke(desktopInvokeChannels.reportStatus, agentPage, 'paused');
+    expect(statuses).toEqual(['paused']);
+  });
+
+  it('refuses a status the tray does not know, and status from a foreign page', async () => {
+    await expect(invoke(desktopInvokeChannels.reportStatus, agentPage, 'hacked')).rejects.toThrow(
+      /report-status refused/,
+    );
+    await expect(invoke(desktopInvokeChannels.reportStatus, 'https://evil.example/', 'idle')).rejects.toThrow(
+      /is not a page under/,
+    );
+    expect(statuses).toEqual([]);
   });
 
   it('refuses a foreign sender before touching the spool', async () => {

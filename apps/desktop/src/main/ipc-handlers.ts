@@ -5,6 +5,7 @@ import {
   type DesktopInvokeMethod,
   type DesktopInvokeResult,
   type DesktopSettings,
+  type DesktopStatus,
   type ScreenUploadProgress,
 } from '@vox/shared';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
@@ -17,6 +18,10 @@ export interface DesktopIpcServices {
   settings(): DesktopSettings;
   screenSpools: ScreenSpoolStore;
   uploadScreenSpool(spoolId: string, token: string, report: (progress: ScreenUploadProgress) => void): Promise<void>;
+  /** finishes and uploads what an earlier run left on disk */
+  uploadPendingScreenSpools(token: string, report: (progress: ScreenUploadProgress) => void): Promise<void>;
+  /** shows the desktop's state in the tray */
+  showStatus(status: DesktopStatus): void;
 }
 
 type InvokeHandler<M extends DesktopInvokeMethod> = (
@@ -41,10 +46,12 @@ export function registerDesktopIpc(ipcMain: Pick<IpcMain, 'handle'>, services: D
   handle('appendScreenChunk', async (_event, spoolId, chunk) => {
     await services.screenSpools.append(spoolId, chunk);
   });
-  handle('uploadScreenSpool', (event, spoolId, token) =>
-    services.uploadScreenSpool(spoolId, token, (progress) => {
-      // Progress goes to the window that asked; it may have closed while the upload runs.
-      if (!event.sender.isDestroyed()) event.sender.send(screenUploadProgressChannel, progress);
-    }),
-  );
+  // Progress goes to the window that asked; it may have closed while the upload runs.
+  const reportTo = (event: IpcMainInvokeEvent) => (progress: ScreenUploadProgress) => {
+    if (!event.sender.isDestroyed()) event.sender.send(screenUploadProgressChannel, progress);
+  };
+  handle('uploadScreenSpool', (event, spoolId, token) => services.uploadScreenSpool(spoolId, token, reportTo(event)));
+  handle('uploadPendingScreenSpools', (event, token) => services.uploadPendingScreenSpools(token, reportTo(event)));
+  handle('listPendingScreenUploads', () => services.screenSpools.pending());
+  handle('reportStatus', (_event, status) => services.showStatus(status));
 }

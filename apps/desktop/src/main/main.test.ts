@@ -18,11 +18,22 @@ const electron = vi.hoisted(() => {
     protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
     ipcChannels: [] as string[],
     appListeners: new Map<string, Listener>(),
-    menuTemplate: [] as unknown[],
+    menuTemplates: [] as unknown[][],
     displayMediaHandlerInstalled: false,
     permissionHandlersInstalled: 0,
     errors: [] as string[],
+    trayTooltips: [] as string[],
   };
+  class Tray {
+    constructor(readonly image: unknown) {}
+    setContextMenu() {}
+    on() {}
+    setImage() {}
+    setToolTip(tooltip: string) {
+      state.trayTooltips.push(tooltip);
+    }
+  }
+  const image = { resize: () => image };
   class BrowserWindow {
     static readonly all: BrowserWindow[] = [];
     static getAllWindows() {
@@ -54,7 +65,7 @@ const electron = vi.hoisted(() => {
     requestSingleInstanceLock: () => true,
     on: (event: string, listener: Listener) => state.appListeners.set(event, listener),
     whenReady: () => ready,
-    getPath: (name: string) => (name === 'userData' ? state.userData : `/unused/${name}`),
+    getPath: (name: string) => (name === 'userData' ? state.userData : `${state.userData}/${name}`),
     quit: () => undefined,
     exit: () => undefined,
   };
@@ -76,12 +87,14 @@ const electron = vi.hoisted(() => {
     },
     ipcMain: { handle: (channel: string) => state.ipcChannels.push(channel) },
     Menu: {
-      buildFromTemplate: (template: unknown[]) => (state.menuTemplate = template),
+      buildFromTemplate: (template: unknown[]) => state.menuTemplates.push(template),
       setApplicationMenu: () => undefined,
     },
     dialog: { showErrorBox: (_title: string, message: string) => state.errors.push(message) },
     desktopCapturer: { getSources: () => Promise.resolve([]) },
     screen: { getPrimaryDisplay: () => ({ id: 1 }) },
+    Tray,
+    nativeImage: { createFromBitmap: () => image },
   };
   return { state, module, BrowserWindow, markReady: () => markReady() };
 });
@@ -158,14 +171,24 @@ describe('main.ts', () => {
   });
 
   it('writes the settings file and finds the recording a previous run left', async () => {
-    expect(JSON.parse(await readFile(path.join(userData, 'settings.json'), 'utf8'))).toEqual({
+    expect(JSON.parse(await readFile(path.join(userData, 'settings.json'), 'utf8'))).toMatchObject({
       backendUrl: 'http://127.0.0.1:8080',
     });
     expect(logged.some((line) => line.includes('1 screen recording(s) from an earlier run'))).toBe(true);
   });
 
+  it('logs to a file in the logs folder', async () => {
+    expect(await readFile(path.join(userData, 'logs', 'vox-desktop.log'), 'utf8')).toMatch(
+      /INFO 1 screen recording\(s\) from an earlier run/,
+    );
+  });
+
+  it('shows a tray icon that says the desktop is offline until the page reports', () => {
+    expect(state.trayTooltips).toEqual(['Vox Recorder: offline, reconnecting to the recording server']);
+  });
+
   it('opens the supervisor page from the menu, once', () => {
-    const window = (state.menuTemplate as MenuItemConstructorOptions[]).find((item) => item.label === 'Window');
+    const window = (state.menuTemplates.flat() as MenuItemConstructorOptions[]).find((item) => item.label === 'Window');
     const item = (window?.submenu as MenuItemConstructorOptions[]).find((entry) => entry.label === 'Supervisor window');
     const click = item?.click as () => void;
     click();

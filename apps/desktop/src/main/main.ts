@@ -1,9 +1,22 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { desktopAppScheme, type DesktopSettings } from '@vox/shared';
-import { app, BrowserWindow, desktopCapturer, dialog, ipcMain, Menu, protocol, screen, session } from 'electron';
+import { desktopAppScheme, type DesktopSettings, type DesktopStatus } from '@vox/shared';
+import {
+  app,
+  BrowserWindow,
+  desktopCapturer,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  protocol,
+  screen,
+  session,
+  Tray,
+} from 'electron';
 import { appMenuTemplate } from './app-menu.ts';
 import { createAppAssetHandler } from './app-protocol.ts';
+import { DesktopLog } from './desktop-log.ts';
 import { appPageUrl, type AppPage } from './app-url.ts';
 import { installDisplayMediaHandler } from './display-media-handler.ts';
 import { registerDesktopIpc } from './ipc-handlers.ts';
@@ -12,6 +25,7 @@ import { PendingScreenUploads } from './pending-screen-uploads.ts';
 import { loadDesktopSettings } from './settings.ts';
 import { ScreenSpoolStore } from './screen-spool.ts';
 import { uploadScreenSpool } from './screen-upload.ts';
+import { trayIconBitmap, trayLook } from './tray-status.ts';
 import { guardNavigation, windowOptions } from './windows.ts';
 
 // dist/main/main.js next to dist/preload and dist/renderer, in the repository and in the package.
@@ -29,6 +43,7 @@ protocol.registerSchemesAsPrivileged([
 ]);
 
 const windows = new Map<AppPage, BrowserWindow>();
+let tray: Tray | undefined;
 /** Windows open only once the protocol, the handlers and the IPC are in place. */
 let started = false;
 
@@ -47,6 +62,27 @@ function openWindow(page: AppPage): BrowserWindow {
   return window;
 }
 
+/** The tray icon: the agent sees whether the screen is recorded even with the window hidden. */
+function showStatus(status: DesktopStatus): void {
+  const icon = nativeImage.createFromBitmap(trayIconBitmap(status, 32), { width: 32, height: 32 }).resize({
+    width: 16,
+    height: 16,
+  });
+  if (!tray) {
+    tray = new Tray(icon);
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: 'Show agent window', click: () => openWindow('agent') },
+        { label: 'Open supervisor window', click: () => openWindow('supervisor') },
+      ]),
+    );
+    tray.on('click', () => openWindow('agent'));
+  } else {
+    tray.setImage(icon);
+  }
+  tray.setToolTip(trayLook(status).tooltip);
+}
+
 async function start(settings: DesktopSettings): Promise<void> {
   protocol.handle(desktopAppScheme, createAppAssetHandler({ rendererRoot, backendUrl: settings.backendUrl }));
   installPermissionHandlers(session.defaultSession);
@@ -57,23 +93,28 @@ async function start(settings: DesktopSettings): Promise<void> {
   });
 
   const screenSpools = new ScreenSpoolStore(path.join(app.getPath('userData'), 'screen-spool'));
-  const pendingUploads = new PendingScreenUploads((spoolId, token, report) =>
-    uploadScreenSpool({ store: screenSpools, spoolId, backendUrl: settings.backendUrl, token, onProgress: report }),
-  );
+  const upload = (spoolId: string, token: string, report: Parameters<typeof uploadScreenSpool>[0]['onProgress']) =>
+    uploadScreenSpool({ store: screenSpools, spoolId, backendUrl: settings.backendUrl, token, onProgress: report });
+  const pendingUploads = new PendingScreenUploads(upload);
   const leftovers = await screenSpools.list();
-  for (const spool of leftovers) pendingUploads.add(spool.spoolId);
   if (leftovers.length > 0) {
-    console.log(`${leftovers.length} screen recording(s) from an earlier run will upload after the next one`);
+    console.log(`${leftovers.length} screen recording(s) from an earlier run wait for the agent's login to upload`);
   }
 
   registerDesktopIpc(ipcMain, {
     settings: () => settings,
     screenSpools,
     uploadScreenSpool: (spoolId, token, report) => pendingUploads.uploadNow(spoolId, token, report),
+    async uploadPendingScreenSpools(token, report) {
+      for (const spool of await screenSpools.leftovers()) pendingUploads.add(spool.spoolId);
+      await pendingUploads.retry(token, report);
+    },
+    showStatus,
   });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(appMenuTemplate({ openSupervisorWindow: () => openWindow('supervisor') }, process.platform)),
   );
+  showStatus('offline');
   started = true;
   openWindow('agent');
 }
@@ -92,6 +133,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('activate', () => {
     if (started && BrowserWindow.getAllWindows().length === 0) openWindow('agent');
   });
+  new DesktopLog({ file: path.join(app.getPath('logs'), 'vox-desktop.log') }).captureConsole();
   app
     .whenReady()
     .then(() => loadDesktopSettings(path.join(app.getPath('userData'), 'settings.json')))

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ScreenUploadMetadata } from '@vox/shared';
@@ -114,5 +115,81 @@ describe('ScreenSpoolStore', () => {
     await store.remove(spoolId);
     await expect(stat(path.join(root, spoolId))).rejects.toThrow(/ENOENT/);
     expect(await store.list()).toEqual([]);
+  });
+
+  it('after a kill in the middle of a write, recovers every whole chunk and marks the recording cut', async () => {
+    const writer = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(import.meta.dirname, 'test-support', 'spool-writer.ts'), root],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const spoolId = await new Promise<string>((resolve, reject) => {
+      writer.stdout.once('data', (line: Buffer) => resolve(line.toString().trim()));
+      writer.once('exit', (code) => reject(new Error(`the writer exited with ${code}`)));
+    });
+    const store = new ScreenSpoolStore(root);
+    // Killed while it keeps writing: wherever the kill lands, between or inside writes.
+    for (let chunks = 0; chunks < 8;) chunks = (await store.manifest(spoolId).catch(() => ({ chunks: 0 }))).chunks;
+    writer.kill('SIGKILL');
+    await new Promise((resolve) => writer.once('exit', resolve));
+
+    const afterRestart = new ScreenSpoolStore(root);
+    const [left] = await afterRestart.list();
+    expect(left?.state).toBe('recording');
+    const recovered = await afterRestart.recover(spoolId);
+    expect(recovered).toMatchObject({ state: 'closed', metadata: { interrupted: 'crash' } });
+    const video = await readFile(afterRestart.videoPath(spoolId));
+    expect(video.length).toBe(recovered.bytes);
+    expect(video.length % (64 * 1024)).toBe(0);
+    for (let i = 0; i < recovered.chunks; i++) {
+      const chunk = video.subarray(i * 64 * 1024, (i + 1) * 64 * 1024);
+      expect(chunk.every((byte) => byte === i % 251)).toBe(true);
+    }
+    expect(recovered.chunks).toBeGreaterThanOrEqual(8);
+  });
+
+  it('cuts a torn chunk a crash left after the last counted one', async () => {
+    const store = new ScreenSpoolStore(root);
+    const { spoolId } = await store.open(metadata);
+    await store.append(spoolId, new Uint8Array([1, 2, 3]));
+    await appendFile(store.videoPath(spoolId), new Uint8Array([4, 5]));
+    const recovered = await new ScreenSpoolStore(root).recover(spoolId);
+    expect([...(await readFile(store.videoPath(spoolId)))]).toEqual([1, 2, 3]);
+    expect(recovered.metadata.interrupted).toBe('crash');
+    // A closed spool is left as it is.
+    expect(await new ScreenSpoolStore(root).recover(spoolId)).toEqual(recovered);
+  });
+
+  it('stops on a full disk with a clear error, keeping what was written', async () => {
+    const store = new ScreenSpoolStore(root);
+    const { spoolId } = await store.open(metadata);
+    await store.append(spoolId, new Uint8Array([1, 2, 3]));
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    await rm(store.videoPath(spoolId));
+    await symlink('/dev/full', store.videoPath(spoolId));
+    const error = await spoolError(store.append(spoolId, new Uint8Array([4])));
+    expect(error.code).toBe('disk_full');
+    expect(error.message).toMatch(
+      /^disk_full: the disk holding .* is full; the screen recording stops with the 3 bytes written/,
+    );
+    const manifest = await store.manifest(spoolId);
+    expect(manifest).toMatchObject({ state: 'closed', bytes: 3, metadata: { interrupted: 'disk_full' } });
+  });
+
+  it('lists its own open spools as recording, and finishes only those an earlier run left', async () => {
+    const earlierRun = new ScreenSpoolStore(root);
+    const cut = await earlierRun.open(metadata);
+    await earlierRun.append(cut.spoolId, new Uint8Array([1]));
+    const thisRun = new ScreenSpoolStore(root);
+    const live = await thisRun.open({ ...metadata, connId: '006f02a6d1b9c2e2' });
+    expect(await thisRun.pending()).toEqual([
+      { spoolId: cut.spoolId, connId: '006f02a6d1b9c2e1', bytes: 1, state: 'waiting' },
+      { spoolId: live.spoolId, connId: '006f02a6d1b9c2e2', bytes: 0, state: 'recording' },
+    ]);
+    expect((await thisRun.leftovers()).map((spool) => spool.spoolId)).toEqual([cut.spoolId]);
+    expect((await thisRun.manifest(live.spoolId)).state).toBe('recording');
+    expect((await thisRun.pending())[0]).toMatchObject({ interrupted: 'crash' });
   });
 });

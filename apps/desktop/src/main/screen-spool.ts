@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { screenSpoolIdSchema, screenUploadMetadataSchema, type ScreenUploadMetadata } from '@vox/shared';
+import {
+  screenSpoolIdSchema,
+  screenUploadMetadataSchema,
+  type PendingScreenUpload,
+  type ScreenUploadMetadata,
+} from '@vox/shared';
 import { z } from 'zod';
 
 const manifestSchema = z.object({
@@ -17,7 +22,7 @@ const manifestSchema = z.object({
 });
 export type ScreenSpoolManifest = z.infer<typeof manifestSchema>;
 
-export type ScreenSpoolErrorCode = 'unknown_spool' | 'spool_closed' | 'empty_spool';
+export type ScreenSpoolErrorCode = 'unknown_spool' | 'spool_closed' | 'empty_spool' | 'disk_full';
 
 export class ScreenSpoolError extends Error {
   override readonly name = 'ScreenSpoolError';
@@ -42,6 +47,8 @@ const videoFile = 'screen.webm';
 export class ScreenSpoolStore {
   /** Writes to one spool run one after the other, so chunks land in order and manifests agree. */
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** spools this process opened and is still recording into; any other `recording` one was cut */
+  private readonly openedHere = new Set<string>();
 
   constructor(
     readonly root: string,
@@ -63,6 +70,7 @@ export class ScreenSpoolStore {
         bytes: 0,
       };
       await this.writeManifest(manifest);
+      this.openedHere.add(spoolId);
       return manifest;
     });
   }
@@ -73,24 +81,87 @@ export class ScreenSpoolStore {
       if (manifest.state !== 'recording') {
         throw new ScreenSpoolError('spool_closed', `screen spool ${spoolId} is closed: its recording has ended`);
       }
-      const file = await open(this.videoPath(spoolId), 'a');
       try {
-        await file.write(chunk);
-        await file.sync();
-      } finally {
-        await file.close();
+        const file = await open(this.videoPath(spoolId), 'a');
+        try {
+          await file.write(chunk);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        await this.keepWhatWasWritten(manifest);
+        throw new ScreenSpoolError(
+          'disk_full',
+          `disk_full: the disk holding ${this.root} is full; the screen recording stops with the ${manifest.bytes} bytes written`,
+        );
       }
-      // A crash between the two writes leaves the manifest one chunk behind the file; the upload
-      // sends the file, so the counts only ever under-report.
+      // A crash between the two writes leaves the manifest one chunk behind the file; recovery
+      // cuts the file back to what the manifest counts, so a torn chunk never reaches the backend.
       const updated = { ...manifest, chunks: manifest.chunks + 1, bytes: manifest.bytes + chunk.byteLength };
       await this.writeManifest(updated);
       return updated;
     });
   }
 
+  /**
+   * Finishes a spool an earlier run was still recording into when it died: the video is cut back
+   * to the chunks the manifest counts (whole, fsynced ones), and the upload says it was cut.
+   * A spool already closed is returned as it is.
+   */
+  recover(spoolId: string): Promise<ScreenSpoolManifest> {
+    return this.serially(spoolId, async () => {
+      const manifest = await this.readManifest(spoolId);
+      if (manifest.state !== 'recording') return manifest;
+      await truncate(this.videoPath(spoolId), manifest.bytes);
+      const recovered: ScreenSpoolManifest = {
+        ...manifest,
+        state: 'closed',
+        metadata: { ...manifest.metadata, interrupted: manifest.metadata.interrupted ?? 'crash' },
+      };
+      await this.writeManifest(recovered);
+      return recovered;
+    });
+  }
+
+  /** After a failed write on a full disk: drop its torn bytes, close the spool, mark it cut. */
+  private async keepWhatWasWritten(manifest: ScreenSpoolManifest): Promise<void> {
+    this.openedHere.delete(manifest.spoolId);
+    await truncate(this.videoPath(manifest.spoolId), manifest.bytes).catch(() => undefined);
+    // The manifest is rewritten through a temporary file, which may not fit either: then the
+    // spool stays `recording` and the next start recovers it as cut by a crash.
+    await this.writeManifest({
+      ...manifest,
+      state: 'closed',
+      metadata: { ...manifest.metadata, interrupted: 'disk_full' },
+    }).catch(() => undefined);
+  }
+
   /** Ends the recording: no more chunks; the spool waits for its upload. */
   close(spoolId: string): Promise<ScreenSpoolManifest> {
+    this.openedHere.delete(spoolId);
     return this.update(spoolId, (manifest) => ({ ...manifest, state: 'closed' }));
+  }
+
+  /** The spools an earlier run left (a crash, a kill, a failed upload), each finished by `recover`. */
+  async leftovers(): Promise<ScreenSpoolManifest[]> {
+    const leftovers: ScreenSpoolManifest[] = [];
+    for (const spool of await this.list()) {
+      if (!this.openedHere.has(spool.spoolId)) leftovers.push(await this.recover(spool.spoolId));
+    }
+    return leftovers;
+  }
+
+  /** Every spool on disk as the agent's upload queue shows it. */
+  async pending(): Promise<PendingScreenUpload[]> {
+    return (await this.list()).map((spool) => ({
+      spoolId: spool.spoolId,
+      connId: spool.metadata.connId,
+      bytes: spool.bytes,
+      state: spool.state === 'recording' && this.openedHere.has(spool.spoolId) ? 'recording' : 'waiting',
+      ...(spool.metadata.interrupted ? { interrupted: spool.metadata.interrupted } : {}),
+    }));
   }
 
   rememberUploadUrl(spoolId: string, uploadUrl: string): Promise<ScreenSpoolManifest> {
@@ -191,4 +262,9 @@ export class ScreenSpoolStore {
     });
     return next;
   }
+}
+
+function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }

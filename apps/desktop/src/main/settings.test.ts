@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { defaultScreenCaptureSettings } from '@vox/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultBackendUrl, DesktopSettingsError, loadDesktopSettings } from './settings.ts';
 
@@ -18,20 +19,39 @@ afterEach(async () => {
 
 describe('loadDesktopSettings', () => {
   it('starts from the defaults and writes them where the agent can edit them', async () => {
-    expect(await loadDesktopSettings(file, {})).toEqual({ backendUrl: defaultBackendUrl });
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ backendUrl: 'http://127.0.0.1:8080' });
+    const defaults = { backendUrl: defaultBackendUrl, capture: defaultScreenCaptureSettings };
+    expect(await loadDesktopSettings(file, {})).toEqual(defaults);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      backendUrl: 'http://127.0.0.1:8080',
+      capture: { frameRate: 15, maxWidth: 1920, maxHeight: 1080, videoBitsPerSecond: 1_000_000 },
+    });
   });
 
   it('reads the backend URL from the file, without a trailing slash', async () => {
     await loadDesktopSettings(file, {});
     await writeFile(file, JSON.stringify({ backendUrl: 'https://vox.example.com/' }));
-    expect(await loadDesktopSettings(file, {})).toEqual({ backendUrl: 'https://vox.example.com' });
+    expect(await loadDesktopSettings(file, {})).toEqual({
+      backendUrl: 'https://vox.example.com',
+      capture: defaultScreenCaptureSettings,
+    });
+  });
+
+  it('reads the capture settings, each missing one taking its default', async () => {
+    await loadDesktopSettings(file, {});
+    await writeFile(file, JSON.stringify({ backendUrl: 'https://vox.example.com', capture: { frameRate: 10 } }));
+    expect((await loadDesktopSettings(file, {})).capture).toEqual({ ...defaultScreenCaptureSettings, frameRate: 10 });
+  });
+
+  it('refuses a capture setting out of bounds, naming it', async () => {
+    await loadDesktopSettings(file, {});
+    await writeFile(file, JSON.stringify({ backendUrl: 'https://vox.example.com', capture: { frameRate: 120 } }));
+    await expect(loadDesktopSettings(file, {})).rejects.toThrow(/capture\.frameRate/);
   });
 
   it('lets VOX_BACKEND_URL win without writing it to the file', async () => {
-    expect(await loadDesktopSettings(file, { VOX_BACKEND_URL: 'http://127.0.0.1:9090' })).toEqual({
-      backendUrl: 'http://127.0.0.1:9090',
-    });
+    expect((await loadDesktopSettings(file, { VOX_BACKEND_URL: 'http://127.0.0.1:9090' })).backendUrl).toBe(
+      'http://127.0.0.1:9090',
+    );
     expect(JSON.parse(await readFile(file, 'utf8')).backendUrl).toBe(defaultBackendUrl);
   });
 

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DesktopSettings } from '@vox/shared';
+import { defaultScreenCaptureSettings, screenCaptureSettingsSchema, type DesktopSettings } from '@vox/shared';
 import { z } from 'zod';
 
 export const defaultBackendUrl = 'http://127.0.0.1:8080';
@@ -16,7 +16,14 @@ const backendUrlSchema = z
   }, 'backendUrl must not carry a query, a fragment or credentials')
   .transform((url) => url.replace(/\/+$/, ''));
 
-const settingsFileSchema = z.object({ backendUrl: backendUrlSchema });
+/** A file from before the capture settings existed, or naming only some of them, gets the defaults. */
+const settingsFileSchema = z.object({
+  backendUrl: backendUrlSchema,
+  capture: screenCaptureSettingsSchema
+    .partial()
+    .default({})
+    .transform((capture) => ({ ...defaultScreenCaptureSettings, ...capture })),
+});
 
 export class DesktopSettingsError extends Error {
   override readonly name = 'DesktopSettingsError';
@@ -48,7 +55,7 @@ async function readSettingsFile(settingsFile: string): Promise<DesktopSettings> 
     text = await readFile(settingsFile, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const defaults: DesktopSettings = { backendUrl: defaultBackendUrl };
+    const defaults: DesktopSettings = { backendUrl: defaultBackendUrl, capture: defaultScreenCaptureSettings };
     await mkdir(path.dirname(settingsFile), { recursive: true });
     await writeFile(settingsFile, `${JSON.stringify(defaults, null, 2)}\n`);
     return defaults;

@@ -25,6 +25,9 @@ const api: DesktopApi = {
   openScreenSpool: (metadata) => invoke('openScreenSpool', metadata),
   appendScreenChunk: (spoolId, chunk) => invoke('appendScreenChunk', spoolId, chunk),
   uploadScreenSpool: (spoolId, token) => invoke('uploadScreenSpool', spoolId, token),
+  uploadPendingScreenSpools: (token) => invoke('uploadPendingScreenSpools', token),
+  listPendingScreenUploads: () => invoke('listPendingScreenUploads'),
+  reportStatus: (status) => invoke('reportStatus', status),
   onScreenUploadProgress(listener) {
     const forward = (_event: IpcRendererEvent, progress: ScreenUploadProgress) => listener(progress);
     ipcRenderer.on(screenUploadProgressChannel, forward);

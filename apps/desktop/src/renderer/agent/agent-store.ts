@@ -1,10 +1,20 @@
 import { create } from 'zustand';
-import type { CallSnapshot, RecordingEvent, ScreenUploadProgress, TEvent, User } from '@vox/shared';
+import {
+  defaultScreenCaptureSettings,
+  type AgentStateEvent,
+  type CallParty,
+  type CallSnapshot,
+  type DesktopStatus,
+  type ScreenCaptureSettings,
+  type TEvent,
+  type User,
+} from '@vox/shared';
 import { BackendClient } from '../backend/backend-client.ts';
 import { connectEventStream, type EventSocket } from '../backend/event-stream.ts';
 import { desktopApi } from '../platform/desktop-api.ts';
 import { DisplayMediaShare, displayMediaCapture } from '../screen-recorder/screen-capture.ts';
-import { ScreenRecorder, type ScreenRecorderState } from '../screen-recorder/screen-recorder.ts';
+import { ScreenRecorder, type ScreenRecorderState, type VoiceRecording } from '../screen-recorder/screen-recorder.ts';
+import { applyUploadProgress, pendingToUploadItem, type UploadItem } from './upload-queue.ts';
 
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'reconnecting';
 
@@ -14,91 +24,156 @@ export interface AgentCall {
   dnis: string;
   state: 'ringing' | 'established' | 'held';
   recording: 'idle' | 'recording' | 'paused';
+  parties: CallParty[];
 }
 
-interface AgentState {
+interface AgentStore {
   client: BackendClient | undefined;
   user: User | undefined;
   connection: ConnectionState;
+  agentState: AgentStateEvent | undefined;
   calls: AgentCall[];
   screen: ScreenRecorderState;
-  upload: ScreenUploadProgress | undefined;
+  /** screen recordings on this PC until the backend has them, newest last */
+  uploads: UploadItem[];
   error: string | undefined;
   /** whether the agent's screen is shared, so recordings can capture it */
   screenShared: boolean;
   login(backendUrl: string, username: string, password: string): Promise<void>;
+  setReady(ready: boolean): Promise<void>;
   answer(connId: string): Promise<void>;
   release(connId: string): Promise<void>;
+  transfer(connId: string, toDn: string, how: 'transfer' | 'conference'): Promise<void>;
   /** Must run in a click handler: browsers allow screen sharing only right after a user action. */
   shareScreen(): void;
+  dismissError(): void;
 }
 
 let socket: EventSocket | undefined;
 let recorder: ScreenRecorder | undefined;
 let screenShare: DisplayMediaShare | undefined;
+let captureSettings: ScreenCaptureSettings = defaultScreenCaptureSettings;
 
 function fromSnapshot(call: CallSnapshot, dn: string): AgentCall | undefined {
   const party = call.parties.find((p) => p.dn === dn);
   if (!party || party.state === 'released') return undefined;
-  return { connId: call.connId, ani: call.ani, dnis: call.dnis, state: party.state, recording: call.recording.state };
+  return {
+    connId: call.connId,
+    ani: call.ani,
+    dnis: call.dnis,
+    state: party.state,
+    recording: call.recording.state,
+    parties: call.parties,
+  };
 }
 
-export const useAgentStore = create<AgentState>()((set, get) => {
+/** The voice recordings of the calls this DN is on, for the screen recorder's catch-up. */
+function voiceRecordingsOf(snapshots: CallSnapshot[], dn: string): VoiceRecording[] {
+  return snapshots.flatMap((call) => {
+    const { state, recordingId } = call.recording;
+    if (state === 'idle' || !recordingId || !fromSnapshot(call, dn)) return [];
+    return [{ connId: call.connId, recordingId, state }];
+  });
+}
+
+/** What the tray icon (or the tab title) shows. */
+export function desktopStatusOf(state: Pick<AgentStore, 'connection' | 'screen' | 'uploads'>): DesktopStatus {
+  if (state.connection !== 'online') return 'offline';
+  if (state.screen.kind === 'recording' || state.screen.kind === 'starting') return 'recording';
+  if (state.screen.kind === 'paused') return 'paused';
+  if (state.uploads.some((u) => u.state === 'uploading')) return 'uploading';
+  return 'idle';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const useAgentStore = create<AgentStore>()((set, get) => {
   const upsertCall = (connId: string, change: (call: AgentCall | undefined) => AgentCall | undefined) =>
     set((state) => {
       const existing = state.calls.find((c) => c.connId === connId);
       const next = change(existing);
-      const others = state.calls.filter((c) => c.connId !== connId);
-      return { calls: next ? [...others, next] : others };
+      const calls = state.calls.map((c) => (c.connId === connId ? next : c)).filter((c) => c !== undefined);
+      return { calls: existing || !next ? calls : [...calls, next] };
     });
 
-  const onCallEvent = (kind: 'ringing' | 'established' | 'released') => (event: TEvent) =>
-    upsertCall(event.connId, (call) =>
-      kind === 'released'
-        ? undefined
-        : { connId: event.connId, ani: event.ani, dnis: event.dnis, state: kind, recording: call?.recording ?? 'idle' },
-    );
+  const onCallEvent = (event: TEvent, state: AgentCall['state'] | 'released') =>
+    upsertCall(event.connId, (call) => {
+      if (state === 'released') return undefined;
+      return {
+        connId: event.connId,
+        ani: event.ani,
+        dnis: event.dnis,
+        state,
+        recording: call?.recording ?? 'idle',
+        parties: event.parties,
+      };
+    });
 
-  const onRecording = (recording: AgentCall['recording']) => (event: RecordingEvent) =>
-    upsertCall(event.connId, (call) => (call ? { ...call, recording } : call));
+  /** A party joined or left: the call stays, its parties change. */
+  const onPartiesChanged = (event: TEvent) =>
+    upsertCall(event.connId, (call) => (call ? { ...call, parties: event.parties } : call));
 
-  /** After a (re)connect: the calls of this DN as the SIP Server has them now. */
+  const setRecording = (connId: string, recording: AgentCall['recording']) =>
+    upsertCall(connId, (call) => (call ? { ...call, recording } : call));
+
+  /** After a (re)connect: the calls and recordings of this DN as the SIP Server has them now. */
   const catchUp = async () => {
     const { client, user } = get();
     if (!client || !user?.dn) return;
-    const snapshots = await client.callsOf(user.dn);
-    const calls = snapshots.map((s) => fromSnapshot(s, user.dn ?? '')).filter((c): c is AgentCall => c !== undefined);
-    set({ calls });
-    for (const call of snapshots) {
-      if (call.recording.state !== 'idle' && call.recording.recordingId) {
-        void recorder?.voiceRecordingStarted({
-          connId: call.connId,
-          callUuid: call.callUuid,
-          recordingId: call.recording.recordingId,
-          dn: user.dn,
-          at: new Date().toISOString(),
-        });
-      }
-    }
+    const dn = user.dn;
+    const [snapshots, agentState] = await Promise.all([client.callsOf(dn), client.agentState()]);
+    set({
+      agentState,
+      calls: snapshots.map((s) => fromSnapshot(s, dn)).filter((c): c is AgentCall => c !== undefined),
+    });
+    await recorder?.catchUp(voiceRecordingsOf(snapshots, dn));
+  };
+
+  const refreshUploads = async () => {
+    const pending = await desktopApi().listPendingScreenUploads();
+    set((state) => {
+      const known = new Map(state.uploads.map((u) => [u.spoolId, u]));
+      const fresh = pending.map((p) => pendingToUploadItem(p, known.get(p.spoolId)));
+      const finished = state.uploads.filter((u) => u.state === 'done' && !pending.some((p) => p.spoolId === u.spoolId));
+      return { uploads: [...finished.slice(-5), ...fresh] };
+    });
+  };
+
+  let reportedStatus: DesktopStatus | undefined;
+  const reportStatus = () => {
+    const status = desktopStatusOf(get());
+    if (status === reportedStatus) return;
+    reportedStatus = status;
+    void desktopApi()
+      .reportStatus(status)
+      .catch(() => undefined);
   };
 
   return {
     client: undefined,
     user: undefined,
     connection: 'offline',
+    agentState: undefined,
     calls: [],
     screen: { kind: 'idle' },
-    upload: undefined,
+    uploads: [],
     error: undefined,
     screenShared: false,
 
     shareScreen() {
-      screenShare ??= new DisplayMediaShare((live) => set({ screenShared: live }));
+      screenShare ??= new DisplayMediaShare(
+        () => captureSettings,
+        (live) => set({ screenShared: live }),
+      );
       screenShare
         .acquire()
-        .catch((error: unknown) =>
-          set({ error: `screen sharing was refused: ${error instanceof Error ? error.message : String(error)}` }),
-        );
+        .catch((error: unknown) => set({ error: `screen sharing was refused: ${messageOf(error)}` }));
+    },
+
+    dismissError() {
+      set({ error: undefined });
     },
 
     async login(backendUrl, username, password) {
@@ -114,54 +189,111 @@ export const useAgentStore = create<AgentState>()((set, get) => {
         // Asked right away, while the login click still counts as a user action (about 5 s).
         get().shareScreen();
       } catch (error) {
-        set({ error: error instanceof Error ? error.message : String(error) });
+        set({ error: messageOf(error) });
         return;
       }
       const api = desktopApi();
-      api.onScreenUploadProgress((upload) => set({ upload }));
-      screenShare ??= new DisplayMediaShare((live) => set({ screenShared: live }));
-      recorder = new ScreenRecorder(
+      captureSettings = (await api.getSettings()).capture;
+      useAgentStore.subscribe(reportStatus);
+      api.onScreenUploadProgress((progress) => {
+        set((state) => ({ uploads: applyUploadProgress(state.uploads, progress) }));
+        if (progress.state !== 'uploading') void refreshUploads().catch(() => undefined);
+      });
+      recorder = new ScreenRecorder({
         api,
-        displayMediaCapture(screenShare),
-        () => client.bearer ?? '',
-        (screen) => set({ screen }),
-        () => client.screenRecordingKey(),
-      );
+        startCapture: displayMediaCapture(
+          screenShare ?? new DisplayMediaShare(() => captureSettings),
+          () => captureSettings,
+        ),
+        token: () => client.bearer ?? '',
+        onState: (screen) => {
+          set({ screen });
+          void refreshUploads().catch(() => undefined);
+        },
+        tenantKey: () => client.screenRecordingKey(),
+        reportIncident: (incident) => client.reportScreenIncident(incident),
+      });
+      // What an earlier run left (a crash, a kill, no network) goes up now that there is a token.
+      void refreshUploads()
+        .then(() => api.uploadPendingScreenSpools(client.bearer ?? ''))
+        .then(refreshUploads)
+        .catch((error: unknown) =>
+          set({ error: `earlier screen recordings could not be uploaded: ${messageOf(error)}` }),
+        );
+
       socket?.disconnect();
       socket = connectEventStream(backendUrl, client.bearer ?? '');
       socket.on('connect', () => {
         set({ connection: 'online' });
-        void catchUp().catch((error: unknown) => set({ error: `could not fetch the current calls: ${String(error)}` }));
+        void catchUp().catch((error: unknown) =>
+          set({ error: `could not fetch the current calls: ${messageOf(error)}` }),
+        );
       });
       socket.on('disconnect', () => set({ connection: 'reconnecting' }));
       socket.on('connect_error', (error) =>
         set({ connection: 'reconnecting', error: `event connection: ${error.message}` }),
       );
-      socket.on('EventRinging', onCallEvent('ringing'));
-      socket.on('EventEstablished', onCallEvent('established'));
-      socket.on('EventReleased', onCallEvent('released'));
+      socket.on('EventAgentReady', (agentState) => set({ agentState }));
+      socket.on('EventAgentNotReady', (agentState) => set({ agentState }));
+      socket.on('EventRinging', (event) => onCallEvent(event, 'ringing'));
+      socket.on('EventEstablished', (event) => {
+        onCallEvent(event, 'established');
+        // Joining a call whose recording already runs (a transfer, a conference) sends no
+        // RecordingStarted to this DN: the SIP Server's view of the call says whether it is recorded.
+        void catchUp().catch((error: unknown) =>
+          set({ error: `could not fetch the current calls: ${messageOf(error)}` }),
+        );
+      });
+      socket.on('EventReleased', (event) => {
+        onCallEvent(event, 'released');
+        void recorder?.callLeft(event.connId);
+      });
+      socket.on('EventPartyAdded', onPartiesChanged);
+      socket.on('EventPartyDeleted', onPartiesChanged);
       socket.on('RecordingStarted', (event) => {
-        onRecording('recording')(event);
+        setRecording(event.connId, 'recording');
         void recorder?.voiceRecordingStarted(event);
       });
-      socket.on('RecordingPaused', onRecording('paused'));
-      socket.on('RecordingResumed', onRecording('recording'));
+      socket.on('RecordingPaused', (event) => {
+        setRecording(event.connId, 'paused');
+        void recorder?.voiceRecordingPaused(event);
+      });
+      socket.on('RecordingResumed', (event) => {
+        setRecording(event.connId, 'recording');
+        void recorder?.voiceRecordingResumed(event);
+      });
       socket.on('RecordingStopped', (event) => {
-        onRecording('idle')(event);
+        setRecording(event.connId, 'idle');
         void recorder?.voiceRecordingStopped(event);
       });
+    },
+
+    async setReady(ready) {
+      const { client } = get();
+      if (!client) return;
+      try {
+        set({ agentState: await client.setAgentState({ state: ready ? 'ready' : 'not-ready' }) });
+      } catch (error) {
+        set({ error: messageOf(error) });
+      }
     },
 
     async answer(connId) {
       const { client, user } = get();
       if (!client || !user?.dn) return;
-      await client.callAction(connId, 'answer', user.dn).catch((error: unknown) => set({ error: String(error) }));
+      await client.callAction(connId, 'answer', user.dn).catch((error: unknown) => set({ error: messageOf(error) }));
     },
 
     async release(connId) {
       const { client, user } = get();
       if (!client || !user?.dn) return;
-      await client.callAction(connId, 'release', user.dn).catch((error: unknown) => set({ error: String(error) }));
+      await client.callAction(connId, 'release', user.dn).catch((error: unknown) => set({ error: messageOf(error) }));
+    },
+
+    async transfer(connId, toDn, how) {
+      const { client, user } = get();
+      if (!client || !user?.dn) return;
+      await client.callAction(connId, how, user.dn, toDn).catch((error: unknown) => set({ error: messageOf(error) }));
     },
   };
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  agentStateEventSchema,
   apiErrorSchema,
   callSnapshotSchema,
   createCallResponseSchema,
@@ -7,11 +8,14 @@ import {
   recordingListSchema,
   recordingSchema,
   tenantPublicKeySchema,
+  type AgentStateEvent,
+  type AgentStateRequest,
   type CallAction,
   type CallSnapshot,
   type LoginResponse,
   type Recording,
   type RecordingList,
+  type ScreenRecordingIncident,
   type TenantPublicKey,
 } from '@vox/shared';
 
@@ -50,8 +54,23 @@ export class BackendClient {
     ).then((r) => r.calls);
   }
 
-  callAction(connId: string, action: CallAction, dn: string): Promise<unknown> {
-    return this.request('POST', `/api/v2/sim/calls/${connId}/${action}`, z.unknown(), { dn });
+  callAction(connId: string, action: CallAction, dn: string, toDn?: string): Promise<unknown> {
+    return this.request('POST', `/api/v2/sim/calls/${connId}/${action}`, z.unknown(), {
+      dn,
+      ...(toDn ? { toDn } : {}),
+    });
+  }
+
+  agentState(): Promise<AgentStateEvent> {
+    return this.request('GET', '/api/v2/agents/me/state', agentStateEventSchema);
+  }
+
+  setAgentState(body: AgentStateRequest): Promise<AgentStateEvent> {
+    return this.request('PUT', '/api/v2/agents/me/state', agentStateEventSchema, body);
+  }
+
+  async reportScreenIncident(incident: ScreenRecordingIncident): Promise<void> {
+    await this.request('POST', '/api/v2/screen-recordings/incidents', z.unknown(), incident);
   }
 
   routeCall(body: { ani: string; dnis: string; targetDn: string; record?: 'source' }) {

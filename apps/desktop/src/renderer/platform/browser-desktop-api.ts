@@ -1,65 +1,119 @@
 import * as tus from 'tus-js-client';
-import { screenUploadPath, type DesktopApi, type ScreenUploadMetadata, type ScreenUploadProgress } from '@vox/shared';
+import {
+  defaultScreenCaptureSettings,
+  screenUploadPath,
+  type DesktopApi,
+  type ScreenUploadMetadata,
+  type ScreenUploadProgress,
+} from '@vox/shared';
+import { BrowserScreenSpool, pendingOf } from './browser-screen-spool.ts';
 
-interface BrowserSpool {
-  metadata: ScreenUploadMetadata;
-  chunks: Blob[];
+/** Waits between tries of a failed request, then the spool waits in IndexedDB for the next pass. */
+const retryDelays = [0, 1000, 3000, 5000, 10000, 20000];
+
+function tusMetadata(metadata: ScreenUploadMetadata): Record<string, string> {
+  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string
+  >;
 }
 
 /**
- * The desktop API with web APIs only, for the renderer served at /agent: the spool is the list of
- * recorded chunks and the upload is tus from the page.
+ * The desktop API with web APIs only, for the renderer served at /agent: the spool is IndexedDB
+ * and the upload is tus from the page, resumed from the upload URL kept with the spool.
  */
-export function createBrowserDesktopApi(backendUrl: string): DesktopApi {
-  const spools = new Map<string, BrowserSpool>();
+export function createBrowserDesktopApi(
+  backendUrl: string,
+  openSpool: () => Promise<BrowserScreenSpool> = () => BrowserScreenSpool.open(),
+): DesktopApi {
+  let spoolStore: Promise<BrowserScreenSpool> | undefined;
+  const spool = () => (spoolStore ??= openSpool());
+  /** spools this page is recording into; any other spool in `recording` state was cut by a crash */
+  const live = new Set<string>();
+  const uploading = new Map<string, Promise<void>>();
   const listeners = new Set<(progress: ScreenUploadProgress) => void>();
   const report = (progress: ScreenUploadProgress) => listeners.forEach((listener) => listener(progress));
+
+  const upload = (spoolId: string, token: string): Promise<void> => {
+    const running = uploading.get(spoolId);
+    if (running) return running;
+    const attempt = (async () => {
+      const store = await spool();
+      let manifest = await store.manifest(spoolId);
+      if (manifest.state === 'recording') {
+        await store.update(spoolId, { state: 'closed' });
+        manifest = { ...manifest, state: 'closed' };
+      }
+      const file = await store.file(spoolId);
+      if (file.size === 0) {
+        await store.remove(spoolId);
+        throw new Error(`screen spool ${spoolId} holds no video: the capture stopped before its first chunk`);
+      }
+      await new Promise<void>((resolve, reject) => {
+        const tusUpload = new tus.Upload(file, {
+          endpoint: `${backendUrl}${screenUploadPath}`,
+          uploadUrl: manifest.uploadUrl ?? null,
+          headers: { Authorization: `Bearer ${token}` },
+          metadata: tusMetadata(manifest.metadata),
+          chunkSize: 4 * 1024 * 1024,
+          retryDelays,
+          // The spool keeps the upload URL itself; tus's localStorage would keep it forever.
+          storeFingerprintForResuming: false,
+          onUploadUrlAvailable: () => {
+            if (tusUpload.url) void store.update(spoolId, { uploadUrl: tusUpload.url }).catch(() => undefined);
+          },
+          onProgress: (bytesSent, bytesTotal) => report({ spoolId, bytesSent, bytesTotal, state: 'uploading' }),
+          onSuccess: () => resolve(),
+          onError: (error) => reject(error),
+        });
+        tusUpload.start();
+      });
+      // Deleted only now that the backend has the last byte.
+      await store.remove(spoolId);
+      report({ spoolId, bytesSent: file.size, bytesTotal: file.size, state: 'done' });
+    })()
+      .catch((error: unknown) => {
+        const message = `screen upload failed: ${error instanceof Error ? error.message : String(error)}`;
+        report({ spoolId, bytesSent: 0, bytesTotal: 0, state: 'failed', message });
+        throw new Error(message, { cause: error });
+      })
+      .finally(() => uploading.delete(spoolId));
+    uploading.set(spoolId, attempt);
+    return attempt;
+  };
+
   return {
     kind: 'browser',
-    getSettings: () => Promise.resolve({ backendUrl }),
-    openScreenSpool(metadata) {
-      const spoolId = crypto.randomUUID();
-      spools.set(spoolId, { metadata, chunks: [] });
-      return Promise.resolve(spoolId);
+    getSettings: () => Promise.resolve({ backendUrl, capture: defaultScreenCaptureSettings }),
+    async openScreenSpool(metadata) {
+      const manifest = await (await spool()).create(metadata);
+      live.add(manifest.spoolId);
+      return manifest.spoolId;
     },
-    appendScreenChunk(spoolId, chunk) {
-      const spool = spools.get(spoolId);
-      if (!spool) return Promise.reject(new Error(`no screen spool ${spoolId}`));
-      spool.chunks.push(new Blob([chunk as Uint8Array<ArrayBuffer>], { type: 'video/webm' }));
-      return Promise.resolve();
+    async appendScreenChunk(spoolId, chunk) {
+      await (await spool()).append(spoolId, chunk);
     },
     uploadScreenSpool(spoolId, token) {
-      const spool = spools.get(spoolId);
-      if (!spool) return Promise.reject(new Error(`no screen spool ${spoolId}`));
-      const file = new Blob(spool.chunks, { type: 'video/webm' });
-      return new Promise<void>((resolve, reject) => {
-        const metadata: Record<string, string> = {
-          connId: spool.metadata.connId,
-          filetype: spool.metadata.filetype,
-          startedAt: spool.metadata.startedAt,
-          ...(spool.metadata.recordingId ? { recordingId: spool.metadata.recordingId } : {}),
-        };
-        const upload = new tus.Upload(file, {
-          endpoint: `${backendUrl}${screenUploadPath}`,
-          headers: { Authorization: `Bearer ${token}` },
-          metadata,
-          chunkSize: 4 * 1024 * 1024,
-          retryDelays: [0, 1000, 3000, 5000, 10000],
-          removeFingerprintOnSuccess: true,
-          onProgress: (bytesSent, bytesTotal) => report({ spoolId, bytesSent, bytesTotal, state: 'uploading' }),
-          onSuccess: () => {
-            spools.delete(spoolId);
-            report({ spoolId, bytesSent: file.size, bytesTotal: file.size, state: 'done' });
-            resolve();
-          },
-          onError: (error) => {
-            report({ spoolId, bytesSent: 0, bytesTotal: file.size, state: 'failed', message: error.message });
-            reject(error);
-          },
-        });
-        upload.start();
-      });
+      live.delete(spoolId);
+      return upload(spoolId, token);
     },
+    async uploadPendingScreenSpools(token) {
+      const store = await spool();
+      for (const manifest of await store.list()) {
+        if (live.has(manifest.spoolId)) continue;
+        if (manifest.state === 'recording') {
+          // Another page (this tab before a reload, or a crashed browser) was recording into it.
+          const metadata: ScreenUploadMetadata = { ...manifest.metadata, interrupted: 'crash' };
+          await store.update(manifest.spoolId, { state: 'closed', metadata });
+        }
+        // One after the other: the agent's network also carries the calls.
+        await upload(manifest.spoolId, token).catch(() => undefined);
+      }
+    },
+    async listPendingScreenUploads() {
+      return (await (await spool()).list()).map((manifest) => pendingOf(manifest, live.has(manifest.spoolId)));
+    },
+    reportStatus: () => Promise.resolve(),
     onScreenUploadProgress(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

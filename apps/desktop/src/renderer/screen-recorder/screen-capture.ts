@@ -1,5 +1,13 @@
+import type { ScreenCaptureSettings } from '@vox/shared';
+
 /** A running capture of the screen that yields encoded WebM chunks. */
 export interface ScreenCapture {
+  /**
+   * Stops capturing the screen's content while the timeline goes on (black frames), so the
+   * screen recording stays as long as the voice recording, whose pause is silence.
+   */
+  pause(): void;
+  resume(): void;
   /** Resolves when the last chunk has been delivered. */
   stop(): Promise<void>;
 }
@@ -27,7 +35,10 @@ export class DisplayMediaShare {
   private stream: MediaStream | undefined;
   private pending: Promise<MediaStream> | undefined;
 
-  constructor(private readonly onChange: (live: boolean) => void = () => undefined) {}
+  constructor(
+    private readonly settings: () => ScreenCaptureSettings,
+    private readonly onChange: (live: boolean) => void = () => undefined,
+  ) {}
 
   get live(): boolean {
     return this.stream?.getVideoTracks().some((track) => track.readyState === 'live') ?? false;
@@ -36,9 +47,14 @@ export class DisplayMediaShare {
   /** Asks for the screen unless a live share exists; call it from a click handler. */
   acquire(): Promise<MediaStream> {
     if (this.stream && this.live) return Promise.resolve(this.stream);
+    const { frameRate, maxWidth, maxHeight } = this.settings();
     this.pending ??= navigator.mediaDevices
       .getDisplayMedia({
-        video: { frameRate: { ideal: 15, max: 15 }, width: { max: 1920 }, height: { max: 1080 } },
+        video: {
+          frameRate: { ideal: frameRate, max: frameRate },
+          width: { max: maxWidth },
+          height: { max: maxHeight },
+        },
         audio: false,
       })
       .then((stream) => {
@@ -53,13 +69,23 @@ export class DisplayMediaShare {
 }
 
 /** Records the shared screen with MediaRecorder (VP8 WebM) in chunks of at most 2 s. */
-export function displayMediaCapture(share: DisplayMediaShare): StartScreenCapture {
+export function displayMediaCapture(
+  share: DisplayMediaShare,
+  settings: () => ScreenCaptureSettings,
+): StartScreenCapture {
   return async (callbacks) => {
-    const stream = await share.acquire();
+    const shared = await share.acquire();
+    // Each recording has its own copy of the track: disabling it for a pause (a disabled video
+    // track yields black frames) leaves the share, and the next recording, untouched.
+    const tracks = shared.getVideoTracks().map((track) => track.clone());
+    const stream = new MediaStream(tracks);
     const mimeType = ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm'].find((t) =>
       MediaRecorder.isTypeSupported(t),
     );
-    const recorder = new MediaRecorder(stream, { ...(mimeType ? { mimeType } : {}), videoBitsPerSecond: 1_000_000 });
+    const recorder = new MediaRecorder(stream, {
+      ...(mimeType ? { mimeType } : {}),
+      videoBitsPerSecond: settings().videoBitsPerSecond,
+    });
     let pending = Promise.resolve();
     recorder.ondataavailable = (event) => {
       if (event.data.size === 0) return;
@@ -75,14 +101,22 @@ export function displayMediaCapture(share: DisplayMediaShare): StartScreenCaptur
         recorder.stop();
       }
     };
-    for (const track of stream.getVideoTracks()) track.addEventListener('ended', ended);
+    for (const track of tracks) track.addEventListener('ended', ended);
     recorder.start(chunkMs);
     return {
+      pause() {
+        for (const track of tracks) track.enabled = false;
+      },
+      resume() {
+        for (const track of tracks) track.enabled = true;
+      },
       async stop() {
         if (recorder.state !== 'inactive') recorder.stop();
         await stopped;
-        // The share itself stays open for the next call.
-        for (const track of stream.getVideoTracks()) track.removeEventListener('ended', ended);
+        for (const track of tracks) {
+          track.removeEventListener('ended', ended);
+          track.stop();
+        }
       },
     };
   };
