@@ -1,23 +1,28 @@
-// `npm run bench [-- name ...]`: runs the benchmarks in apps/backend/bench (all, or those whose
-// file name contains one of the names), one after another, each printing its own figures.
+// `npm run bench [-- name ...]`: runs the benchmarks in apps/*/bench (all, or those whose file
+// name contains one of the names), one after another, each printing its own figures.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../apps/backend/bench');
+const appsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../apps');
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
-const benches = readdirSync(benchDir)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
-  .sort();
+const all = readdirSync(appsDir)
+  .map((app) => path.join(appsDir, app, 'bench'))
+  .filter((dir) => existsSync(dir))
+  .flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.bench.ts'))
+      .map((f) => path.join(dir, f)),
+  );
+const benches = all.filter((f) => wanted.length === 0 || wanted.some((w) => path.basename(f).includes(w))).sort();
 if (benches.length === 0) {
-  console.error(`no benchmark matches ${wanted.join(', ')}; there are: ${readdirSync(benchDir).join(', ')}`);
+  console.error(`no benchmark matches ${wanted.join(', ')}; there are: ${all.map((f) => path.basename(f)).join(', ')}`);
   process.exit(2);
 }
 for (const bench of benches) {
-  console.log(`\n== ${bench}`);
-  const result = spawnSync('npx', ['tsx', path.join(benchDir, bench), ...passThrough], { stdio: 'inherit' });
+  console.log(`\n== ${path.relative(appsDir, bench)}`);
+  const result = spawnSync('npx', ['tsx', bench, ...passThrough], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

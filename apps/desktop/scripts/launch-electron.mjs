@@ -59,6 +59,8 @@ function ensureRenderer() {
 console.log('Building the desktop main process and preload...');
 await buildMainAndPreload();
 ensureRenderer();
+// The Electron end-to-end test launches the binary itself, with Playwright, after this build.
+if (process.argv.includes('--build-only')) process.exit(0);
 
 const require = createRequire(path.join(desktopDir, 'package.json'));
 const electronDir = path.dirname(require.resolve('electron/package.json'));
