@@ -32,7 +32,11 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   await agent.waitForTimeout(5_000);
   await card.getByRole('button', { name: 'Release' }).click();
   await expect(agent.getByTestId('call')).toHaveCount(0);
-  await expect(agent.getByTestId('screen-state')).toHaveAttribute('data-state', 'uploaded', { timeout: 30_000 });
+  await expect(agent.locator(`[data-testid="upload"][data-conn-id="${call.connId}"]`)).toHaveAttribute(
+    'data-state',
+    'done',
+    { timeout: 30_000 },
+  );
 
   // The backend muxes the screen with the call audio and links it to the recording.
   let recording: Recording | undefined;

@@ -71,4 +71,19 @@ describe('PendingScreenUploads', () => {
     expect(calls.filter((c) => c.spoolId === 'refused')).toHaveLength(3);
     expect(pending.spoolIds).toEqual(['refused']);
   });
+
+  it('never sends a spool twice at once, even when it is listed again while it uploads', async () => {
+    let finish: () => void = () => undefined;
+    const calls: string[] = [];
+    const pending = new PendingScreenUploads((spoolId) => {
+      calls.push(spoolId);
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    const uploading = pending.uploadNow('spool-a', 'token', () => undefined);
+    pending.add('spool-a');
+    await pending.retry('token', () => undefined);
+    expect(calls).toEqual(['spool-a']);
+    finish();
+    await uploading;
+  });
 });

@@ -20,6 +20,8 @@ const maxAttemptsPerRun = 3;
 export class PendingScreenUploads {
   private readonly waiting = new Set<string>();
   private readonly attempts = new Map<string, number>();
+  /** uploads under way: a spool is never sent twice at once */
+  private readonly inFlight = new Set<string>();
   private running: Promise<void> | undefined;
 
   constructor(private readonly upload: UploadWithToken) {}
@@ -29,7 +31,7 @@ export class PendingScreenUploads {
   }
 
   add(spoolId: string): void {
-    this.waiting.add(spoolId);
+    if (!this.inFlight.has(spoolId)) this.waiting.add(spoolId);
   }
 
   /** Uploads one spool now; on failure it joins the waiting ones, on success they follow it. */
@@ -54,6 +56,7 @@ export class PendingScreenUploads {
 
   private async attempt(spoolId: string, token: string, report: ReportScreenUpload): Promise<void> {
     this.attempts.set(spoolId, (this.attempts.get(spoolId) ?? 0) + 1);
+    this.inFlight.add(spoolId);
     try {
       await this.upload(spoolId, token, report);
       this.attempts.delete(spoolId);
@@ -63,6 +66,8 @@ export class PendingScreenUploads {
       if (!(error instanceof ScreenSpoolError)) this.waiting.add(spoolId);
       else this.attempts.delete(spoolId);
       throw error;
+    } finally {
+      this.inFlight.delete(spoolId);
     }
   }
 }

@@ -213,18 +213,18 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
         tenantKey: () => client.screenRecordingKey(),
         reportIncident: (incident) => client.reportScreenIncident(incident),
       });
-      // What an earlier run left (a crash, a kill, no network) goes up now that there is a token.
-      void refreshUploads()
-        .then(() => api.uploadPendingScreenSpools(client.bearer ?? ''))
-        .then(refreshUploads)
-        .catch((error: unknown) =>
-          set({ error: `earlier screen recordings could not be uploaded: ${messageOf(error)}` }),
-        );
+      // What an earlier run left (a crash, a kill, no network) goes up once the socket connects.
+      void refreshUploads().catch(() => undefined);
 
       socket?.disconnect();
       socket = connectEventStream(backendUrl, client.bearer ?? '');
       socket.on('connect', () => {
         set({ connection: 'online' });
+        // Back online: what waited for the network goes up now (uploads under way are not repeated).
+        void api
+          .uploadPendingScreenSpools(client.bearer ?? '')
+          .then(refreshUploads)
+          .catch((error: unknown) => set({ error: `screen recordings could not be uploaded: ${messageOf(error)}` }));
         void catchUp().catch((error: unknown) =>
           set({ error: `could not fetch the current calls: ${messageOf(error)}` }),
         );
