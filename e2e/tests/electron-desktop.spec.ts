@@ -74,6 +74,7 @@ test('the agent desktop runs in Electron: a sandboxed window with only the prelo
       'onScreenUploadProgress',
       'openScreenSpool',
       'reportStatus',
+      'saveBackendUrl',
       'uploadPendingScreenSpools',
       'uploadScreenSpool',
     ]);

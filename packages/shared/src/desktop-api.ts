@@ -56,6 +56,11 @@ export type DesktopStatus = 'idle' | 'recording' | 'paused' | 'uploading' | 'off
 export interface DesktopApi {
   readonly kind: 'electron' | 'browser';
   getSettings(): Promise<DesktopSettings>;
+  /**
+   * Makes `backendUrl` the backend this desktop talks to, kept in the settings. The pages may
+   * reach only the configured backend (their content security policy), so they reload after it.
+   */
+  saveBackendUrl(backendUrl: string): Promise<void>;
   /** Opens a spool for one screen recording; chunks are appended as MediaRecorder yields them. */
   openScreenSpool(metadata: ScreenUploadMetadata): Promise<string>;
   /**

@@ -14,6 +14,7 @@ export type DesktopInvokeMethod = Exclude<keyof DesktopApi, 'kind' | 'onScreenUp
 
 export const desktopInvokeChannels = {
   getSettings: 'vox-desktop:get-settings',
+  saveBackendUrl: 'vox-desktop:save-backend-url',
   openScreenSpool: 'vox-desktop:open-screen-spool',
   appendScreenChunk: 'vox-desktop:append-screen-chunk',
   uploadScreenSpool: 'vox-desktop:upload-screen-spool',

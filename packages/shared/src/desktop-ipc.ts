@@ -56,6 +56,7 @@ export const pendingScreenUploadSchema = z.object({
 /** The arguments of each invoke channel, in the order the DesktopApi method takes them. */
 export const desktopInvokeArgsSchemas = {
   getSettings: z.tuple([]),
+  saveBackendUrl: z.tuple([z.url({ protocol: /^https?$/ }).max(2048)]),
   openScreenSpool: z.tuple([screenUploadMetadataSchema]),
   appendScreenChunk: z.tuple([screenSpoolIdSchema, screenChunkSchema]),
   uploadScreenSpool: z.tuple([screenSpoolIdSchema, bearerTokenSchema]),

@@ -67,7 +67,10 @@ describe('createAppAssetHandler', () => {
     await writeFile(path.join(root, 'renderer', 'agent.html'), '<!doctype html><title>agent</title>');
     await writeFile(path.join(root, 'renderer', 'assets', 'agent.js'), 'console.log(1)');
     await writeFile(path.join(root, 'secret.txt'), 'outside the build');
-    handle = createAppAssetHandler({ rendererRoot: path.join(root, 'renderer'), backendUrl: 'http://127.0.0.1:8080' });
+    handle = createAppAssetHandler({
+      rendererRoot: path.join(root, 'renderer'),
+      backendUrl: () => 'http://127.0.0.1:8080',
+    });
   });
 
   afterAll(async () => {

@@ -62,7 +62,8 @@ const contentTypes: Record<string, string> = {
 
 export interface AppAssetHandlerOptions {
   rendererRoot: string;
-  backendUrl: string;
+  /** read at each request: the agent may point the desktop at another backend */
+  backendUrl: () => string;
 }
 
 /**
@@ -70,11 +71,13 @@ export interface AppAssetHandlerOptions {
  * `protocol.handle`. Plain fetch-API types, so it runs (and is tested) without Electron.
  */
 export function createAppAssetHandler(options: AppAssetHandlerOptions): (request: Request) => Promise<Response> {
-  const csp = contentSecurityPolicy(options.backendUrl);
   const answer = (status: number, body: string) =>
     new Response(body, {
       status,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': csp },
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-security-policy': contentSecurityPolicy(options.backendUrl()),
+      },
     });
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return answer(405, `${request.method} is not allowed`);
@@ -88,6 +91,7 @@ export function createAppAssetHandler(options: AppAssetHandlerOptions): (request
       if (code === 'ENOENT' || code === 'EISDIR') return answer(404, `${new URL(request.url).pathname} was not found`);
       throw error;
     }
+    const csp = contentSecurityPolicy(options.backendUrl());
     return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
       status: 200,
       headers: {

@@ -24,6 +24,7 @@ let uploads: { spoolId: string; token: string }[];
 let sent: { channel: string; progress: ScreenUploadProgress }[];
 let statuses: DesktopStatus[];
 let pendingTokens: string[];
+let savedUrls: string[];
 
 function eventFrom(url: string | null) {
   return {
@@ -50,9 +51,14 @@ beforeEach(async () => {
   sent = [];
   statuses = [];
   pendingTokens = [];
+  savedUrls = [];
   const ipcMain = { handle: (channel: string, handler: Handler) => handlers.set(channel, handler) };
   const services: DesktopIpcServices = {
     settings: () => ({ backendUrl: 'http://127.0.0.1:8080', capture: defaultScreenCaptureSettings }),
+    saveBackendUrl: (url) => {
+      savedUrls.push(url);
+      return Promise.resolve();
+    },
     screenSpools: store,
     uploadScreenSpool: (spoolId, token, report) => {
       uploads.push({ spoolId, token });
@@ -107,6 +113,14 @@ describe('registerDesktopIpc', () => {
     expect(pendingTokens).toEqual(['token-2']);
     await invoke(desktopInvokeChannels.reportStatus, agentPage, 'paused');
     expect(statuses).toEqual(['paused']);
+  });
+
+  it('keeps a backend URL the page gives, and refuses one that is not http(s)', async () => {
+    await invoke(desktopInvokeChannels.saveBackendUrl, agentPage, 'https://vox.example.com');
+    await expect(invoke(desktopInvokeChannels.saveBackendUrl, agentPage, 'file:///etc/passwd')).rejects.toThrow(
+      /save-backend-url refused/,
+    );
+    expect(savedUrls).toEqual(['https://vox.example.com']);
   });
 
   it('refuses a status the tray does not know, and status from a foreign page', async () => {

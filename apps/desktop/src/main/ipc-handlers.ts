@@ -16,6 +16,8 @@ import type { ScreenSpoolStore } from './screen-spool.ts';
 /** What the IPC handlers act on; main.ts wires the real ones, tests their own. */
 export interface DesktopIpcServices {
   settings(): DesktopSettings;
+  /** validates and keeps a new backend URL (the settings file, the pages' policy) */
+  saveBackendUrl(backendUrl: string): Promise<void>;
   screenSpools: ScreenSpoolStore;
   uploadScreenSpool(spoolId: string, token: string, report: (progress: ScreenUploadProgress) => void): Promise<void>;
   /** finishes and uploads what an earlier run left on disk */
@@ -42,6 +44,7 @@ export function registerDesktopIpc(ipcMain: Pick<IpcMain, 'handle'>, services: D
   };
 
   handle('getSettings', () => services.settings());
+  handle('saveBackendUrl', (_event, backendUrl) => services.saveBackendUrl(backendUrl));
   handle('openScreenSpool', async (_event, metadata) => (await services.screenSpools.open(metadata)).spoolId);
   handle('appendScreenChunk', async (_event, spoolId, chunk) => {
     await services.screenSpools.append(spoolId, chunk);

@@ -22,7 +22,7 @@ import { installDisplayMediaHandler } from './display-media-handler.ts';
 import { registerDesktopIpc } from './ipc-handlers.ts';
 import { installPermissionHandlers } from './media-permissions.ts';
 import { PendingScreenUploads } from './pending-screen-uploads.ts';
-import { loadDesktopSettings } from './settings.ts';
+import { loadDesktopSettings, parseBackendUrl, saveDesktopSettings } from './settings.ts';
 import { ScreenSpoolStore } from './screen-spool.ts';
 import { uploadScreenSpool } from './screen-upload.ts';
 import { trayIconBitmap, trayLook } from './tray-status.ts';
@@ -43,6 +43,7 @@ protocol.registerSchemesAsPrivileged([
 ]);
 
 const windows = new Map<AppPage, BrowserWindow>();
+const settingsFile = path.join(app.getPath('userData'), 'settings.json');
 let tray: Tray | undefined;
 /** Windows open only once the protocol, the handlers and the IPC are in place. */
 let started = false;
@@ -83,8 +84,9 @@ function showStatus(status: DesktopStatus): void {
   tray.setToolTip(trayLook(status).tooltip);
 }
 
-async function start(settings: DesktopSettings): Promise<void> {
-  protocol.handle(desktopAppScheme, createAppAssetHandler({ rendererRoot, backendUrl: settings.backendUrl }));
+async function start(loaded: DesktopSettings): Promise<void> {
+  let settings = loaded;
+  protocol.handle(desktopAppScheme, createAppAssetHandler({ rendererRoot, backendUrl: () => settings.backendUrl }));
   installPermissionHandlers(session.defaultSession);
   installDisplayMediaHandler(session.defaultSession, {
     // No thumbnails: only the id of the screen is needed, and rendering them costs a capture each.
@@ -103,6 +105,10 @@ async function start(settings: DesktopSettings): Promise<void> {
 
   registerDesktopIpc(ipcMain, {
     settings: () => settings,
+    async saveBackendUrl(backendUrl) {
+      settings = { ...settings, backendUrl: parseBackendUrl(backendUrl) };
+      await saveDesktopSettings(settingsFile, settings);
+    },
     screenSpools,
     uploadScreenSpool: (spoolId, token, report) => pendingUploads.uploadNow(spoolId, token, report),
     async uploadPendingScreenSpools(token, report) {
@@ -136,7 +142,7 @@ if (!app.requestSingleInstanceLock()) {
   new DesktopLog({ file: path.join(app.getPath('logs'), 'vox-desktop.log') }).captureConsole();
   app
     .whenReady()
-    .then(() => loadDesktopSettings(path.join(app.getPath('userData'), 'settings.json')))
+    .then(() => loadDesktopSettings(settingsFile))
     .then(start)
     .catch((error: unknown) => {
       dialog.showErrorBox('Vox Recorder cannot start', error instanceof Error ? error.message : String(error));

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultScreenCaptureSettings } from '@vox/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultBackendUrl, DesktopSettingsError, loadDesktopSettings } from './settings.ts';
+import {
+  defaultBackendUrl,
+  DesktopSettingsError,
+  loadDesktopSettings,
+  parseBackendUrl,
+  saveDesktopSettings,
+} from './settings.ts';
 
 let dir: string;
 let file: string;
@@ -67,6 +73,13 @@ describe('loadDesktopSettings', () => {
     expect(error).toBeInstanceOf(DesktopSettingsError);
     expect((error as Error).message).toContain(file);
     expect((error as Error).message).toContain('backendUrl');
+  });
+
+  it('keeps a backend URL the agent typed at login for the next start', async () => {
+    const settings = await loadDesktopSettings(file, {});
+    await saveDesktopSettings(file, { ...settings, backendUrl: parseBackendUrl('https://vox.example.com/') });
+    expect(await loadDesktopSettings(file, {})).toEqual({ ...settings, backendUrl: 'https://vox.example.com' });
+    expect(() => parseBackendUrl('https://agent:secret@vox.example.com')).toThrow(DesktopSettingsError);
   });
 
   it('refuses a file that is not JSON', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultScreenCaptureSettings, screenCaptureSettingsSchema, type DesktopSettings } from '@vox/shared';
 import { z } from 'zod';
@@ -75,6 +75,21 @@ async function readSettingsFile(settingsFile: string): Promise<DesktopSettings> 
     );
   }
   return parsed.data;
+}
+
+/** Checks a backend URL the agent typed, in the form the settings keep it. */
+export function parseBackendUrl(backendUrl: string): string {
+  const parsed = backendUrlSchema.safeParse(backendUrl);
+  if (!parsed.success) throw new DesktopSettingsError(`"${backendUrl}" is not usable: ${issuesOf(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Writes the settings back, through a temporary file so a crash never leaves half a file. */
+export async function saveDesktopSettings(settingsFile: string, settings: DesktopSettings): Promise<void> {
+  await mkdir(path.dirname(settingsFile), { recursive: true });
+  const temporary = `${settingsFile}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`);
+  await rename(temporary, settingsFile);
 }
 
 function issuesOf(error: z.ZodError): string {

@@ -22,6 +22,7 @@ function invoke<M extends DesktopInvokeMethod>(
 const api: DesktopApi = {
   kind: 'electron',
   getSettings: () => invoke('getSettings'),
+  saveBackendUrl: (backendUrl) => invoke('saveBackendUrl', backendUrl),
   openScreenSpool: (metadata) => invoke('openScreenSpool', metadata),
   appendScreenChunk: (spoolId, chunk) => invoke('appendScreenChunk', spoolId, chunk),
   uploadScreenSpool: (spoolId, token) => invoke('uploadScreenSpool', spoolId, token),

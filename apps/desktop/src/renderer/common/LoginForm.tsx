@@ -1,4 +1,7 @@
 import { useState, type FormEvent } from 'react';
+import { desktopApi } from '../platform/desktop-api.ts';
+
+const backendChangedKey = 'vox-backend-changed';
 
 export interface LoginFormProps {
   title: string;
@@ -14,10 +17,32 @@ export function LoginForm(props: LoginFormProps) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
+  const [notice] = useState(() => {
+    const changed = sessionStorage.getItem(backendChangedKey);
+    sessionStorage.removeItem(backendChangedKey);
+    return changed ? `This desktop now talks to ${changed}. Log in again.` : undefined;
+  });
+  const [saveError, setSaveError] = useState<string>();
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    const url = backendUrl.replace(/\/+$/, '');
+    if (props.askBackendUrl && url !== props.defaultBackendUrl.replace(/\/+$/, '')) {
+      // The page may reach only the configured backend: keep the new one and reload under it.
+      setBusy(true);
+      void desktopApi()
+        .saveBackendUrl(url)
+        .then(() => {
+          sessionStorage.setItem(backendChangedKey, url);
+          window.location.reload();
+        })
+        .catch((error: unknown) => {
+          setSaveError(error instanceof Error ? error.message : String(error));
+          setBusy(false);
+        });
+      return;
+    }
     setBusy(true);
-    void props.onLogin(backendUrl.replace(/\/$/, ''), username, password).finally(() => setBusy(false));
+    void props.onLogin(url, username, password).finally(() => setBusy(false));
   };
   return (
     <form className="login" onSubmit={submit} aria-label="Log in">
@@ -52,9 +77,10 @@ export function LoginForm(props: LoginFormProps) {
       <button type="submit" disabled={busy}>
         {busy ? 'Logging in…' : 'Log in'}
       </button>
-      {props.error && (
+      {notice && <p role="status">{notice}</p>}
+      {(saveError ?? props.error) && (
         <p role="alert" className="error">
-          {props.error}
+          {saveError ?? props.error}
         </p>
       )}
     </form>

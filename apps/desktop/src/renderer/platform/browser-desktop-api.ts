@@ -85,6 +85,8 @@ export function createBrowserDesktopApi(
   return {
     kind: 'browser',
     getSettings: () => Promise.resolve({ backendUrl, capture: defaultScreenCaptureSettings }),
+    // The page's own origin is its backend: there is nothing to change.
+    saveBackendUrl: () => Promise.resolve(),
     async openScreenSpool(metadata) {
       const manifest = await (await spool()).create(metadata);
       live.add(manifest.spoolId);
