@@ -1,4 +1,4 @@
-import type { APIRequestContext } from '@playwright/test';
+import { expect, type APIRequestContext } from '@playwright/test';
 import { createCallResponseSchema, loginResponseSchema, recordingSchema, type Recording } from '@vox/shared';
 
 /** The backend's REST API as a test drives it: every answer parsed with the shared schema. */
@@ -29,6 +29,22 @@ export class VoxApi {
     if (response.status() === 404) return undefined;
     if (!response.ok()) throw new Error(`get recording: ${response.status()} ${await response.text()}`);
     return recordingSchema.parse(await response.json());
+  }
+
+  /** Waits until the recording has `count` muxed screen recordings (the mux runs after the call). */
+  async recordingWithScreens(id: string, count: number, timeout = 45_000): Promise<Recording> {
+    let recording: Recording | undefined;
+    await expect
+      .poll(
+        async () => {
+          recording = await this.recording(id);
+          return recording?.screenRecordings.length ?? 0;
+        },
+        { timeout },
+      )
+      .toBe(count);
+    if (!recording) throw new Error(`recording ${id} disappeared`);
+    return recording;
   }
 
   async media(recordingId: string, mediaId: string): Promise<Buffer> {

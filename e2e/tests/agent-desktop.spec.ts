@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { Recording } from '@vox/shared';
 import { logInAt } from '../support/login-page.ts';
 import { videoTimeline } from '../support/media-probe.ts';
 import { VoxApi } from '../support/vox-api.ts';
@@ -58,17 +57,7 @@ test('the agent view follows a call through pause, resume and transfer; the scre
   await agent.waitForTimeout(2_000);
   await admin.callAction(call.connId, 'release', { dn: '7002' });
 
-  let recording: Recording | undefined;
-  await expect
-    .poll(
-      async () => {
-        recording = await admin.recording(call.callUuid);
-        return recording?.screenRecordings.length ?? 0;
-      },
-      { timeout: 45_000 },
-    )
-    .toBe(1);
-  if (!recording) throw new Error('the recording disappeared');
+  const recording = await admin.recordingWithScreens(call.callUuid, 1, 45_000);
   const voice = recording.mediaFiles[0];
   const screen = recording.screenRecordings[0];
   if (!voice || !screen) throw new Error('voice or screen media missing');
@@ -123,18 +112,9 @@ test('a screen recording cut by closing the page is finished and uploaded at the
   );
   await admin.callAction(call.connId, 'release', { dn: '7001' });
 
-  let recording: Recording | undefined;
-  await expect
-    .poll(
-      async () => {
-        recording = await admin.recording(call.callUuid);
-        return recording?.screenRecordings.length ?? 0;
-      },
-      { timeout: 45_000 },
-    )
-    .toBe(2);
-  const cut = recording?.screenRecordings.find((s) => s.interrupted === 'crash');
-  expect(cut, JSON.stringify(recording?.screenRecordings)).toBeDefined();
+  const recording = await admin.recordingWithScreens(call.callUuid, 2, 45_000);
+  const cut = recording.screenRecordings.find((s) => s.interrupted === 'crash');
+  expect(cut, JSON.stringify(recording.screenRecordings)).toBeDefined();
   expect(cut?.duration).toBeGreaterThan(0);
   await agent.context().close();
 });

@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { Recording } from '@vox/shared';
 import { logInAt } from '../support/login-page.ts';
 import { probe } from '../support/media-probe.ts';
 import { VoxApi } from '../support/vox-api.ts';
@@ -39,17 +38,7 @@ test('a recorded call goes from trigger to playback: voice, screen, mux, supervi
   );
 
   // The backend muxes the screen with the call audio and links it to the recording.
-  let recording: Recording | undefined;
-  await expect
-    .poll(
-      async () => {
-        recording = await admin.recording(call.callUuid);
-        return recording?.screenRecordings.length ?? 0;
-      },
-      { timeout: 30_000 },
-    )
-    .toBe(1);
-  if (!recording) throw new Error('the recording disappeared');
+  const recording = await admin.recordingWithScreens(call.callUuid, 1, 30_000);
   const voice = recording.mediaFiles[0];
   const screen = recording.screenRecordings[0];
   if (!voice || !screen) throw new Error('voice or screen media missing');
