@@ -6,7 +6,7 @@ import {
   type ScreenUploadMetadata,
   type ScreenUploadProgress,
 } from '@vox/shared';
-import { BrowserScreenSpool, pendingOf } from './browser-screen-spool.ts';
+import { BrowserScreenSpool, BrowserSpoolFullError, pendingOf } from './browser-screen-spool.ts';
 
 /** Waits between tries of a failed request, then the spool waits in IndexedDB for the next pass. */
 const retryDelays = [0, 1000, 3000, 5000, 10000, 20000];
@@ -93,7 +93,17 @@ export function createBrowserDesktopApi(
       return manifest.spoolId;
     },
     async appendScreenChunk(spoolId, chunk) {
-      await (await spool()).append(spoolId, chunk);
+      const store = await spool();
+      try {
+        await store.append(spoolId, chunk);
+      } catch (error) {
+        if (error instanceof BrowserSpoolFullError) {
+          // The file ends without the encryption's closing chunk: the upload must say it was cut.
+          const { metadata } = await store.manifest(spoolId);
+          await store.update(spoolId, { metadata: { ...metadata, interrupted: 'disk_full' } }).catch(() => undefined);
+        }
+        throw error;
+      }
     },
     uploadScreenSpool(spoolId, token) {
       live.delete(spoolId);
