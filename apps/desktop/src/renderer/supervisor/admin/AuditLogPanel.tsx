@@ -72,7 +72,7 @@ export function AuditLogPanel() {
       <form className="audit-filter" onSubmit={apply} aria-label="Audit filters">
         <label>
           User
-          <select value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value })}>
+          <select aria-label="User" value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value })}>
             <option value="">anyone</option>
             {users.data?.map((u) => (
               <option key={u.id} value={u.id}>
@@ -87,7 +87,11 @@ export function AuditLogPanel() {
         </label>
         <label>
           Action
-          <select value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
+          <select
+            aria-label="Action"
+            value={draft.action}
+            onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+          >
             <option value="">any</option>
             {actions.map((a) => (
               <option key={a} value={a}>

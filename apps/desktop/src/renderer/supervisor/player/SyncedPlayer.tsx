@@ -14,25 +14,18 @@ interface Props {
   screen: ScreenRecording | undefined;
 }
 
-/** The voice file, fetched once, as an object URL the waveform and the audio element share. */
-function useVoiceUrl(client: SupervisorClient, recordingId: string, mediaId: string) {
-  const [state, setState] = useState<{ url?: string; error?: string }>({});
+/** The voice file, fetched once: the waveform is drawn from it and the audio element plays it. */
+function useVoiceFile(client: SupervisorClient, recordingId: string, mediaId: string) {
+  const [state, setState] = useState<{ blob?: Blob; error?: string }>({});
   useEffect(() => {
     const abort = new AbortController();
-    let url: string | undefined;
     client
       .mediaBlob(recordingId, mediaId, abort.signal)
-      .then((blob) => {
-        url = URL.createObjectURL(blob);
-        setState({ url });
-      })
+      .then((blob) => setState({ blob }))
       .catch((error: unknown) => {
         if (!abort.signal.aborted) setState({ error: error instanceof Error ? error.message : String(error) });
       });
-    return () => {
-      abort.abort();
-      if (url) URL.revokeObjectURL(url);
-    };
+    return () => abort.abort();
   }, [client, recordingId, mediaId]);
   return state;
 }
@@ -42,7 +35,7 @@ function useVoiceUrl(client: SupervisorClient, recordingId: string, mediaId: str
  * events, the screen video beside it on the same clock, speed and keyboard shortcuts.
  */
 export function SyncedPlayer({ client, recording, voice, screen }: Props) {
-  const voiceUrl = useVoiceUrl(client, recording.id, voice.mediaId);
+  const voiceFile = useVoiceFile(client, recording.id, voice.mediaId);
   const [audio] = useState(() => {
     const element = document.createElement('audio');
     element.preload = 'auto';
@@ -126,11 +119,11 @@ export function SyncedPlayer({ client, recording, voice, screen }: Props) {
         )}
       </div>
       <div ref={holder} hidden />
-      {voiceUrl.error ? (
+      {voiceFile.error ? (
         <p role="alert" className="error">
-          The voice recording cannot be played: {voiceUrl.error}
+          The voice recording cannot be played: {voiceFile.error}
         </p>
-      ) : voiceUrl.url ? (
+      ) : voiceFile.blob ? (
         <>
           <div className="lanes">
             <span>Agent (left)</span>
@@ -138,7 +131,7 @@ export function SyncedPlayer({ client, recording, voice, screen }: Props) {
           </div>
           <Waveform
             audio={audio}
-            url={voiceUrl.url}
+            blob={voiceFile.blob}
             pauses={pauses}
             events={events}
             onReady={setDuration}
@@ -151,7 +144,7 @@ export function SyncedPlayer({ client, recording, voice, screen }: Props) {
         <p className="hint">Loading the voice recording…</p>
       )}
       <div className="transport">
-        <button data-testid="play-toggle" onClick={() => void sync?.toggle()} disabled={!sync || !voiceUrl.url}>
+        <button data-testid="play-toggle" onClick={() => void sync?.toggle()} disabled={!sync || !voiceFile.blob}>
           {sync?.playing ? 'Pause' : 'Play'}
         </button>
         <button onClick={() => sync?.seekBy(-5)} disabled={!sync} aria-label="Back 5 seconds">

@@ -6,8 +6,8 @@ import type { EventMarker, PauseMarker } from './call-markers.ts';
 interface Props {
   /** the element that plays the voice file: the waveform draws it and seeks it */
   audio: HTMLAudioElement;
-  /** an object URL of the voice file, already fetched */
-  url: string;
+  /** the voice file, already fetched */
+  blob: Blob;
   pauses: PauseMarker[];
   events: EventMarker[];
   onReady(duration: number): void;
@@ -33,7 +33,7 @@ const eventColors: Record<EventMarker['kind'], string> = {
  * The voice recording's waveform (wavesurfer.js), one lane per channel, with the paused stretches
  * shaded and the call's events marked. It plays through the given audio element, the player's clock.
  */
-export function Waveform({ audio, url, pauses, events, onReady, onSeek, onError }: Props) {
+export function Waveform({ audio, blob, pauses, events, onReady, onSeek, onError }: Props) {
   const container = useRef<HTMLDivElement>(null);
   const callbacks = useRef({ onReady, onSeek, onError });
   useEffect(() => {
@@ -45,7 +45,6 @@ export function Waveform({ audio, url, pauses, events, onReady, onSeek, onError 
     const surfer = WaveSurfer.create({
       container: container.current,
       media: audio,
-      url,
       height: 56,
       splitChannels: channels,
       normalize: true,
@@ -80,7 +79,13 @@ export function Waveform({ audio, url, pauses, events, onReady, onSeek, onError 
     });
     surfer.on('interaction', (time) => callbacks.current.onSeek(time));
     surfer.on('error', (error) => callbacks.current.onError(error.message));
+    // From a blob, wavesurfer makes the object URL the audio element plays, and revokes it when destroyed.
+    surfer.loadBlob(blob).catch((error: unknown) => {
+      if (!(error instanceof DOMException && error.name === 'AbortError')) {
+        callbacks.current.onError(error instanceof Error ? error.message : String(error));
+      }
+    });
     return () => surfer.destroy();
-  }, [audio, url, pauses, events]);
+  }, [audio, blob, pauses, events]);
   return <div ref={container} className="waveform" data-testid="waveform" />;
 }

@@ -53,10 +53,17 @@ class FakeMedia implements SyncedMedia {
     this.handlers.get(type)?.delete(listener);
   }
 
+  dispatch(type: string): void {
+    this.emit(type);
+  }
+
   private emit(type: string): void {
     for (const listener of this.handlers.get(type) ?? []) listener();
   }
 }
+
+/** Lets the promise chains the controller started run to their end. */
+const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 const base = { videoDuration: 600, offset: 0, audioRate: 1, playing: true, correcting: false };
 
@@ -68,8 +75,8 @@ describe('the sync decision', () => {
   it('makes up a drift beyond 50 ms by rate, keeping on until it is under 15 ms', () => {
     const behind = syncDecision({ ...base, audioTime: 10, videoTime: 9.9 });
     expect(behind.seekTo).toBeUndefined();
-    expect(behind.videoRate).toBeCloseTo(1.05);
-    expect(syncDecision({ ...base, audioTime: 10, videoTime: 10.2, audioRate: 2 }).videoRate).toBeCloseTo(1.8);
+    expect(behind.videoRate).toBeCloseTo(1.15);
+    expect(syncDecision({ ...base, audioTime: 10, videoTime: 10.2, audioRate: 2 }).videoRate).toBeCloseTo(1.5);
     expect(syncDecision({ ...base, audioTime: 10, videoTime: 9.97, correcting: true }).correcting).toBe(true);
     expect(syncDecision({ ...base, audioTime: 10, videoTime: 9.99, correcting: true })).toEqual({
       videoRate: 1,
@@ -102,9 +109,25 @@ describe('the synced player', () => {
     expect(video.currentTime).toBe(300);
     audio.land();
     video.land();
-    await Promise.resolve();
+    await settled();
     expect(audio.paused).toBe(false);
     expect(video.paused).toBe(false);
+    expect(sync.drift()).toBe(0);
+    sync.detach();
+  });
+
+  it('holds the audio while the video waits for data, and goes on from where the video is', async () => {
+    const audio = new FakeMedia(600);
+    const video = new FakeMedia(600);
+    const sync = new MediaSync(audio, video, 0, 60_000);
+    await sync.play();
+    audio.advance(2);
+    video.advance(2);
+    video.dispatch('waiting');
+    expect(audio.paused).toBe(true);
+    video.dispatch('playing');
+    await settled();
+    expect(audio.paused).toBe(false);
     expect(sync.drift()).toBe(0);
     sync.detach();
   });

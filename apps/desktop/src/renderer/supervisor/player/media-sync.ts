@@ -28,7 +28,7 @@ export const hardSeekBeyond = 1;
 /** Drift is corrected until it is under this, so the rate does not flap around the tolerance. */
 const settledDrift = 0.015;
 /** Seconds of drift made up per second of playback, at most a quarter of the speed. */
-const catchUpGain = 0.5;
+const catchUpGain = 1.5;
 const maxRateNudge = 0.25;
 
 export interface SyncDecision {
@@ -96,6 +96,9 @@ export class MediaSync {
     if (video) {
       this.listen(video, 'seeking', () => this.onVideoSeeking());
       this.listen(video, 'seeked', () => this.onVideoSeeked());
+      // The video ran out of data (fetching a range after a seek, a slow network): the audio waits for it.
+      this.listen(video, 'waiting', () => this.onVideoWaiting());
+      this.listen(video, 'playing', () => this.onVideoPlaying());
     }
   }
 
@@ -130,7 +133,7 @@ export class MediaSync {
       this.notify();
       return;
     }
-    await Promise.all([this.audio.play(), this.playVideo()]);
+    await this.playBoth();
     this.notify();
   }
 
@@ -234,13 +237,40 @@ export class MediaSync {
   private onVideoSeeked(): void {
     if (!this.holding || !this.video || this.video.seeking) return;
     this.holding = false;
-    if (this.wantPlaying) void Promise.all([this.audio.play(), this.playVideo()]).then(() => this.notify());
+    if (this.wantPlaying) void this.playBoth().then(() => this.notify());
+  }
+
+  private onVideoWaiting(): void {
+    if (!this.wantPlaying || this.holding || !this.video || this.video.seeking) return;
+    if (this.videoEnded()) return;
+    this.holding = true;
+    this.audio.pause();
+  }
+
+  private onVideoPlaying(): void {
+    if (!this.holding || !this.video || this.video.seeking) return;
+    this.holding = false;
+    // Where the video is, after a stall, is where both go on from.
+    this.audio.currentTime = Math.max(0, this.video.currentTime - this.offset);
+    if (this.wantPlaying) void this.audio.play().then(() => this.notify());
+  }
+
+  private videoEnded(): boolean {
+    const end = this.video?.duration ?? Infinity;
+    return Number.isFinite(end) && this.audio.currentTime + this.offset >= end;
+  }
+
+  /**
+   * The video first: its start costs a decode, the audio's (from memory) next to nothing, so the
+   * audio starts once the video runs and both leave the same instant together.
+   */
+  private async playBoth(): Promise<void> {
+    await this.playVideo();
+    if (this.wantPlaying) await this.audio.play();
   }
 
   private async playVideo(): Promise<void> {
-    if (!this.video) return;
-    const end = this.video.duration;
-    if (Number.isFinite(end) && this.audio.currentTime + this.offset >= end) return;
+    if (!this.video || this.videoEnded()) return;
     await this.video.play();
   }
 
