@@ -16,13 +16,25 @@ const all = readdirSync(appsDir)
       .filter((f) => f.endsWith('.bench.ts'))
       .map((f) => path.join(dir, f)),
   );
+const browserBenches = readdirSync(path.join(appsDir, '..', 'e2e', 'bench')).filter((f) =>
+  f.endsWith('.bench.spec.ts'),
+);
 const benches = all.filter((f) => wanted.length === 0 || wanted.some((w) => path.basename(f).includes(w))).sort();
-if (benches.length === 0) {
-  console.error(`no benchmark matches ${wanted.join(', ')}; there are: ${all.map((f) => path.basename(f)).join(', ')}`);
+// Benchmarks in the browser run only when named: each records real calls for minutes.
+const browserWanted = browserBenches.filter((f) => wanted.some((w) => f.includes(w)));
+if (benches.length === 0 && browserWanted.length === 0) {
+  const names = [...all.map((f) => path.basename(f)), ...browserBenches];
+  console.error(`no benchmark matches ${wanted.join(', ')}; there are: ${names.join(', ')}`);
   process.exit(2);
 }
 for (const bench of benches) {
   console.log(`\n== ${path.relative(appsDir, bench)}`);
   const result = spawnSync('npx', ['tsx', bench, ...passThrough], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+for (const bench of browserWanted) {
+  console.log(`\n== e2e/bench/${bench} (Chromium under Xvfb)`);
+  const script = path.join(appsDir, '..', 'scripts', 'run-e2e.sh');
+  const result = spawnSync('bash', [script, '-c', 'playwright.bench.config.ts', bench], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
