@@ -34,15 +34,26 @@ export class VoxApi {
   /** Waits until the recording has `count` muxed screen recordings (the mux runs after the call). */
   async recordingWithScreens(id: string, count: number, timeout = 45_000): Promise<Recording> {
     let recording: Recording | undefined;
-    await expect
-      .poll(
-        async () => {
-          recording = await this.recording(id);
-          return recording?.screenRecordings.length ?? 0;
-        },
-        { timeout },
-      )
-      .toBe(count);
+    try {
+      await expect
+        .poll(
+          async () => {
+            recording = await this.recording(id);
+            return recording?.screenRecordings.length ?? 0;
+          },
+          { timeout },
+        )
+        .toBe(count);
+    } catch (error) {
+      // What the recording had when the wait gave up: the voice files and the screens muxed.
+      const seen = {
+        voice: recording?.mediaFiles.map((m) => [m.mediaId, m.startTime, m.stopTime]),
+        screens: recording?.screenRecordings,
+      };
+      throw new Error(`recording ${id} did not get ${count} screen recording(s): ${JSON.stringify(seen)}`, {
+        cause: error,
+      });
+    }
     if (!recording) throw new Error(`recording ${id} disappeared`);
     return recording;
   }

@@ -192,4 +192,12 @@ describe('ScreenSpoolStore', () => {
     expect((await thisRun.manifest(live.spoolId)).state).toBe('recording');
     expect((await thisRun.pending())[0]).toMatchObject({ interrupted: 'crash' });
   });
+
+  it('never takes a spool it is opening for one an earlier run left', async () => {
+    const store = new ScreenSpoolStore(root);
+    const opening = store.open(metadata);
+    const [leftovers] = await Promise.all([store.leftovers(), opening]);
+    expect(leftovers).toEqual([]);
+    expect((await store.manifest((await opening).spoolId)).state).toBe('recording');
+  });
 });

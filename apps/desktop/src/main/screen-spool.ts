@@ -57,6 +57,8 @@ export class ScreenSpoolStore {
 
   open(metadata: ScreenUploadMetadata): Promise<ScreenSpoolManifest> {
     const spoolId = randomUUID();
+    // Ours before it is on disk: a look for leftovers meanwhile must not take it for a cut one.
+    this.openedHere.add(spoolId);
     return this.serially(spoolId, async () => {
       await mkdir(this.folder(spoolId), { recursive: true });
       // The empty file exists from the start so every spool with a manifest has a video to upload.
@@ -70,7 +72,6 @@ export class ScreenSpoolStore {
         bytes: 0,
       };
       await this.writeManifest(manifest);
-      this.openedHere.add(spoolId);
       return manifest;
     });
   }

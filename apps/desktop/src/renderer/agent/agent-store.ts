@@ -53,6 +53,10 @@ let socket: EventSocket | undefined;
 let recorder: ScreenRecorder | undefined;
 let screenShare: DisplayMediaShare | undefined;
 let captureSettings: ScreenCaptureSettings = defaultScreenCaptureSettings;
+/** counts the call and recording events received, to tell whether a catch-up went stale */
+let eventsReceived = 0;
+/** a catch-up that keeps being overtaken by events gives up after this many tries */
+const catchUpAttempts = 5;
 
 function fromSnapshot(call: CallSnapshot, dn: string): AgentCall | undefined {
   const party = call.parties.find((p) => p.dn === dn);
@@ -123,12 +127,19 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
     const { client, user } = get();
     if (!client || !user?.dn) return;
     const dn = user.dn;
-    const [snapshots, agentState] = await Promise.all([client.callsOf(dn), client.agentState()]);
-    set({
-      agentState,
-      calls: snapshots.map((s) => fromSnapshot(s, dn)).filter((c): c is AgentCall => c !== undefined),
-    });
-    await recorder?.catchUp(voiceRecordingsOf(snapshots, dn));
+    for (let attempt = 0; attempt < catchUpAttempts; attempt++) {
+      const before = eventsReceived;
+      const [snapshots, agentState] = await Promise.all([client.callsOf(dn), client.agentState()]);
+      // An event that came while the snapshot was on its way may be newer than the snapshot
+      // (a RecordingStarted right after an answer): applying the snapshot would undo it. Ask again.
+      if (eventsReceived !== before) continue;
+      set({
+        agentState,
+        calls: snapshots.map((s) => fromSnapshot(s, dn)).filter((c): c is AgentCall => c !== undefined),
+      });
+      await recorder?.catchUp(voiceRecordingsOf(snapshots, dn));
+      return;
+    }
   };
 
   const refreshUploads = async () => {
@@ -228,6 +239,9 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
         void catchUp().catch((error: unknown) =>
           set({ error: `could not fetch the current calls: ${messageOf(error)}` }),
         );
+      });
+      socket.onAny(() => {
+        eventsReceived += 1;
       });
       socket.on('disconnect', () => set({ connection: 'reconnecting' }));
       socket.on('connect_error', (error) =>

@@ -88,9 +88,11 @@ export function createBrowserDesktopApi(
     // The page's own origin is its backend: there is nothing to change.
     saveBackendUrl: () => Promise.resolve(),
     async openScreenSpool(metadata) {
-      const manifest = await (await spool()).create(metadata);
-      live.add(manifest.spoolId);
-      return manifest.spoolId;
+      // Live before it exists: a look for leftovers meanwhile must not take it for a crashed one.
+      const spoolId = crypto.randomUUID();
+      live.add(spoolId);
+      await (await spool()).create(metadata, spoolId);
+      return spoolId;
     },
     async appendScreenChunk(spoolId, chunk) {
       const store = await spool();

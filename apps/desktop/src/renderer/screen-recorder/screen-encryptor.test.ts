@@ -68,4 +68,47 @@ describe('ScreenEncryptor', () => {
       ),
     ).rejects.toThrow();
   });
+
+  it('keeps order and numbering when pushes overlap and finish comes before they are done', async () => {
+    const { pem, privateKey } = await tenantKeyPair();
+    const encryptor = await ScreenEncryptor.create({ keyId: 'k1', publicKey: pem });
+    const plaintext = crypto.getRandomValues(new Uint8Array(mediaCipherChunkSize * 5 + 300));
+    // MediaRecorder's last chunks arrive together at stop: nothing is awaited in between.
+    const pieces = [
+      encryptor.push(plaintext.subarray(0, 20_000)),
+      encryptor.push(plaintext.subarray(20_000, 30_000)),
+      encryptor.push(plaintext.subarray(30_000)),
+    ];
+    const last = encryptor.finish();
+    const sealed = [...(await Promise.all(pieces)).flat(), await last];
+    expect(sealed).toHaveLength(6);
+
+    const header = encryptor.header;
+    const length = new DataView(header.buffer, header.byteOffset).getUint32(8);
+    const json = JSON.parse(new TextDecoder().decode(header.subarray(12, 12 + length))) as {
+      wrappedKey: string;
+      noncePrefix: string;
+    };
+    const raw = await crypto.subtle.decrypt(
+      { name: 'RSA-OAEP' },
+      privateKey,
+      Uint8Array.from(atob(json.wrappedKey), (c) => c.charCodeAt(0)),
+    );
+    const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
+    const prefix = Uint8Array.from(atob(json.noncePrefix), (c) => c.charCodeAt(0));
+    const opened: number[] = [];
+    for (const [index, chunk] of sealed.entries()) {
+      const plain = await crypto.subtle.decrypt(
+        {
+          name: 'AES-GCM',
+          iv: mediaCipherNonce(prefix, index) as Uint8Array<ArrayBuffer>,
+          additionalData: mediaCipherAad(index, index === sealed.length - 1) as Uint8Array<ArrayBuffer>,
+        },
+        key,
+        chunk as Uint8Array<ArrayBuffer>,
+      );
+      opened.push(...new Uint8Array(plain));
+    }
+    expect(new Uint8Array(opened)).toEqual(plaintext);
+  });
 });

@@ -26,6 +26,7 @@ function toBase64(bytes: Uint8Array): string {
 export class ScreenEncryptor {
   private buffered = new Uint8Array(0);
   private index = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly header: Uint8Array,
@@ -56,23 +57,39 @@ export class ScreenEncryptor {
     return new ScreenEncryptor(header, key, prefix);
   }
 
-  /** Sealed chunks to append; the last chunk is only sealed by `finish`. */
-  async push(plaintext: Uint8Array): Promise<Uint8Array[]> {
-    const all = new Uint8Array(this.buffered.length + plaintext.length);
-    all.set(this.buffered, 0);
-    all.set(plaintext, this.buffered.length);
-    const sealed: Uint8Array[] = [];
-    let offset = 0;
-    while (all.length - offset > mediaCipherChunkSize) {
-      sealed.push(await this.seal(all.subarray(offset, offset + mediaCipherChunkSize), false));
-      offset += mediaCipherChunkSize;
-    }
-    this.buffered = all.slice(offset);
-    return sealed;
+  /**
+   * Sealed chunks to append; the last chunk is only sealed by `finish`. Calls may overlap (a
+   * chunk arrives while the previous one is still being sealed): each waits for the one before,
+   * so the chunks keep their order and their numbers.
+   */
+  push(plaintext: Uint8Array): Promise<Uint8Array[]> {
+    return this.serially(async () => {
+      const all = new Uint8Array(this.buffered.length + plaintext.length);
+      all.set(this.buffered, 0);
+      all.set(plaintext, this.buffered.length);
+      const sealed: Uint8Array[] = [];
+      let offset = 0;
+      while (all.length - offset > mediaCipherChunkSize) {
+        sealed.push(await this.seal(all.subarray(offset, offset + mediaCipherChunkSize), false));
+        offset += mediaCipherChunkSize;
+      }
+      this.buffered = all.slice(offset);
+      return sealed;
+    });
   }
 
-  async finish(): Promise<Uint8Array> {
-    return this.seal(this.buffered, true);
+  /** Seals what is left as the last chunk, after every push made before. */
+  finish(): Promise<Uint8Array> {
+    return this.serially(() => this.seal(this.buffered, true));
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   private async seal(plaintext: Uint8Array, last: boolean): Promise<Uint8Array> {

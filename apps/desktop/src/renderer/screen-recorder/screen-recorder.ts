@@ -210,8 +210,8 @@ export class ScreenRecorder {
   private async finish(active: ActiveScreenRecording): Promise<void> {
     try {
       await active.capture.stop();
-      // A spool that filled the disk cannot take the closing chunk; the backend is told it was cut.
-      if (active.encryptor && !active.cutShort) {
+      // A spool that filled the disk cannot take the closing chunk; it says it was cut instead.
+      if (active.encryptor && active.cutShort?.reason !== 'disk_full') {
         const encryptor = active.encryptor;
         this.append(
           active,
