@@ -227,6 +227,11 @@ test('each playback is audited: the voice file once per opening, and the screen 
   await expect.poll(voicePlaybacks).toBe(before + 1);
   const records = await seed.audit(`recordingId=${recording.id}&action=playback`);
   expect(records.some((r) => r.actor === 'supervisor1' && r.target === `${recording.id}/${screen.mediaId}`)).toBe(true);
+  // The still in the search results is a preview, kept apart from playbacks.
+  const thumbnail = `${recording.id}/${screen.thumbnail}`;
+  expect(records.some((r) => r.target === thumbnail)).toBe(false);
+  const previews = await seed.audit(`recordingId=${recording.id}&action=preview`);
+  expect(previews.some((r) => r.actor === 'supervisor1' && r.target === thumbnail)).toBe(true);
   // The admin's audit view lists them too.
   const admin = await openSupervisor(browser, 'admin');
   await admin.getByRole('button', { name: 'Administration' }).click();

@@ -205,6 +205,8 @@ export const auditRecordSchema = z.object({
   actor: z.string(),
   action: z.enum([
     'playback',
+    /** a still of the screen recording shown in search results */
+    'preview',
     'download',
     'delete',
     'purge',

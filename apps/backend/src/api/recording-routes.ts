@@ -59,7 +59,8 @@ export function registerRecordingRoutes(
     if (range !== 'unsatisfiable' && (!range || range.start === 0)) {
       await audit.append({
         actor: user.id,
-        action: download === '1' ? 'download' : 'playback',
+        // A thumbnail in a results table is a look, not a playback: kept apart so playbacks stay readable.
+        action: download === '1' ? 'download' : media.type.startsWith('image/') ? 'preview' : 'playback',
         target: `${id}/${mediaId}`,
         source: requesterOf(user, request).source,
         details: { type: media.type },
