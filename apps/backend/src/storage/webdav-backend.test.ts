@@ -1,9 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordingSchema, screenUploadPath, tenantPublicKeySchema } from '@vox/shared';
-import { ChunkEncryptor } from '../crypto/media-cipher.ts';
-import { runFfmpeg } from '../media/ffmpeg.ts';
+import { recordingSchema } from '@vox/shared';
+import { recordedScreen, uploadScreen } from '../test-support/screen-upload-client.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../test-support/webdav-test-server.ts';
 
@@ -95,42 +94,13 @@ describe('storage down when a screen recording arrives', () => {
     await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7003' });
     const [recording] = await backend.recordingsOf(connId);
 
-    // The agent's screen, as the desktop records it: WebM (VP8), uploaded with tus.
-    const screen = path.join(backend.dataDir, 'screen.webm');
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '1.5', '-c:v', 'libvpx', '-y', screen]);
+    // The agent's screen, as the desktop records it, arrives while storage is down.
+    const screen = await recordedScreen(backend.dataDir, 1.5);
     await dav.goDown();
-    const token = await backend.token('agent3');
-    // Encrypted as the desktop does, with the tenant key the backend hands out.
-    const tenant = tenantPublicKeySchema.parse(await backend.admin('GET', '/api/v2/screen-recordings/key'));
-    const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey);
-    const sealed = encryptor.push(await fs.readFile(screen));
-    const { last, first } = encryptor.finish();
-    const body = Buffer.concat([encryptor.header, ...sealed, last]);
-    if (first) first.copy(body, encryptor.firstChunkOffset);
-    const metadata = Object.entries({ connId, filetype: 'video/webm', startedAt })
-      .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
-      .join(',');
-    const created = await fetch(`${backend.url}${screenUploadPath}`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${token}`,
-        'Tus-Resumable': '1.0.0',
-        'Upload-Length': String(body.length),
-        'Upload-Metadata': metadata,
-      },
+    expect(await uploadScreen(backend, 'agent3', screen, { connId, startedAt })).toEqual({
+      created: 201,
+      patched: 204,
     });
-    expect(created.status).toBe(201);
-    const patched = await fetch(new URL(created.headers.get('location')!, backend.url), {
-      method: 'PATCH',
-      headers: {
-        Authorization: `Bearer ${token}`,
-        'Tus-Resumable': '1.0.0',
-        'Upload-Offset': '0',
-        'Content-Type': 'application/offset+octet-stream',
-      },
-      body,
-    });
-    expect(patched.status).toBe(204);
 
     // The mux needs the call audio from storage: the upload waits, retried with backoff.
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingSchema, type Recording } from '@vox/shared';
+import { recordedScreen, uploadScreen } from '../test-support/screen-upload-client.ts';
+import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
+
+let backend: VoxTestBackend;
+
+beforeAll(async () => {
+  backend = await VoxTestBackend.start();
+});
+
+afterAll(async () => {
+  await backend?.stop();
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function recordedCall(ani: string, dn: string, during: () => Promise<unknown>) {
+  const { connId } = (await backend.admin(
+    'POST',
+    '/api/v2/sim/calls',
+    { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
+    201,
+  )) as { connId: string };
+  await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
+  await during();
+  await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });
+  return connId;
+}
+
+async function withScreens(recordingId: string, count: number): Promise<Recording> {
+  for (let i = 0; i < 150; i++) {
+    const recording = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recordingId}`));
+    if (recording.screenRecordings.length >= count) return recording;
+    await pause(200);
+  }
+  throw new Error(`recording ${recordingId} never got ${count} screen recording(s)`);
+}
+
+describe('the screen muxer', () => {
+  it('puts a screen on the voice file that holds its first frame, when a failover split the voice', async () => {
+    let afterFailover = '';
+    const connId = await recordedCall('5550401', '7001', async () => {
+      await pause(1200);
+      const { mcps } = (await backend.admin('GET', '/api/v2/sim/mcps')) as {
+        mcps: Array<{ name: string; load: number }>;
+      };
+      const busy = mcps.find((mcp) => mcp.load > 0);
+      await backend.admin('POST', `/api/v2/sim/mcps/${busy!.name}/fail`);
+      await pause(300);
+      afterFailover = new Date().toISOString();
+      await pause(1500);
+      await backend.admin('POST', `/api/v2/sim/mcps/${busy!.name}/recover`);
+    });
+    const [recording] = await backend.recordingsOf(connId, 2);
+    const voice = recording!.mediaFiles.filter((m) => m.type === 'audio/mp3');
+    expect(voice).toHaveLength(2);
+
+    const screen = await recordedScreen(backend.dataDir, 1);
+    expect(await uploadScreen(backend, 'agent1', screen, { connId, startedAt: afterFailover })).toEqual({
+      created: 201,
+      patched: 204,
+    });
+    const muxed = await withScreens(recording!.id, 1);
+    // The screen lies on the second file's timeline, which its name and start say.
+    expect(muxed.screenRecordings[0]!.startTime).toBe(voice[1]!.startTime);
+    expect(muxed.screenRecordings[0]!.mediaId.startsWith(voice[1]!.mediaId.replace(/\.mp3$/, ''))).toBe(true);
+  });
+
+  it('cuts a still of a screen recording shorter than a second', async () => {
+    const startedAt = new Date().toISOString();
+    const connId = await recordedCall('5550402', '7001', () => pause(1200));
+    const [recording] = await backend.recordingsOf(connId);
+    const screen = await recordedScreen(backend.dataDir, 0.4);
+    await uploadScreen(backend, 'agent1', screen, { connId, startedAt });
+    const muxed = await withScreens(recording!.id, 1);
+    const still = await backend.media(recording!.id, muxed.screenRecordings[0]!.thumbnail!);
+    expect(still.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+
+  it('keeps a recording a crash cut short, without its closing chunk, and says so', async () => {
+    const startedAt = new Date().toISOString();
+    const connId = await recordedCall('5550403', '7001', () => pause(2500));
+    const [recording] = await backend.recordingsOf(connId);
+    const screen = await recordedScreen(backend.dataDir, 2);
+    // Unmarked, the missing closing chunk is taken for tampering: nothing is muxed.
+    await uploadScreen(backend, 'agent1', screen, { connId, startedAt }, { cutShort: true });
+    await uploadScreen(backend, 'agent1', screen, { connId, startedAt, interrupted: 'crash' }, { cutShort: true });
+    const muxed = await withScreens(recording!.id, 1);
+    await pause(1000);
+    const again = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    expect(again.screenRecordings).toHaveLength(1);
+    expect(muxed.screenRecordings[0]).toMatchObject({ interrupted: 'crash', type: 'video/webm' });
+    expect(muxed.screenRecordings[0]!.duration).toBeGreaterThan(0);
+  });
+});

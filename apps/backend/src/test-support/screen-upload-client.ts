@@ -1,0 +1,70 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { screenUploadPath, tenantPublicKeySchema, type ScreenUploadMetadata } from '@vox/shared';
+import { ChunkEncryptor } from '../crypto/media-cipher.ts';
+import { runFfmpeg } from '../media/ffmpeg.ts';
+import type { VoxTestBackend } from './vox-test-backend.ts';
+
+/** A screen recording as the desktop's MediaRecorder makes it: VP8 WebM of `seconds`. */
+export async function recordedScreen(dir: string, seconds: number): Promise<Buffer> {
+  const file = path.join(dir, `screen-${seconds}s.webm`);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=320x240:rate=10',
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libvpx',
+    '-y',
+    file,
+  ]);
+  return fs.readFile(file);
+}
+
+/**
+ * Uploads a screen recording the way the desktop does: encrypted with the tenant key the backend
+ * hands out, then sent with tus (create, then one PATCH). `cutShort` leaves out the closing chunk,
+ * as a desktop that crashed mid-recording does. Returns the two answers' statuses.
+ */
+export async function uploadScreen(
+  backend: VoxTestBackend,
+  agent: string,
+  webm: Buffer,
+  metadata: Omit<ScreenUploadMetadata, 'filetype'>,
+  options: { cutShort?: boolean } = {},
+): Promise<{ created: number; patched: number }> {
+  const tenant = tenantPublicKeySchema.parse(await backend.admin('GET', '/api/v2/screen-recordings/key'));
+  const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey);
+  const sealed = encryptor.push(webm);
+  const { last, first } = encryptor.finish();
+  const body = Buffer.concat([encryptor.header, ...sealed, ...(options.cutShort ? [] : [last])]);
+  if (first) first.copy(body, encryptor.firstChunkOffset);
+  const token = await backend.token(agent);
+  const encoded = Object.entries({ ...metadata, filetype: 'video/webm' })
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key} ${Buffer.from(String(value)).toString('base64')}`)
+    .join(',');
+  const created = await fetch(`${backend.url}${screenUploadPath}`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Tus-Resumable': '1.0.0',
+      'Upload-Length': String(body.length),
+      'Upload-Metadata': encoded,
+    },
+  });
+  if (created.status !== 201) return { created: created.status, patched: 0 };
+  const patched = await fetch(new URL(created.headers.get('location')!, backend.url), {
+    method: 'PATCH',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Tus-Resumable': '1.0.0',
+      'Upload-Offset': '0',
+      'Content-Type': 'application/offset+octet-stream',
+    },
+    body,
+  });
+  return { created: created.status, patched: patched.status };
+}
