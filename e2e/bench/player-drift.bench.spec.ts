@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { logInAt } from '../support/login-page.ts';
+import { playerClocks } from '../support/player-clocks.ts';
 import { SupervisorSeed } from '../support/supervisor-seed.ts';
 import { openSupervisor, resultIds, searchWith } from '../support/supervisor-page.ts';
 
@@ -9,16 +10,9 @@ import { openSupervisor, resultIds, searchWith } from '../support/supervisor-pag
 // played through at 2x. Prints the figures; takes about 1.6 times the call's length.
 const minutes = Number(process.env.VOX_BENCH_MINUTES ?? 10);
 
-function clocks(page: Page) {
-  return page.evaluate(() => {
-    const audio = document.querySelector<HTMLAudioElement>('[data-testid="voice-player"]')!;
-    const video = document.querySelector<HTMLVideoElement>('[data-testid="screen-player"]')!;
-    return {
-      audio: audio.currentTime,
-      drift: video.currentTime - audio.currentTime,
-      playing: !audio.paused && !video.paused && !audio.seeking && !video.seeking,
-    };
-  });
+async function clocks(page: Page) {
+  const c = await playerClocks(page);
+  return { audio: c.audio, drift: c.drift, playing: !c.audioPaused && !c.videoPaused && !c.seeking };
 }
 
 function summary(name: string, drifts: number[]): string {

@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import type { Recording } from '@vox/shared';
 import { logInAt } from '../support/login-page.ts';
 import { SupervisorSeed } from '../support/supervisor-seed.ts';
+import { playerClocks as clocks } from '../support/player-clocks.ts';
 import { openSupervisor, resultIds, searchWith } from '../support/supervisor-page.ts';
 
 let recording: Recording;
@@ -25,24 +26,6 @@ test.beforeAll(async ({ browser, request }) => {
   recording = await seed.storedRecording(connId, (r) => r.analytics !== undefined && r.screenRecordings.length === 1);
   await agent.context().close();
 });
-
-/** Both clocks, read in one go. */
-function clocks(page: Page) {
-  return page.evaluate(() => {
-    const audio = document.querySelector<HTMLAudioElement>('[data-testid="voice-player"]')!;
-    const video = document.querySelector<HTMLVideoElement>('[data-testid="screen-player"]')!;
-    return {
-      audio: audio.currentTime,
-      video: video.currentTime,
-      drift: video.currentTime - audio.currentTime,
-      audioPaused: audio.paused,
-      videoPaused: video.paused,
-      seeking: audio.seeking || video.seeking,
-      audioRate: audio.playbackRate,
-      videoRate: video.playbackRate,
-    };
-  });
-}
 
 async function openRecording(page: Page, id: string): Promise<void> {
   await searchWith(page, { 'Caller number': '5553001' });

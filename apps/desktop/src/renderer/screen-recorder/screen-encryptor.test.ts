@@ -13,6 +13,43 @@ async function tenantKeyPair() {
   return { pem, privateKey: pair.privateKey };
 }
 
+/** The data key and nonce prefix the header carries, opened with the tenant's private key. */
+async function headerKey(header: Uint8Array, privateKey: CryptoKey) {
+  const length = new DataView(header.buffer, header.byteOffset).getUint32(8);
+  const json = JSON.parse(new TextDecoder().decode(header.subarray(12, 12 + length))) as {
+    wrappedKey: string;
+    noncePrefix: string;
+  };
+  const raw = await crypto.subtle.decrypt(
+    { name: 'RSA-OAEP' },
+    privateKey,
+    Uint8Array.from(atob(json.wrappedKey), (c) => c.charCodeAt(0)),
+  );
+  return {
+    key: await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']),
+    prefix: Uint8Array.from(atob(json.noncePrefix), (c) => c.charCodeAt(0)),
+  };
+}
+
+/** Opens the chunks in order, the last one as the last, as the backend does. */
+async function openSealed(header: Uint8Array, privateKey: CryptoKey, sealed: Uint8Array[]): Promise<Uint8Array> {
+  const { key, prefix } = await headerKey(header, privateKey);
+  const opened: number[] = [];
+  for (const [index, chunk] of sealed.entries()) {
+    const plain = await crypto.subtle.decrypt(
+      {
+        name: 'AES-GCM',
+        iv: mediaCipherNonce(prefix, index) as Uint8Array<ArrayBuffer>,
+        additionalData: mediaCipherAad(index, index === sealed.length - 1) as Uint8Array<ArrayBuffer>,
+      },
+      key,
+      chunk as Uint8Array<ArrayBuffer>,
+    );
+    opened.push(...new Uint8Array(plain));
+  }
+  return new Uint8Array(opened);
+}
+
 describe('ScreenEncryptor', () => {
   it("writes the backend's format: header, then 8 KiB AES-GCM chunks that the tenant key opens, in order", async () => {
     const { pem, privateKey } = await tenantKeyPair();
@@ -28,34 +65,12 @@ describe('ScreenEncryptor', () => {
     const header = encryptor.header;
     expect(new TextDecoder().decode(header.subarray(0, 8))).toBe(mediaCipherMagicText);
     const length = new DataView(header.buffer, header.byteOffset).getUint32(8);
-    const json = JSON.parse(new TextDecoder().decode(header.subarray(12, 12 + length))) as {
-      keyId: string;
-      wrappedKey: string;
-      noncePrefix: string;
-    };
+    const json = JSON.parse(new TextDecoder().decode(header.subarray(12, 12 + length))) as { keyId: string };
     expect(json.keyId).toBe('k1');
-    const raw = await crypto.subtle.decrypt(
-      { name: 'RSA-OAEP' },
-      privateKey,
-      Uint8Array.from(atob(json.wrappedKey), (c) => c.charCodeAt(0)),
-    );
-    const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
-    const prefix = Uint8Array.from(atob(json.noncePrefix), (c) => c.charCodeAt(0));
-    const opened: number[] = [];
-    for (const [index, chunk] of sealed.entries()) {
-      const plain = await crypto.subtle.decrypt(
-        {
-          name: 'AES-GCM',
-          iv: mediaCipherNonce(prefix, index) as Uint8Array<ArrayBuffer>,
-          additionalData: mediaCipherAad(index, index === sealed.length - 1) as Uint8Array<ArrayBuffer>,
-        },
-        key,
-        chunk as Uint8Array<ArrayBuffer>,
-      );
-      opened.push(...new Uint8Array(plain));
-    }
-    expect(new Uint8Array(opened)).toEqual(plaintext);
+    const opened = await openSealed(header, privateKey, sealed);
+    expect(opened).toEqual(plaintext);
     // A chunk out of place does not open.
+    const { key, prefix } = await headerKey(header, privateKey);
     await expect(
       crypto.subtle.decrypt(
         {
@@ -83,32 +98,7 @@ describe('ScreenEncryptor', () => {
     const sealed = [...(await Promise.all(pieces)).flat(), await last];
     expect(sealed).toHaveLength(6);
 
-    const header = encryptor.header;
-    const length = new DataView(header.buffer, header.byteOffset).getUint32(8);
-    const json = JSON.parse(new TextDecoder().decode(header.subarray(12, 12 + length))) as {
-      wrappedKey: string;
-      noncePrefix: string;
-    };
-    const raw = await crypto.subtle.decrypt(
-      { name: 'RSA-OAEP' },
-      privateKey,
-      Uint8Array.from(atob(json.wrappedKey), (c) => c.charCodeAt(0)),
-    );
-    const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
-    const prefix = Uint8Array.from(atob(json.noncePrefix), (c) => c.charCodeAt(0));
-    const opened: number[] = [];
-    for (const [index, chunk] of sealed.entries()) {
-      const plain = await crypto.subtle.decrypt(
-        {
-          name: 'AES-GCM',
-          iv: mediaCipherNonce(prefix, index) as Uint8Array<ArrayBuffer>,
-          additionalData: mediaCipherAad(index, index === sealed.length - 1) as Uint8Array<ArrayBuffer>,
-        },
-        key,
-        chunk as Uint8Array<ArrayBuffer>,
-      );
-      opened.push(...new Uint8Array(plain));
-    }
-    expect(new Uint8Array(opened)).toEqual(plaintext);
+    const opened = await openSealed(encryptor.header, privateKey, sealed);
+    expect(opened).toEqual(plaintext);
   });
 });

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import {
-  apiErrorSchema,
   auditListSchema,
   auditVerificationSchema,
   callLadderSchema,
@@ -17,16 +16,7 @@ import {
   type LoginResponse,
   type UpdateUserRequest,
 } from '@vox/shared';
-
-export class SupervisorApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { backendErrorOf, restRequest } from '../backend/rest-request.ts';
 
 /** Query parameters as the REST API reads them: absent when empty. */
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -88,7 +78,7 @@ export class SupervisorClient {
       headers: this.token ? { Authorization: `Bearer ${this.token}` } : {},
       ...(signal ? { signal } : {}),
     });
-    if (!response.ok) throw await this.errorOf(response);
+    if (!response.ok) throw await backendErrorOf(response);
     return response.blob();
   }
 
@@ -134,24 +124,7 @@ export class SupervisorClient {
     return `${this.baseUrl}/api/v2/recordings/${encodeURIComponent(recordingId)}/media/${encodeURIComponent(mediaId)}`;
   }
 
-  private async errorOf(response: Response): Promise<SupervisorApiError> {
-    const payload: unknown = await response.json().catch(() => undefined);
-    const error = apiErrorSchema.safeParse(payload);
-    return error.success
-      ? new SupervisorApiError(response.status, error.data.error.code, error.data.error.message)
-      : new SupervisorApiError(response.status, 'http_error', `the backend answered ${response.status}`);
-  }
-
-  private async request<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown) {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw await this.errorOf(response);
-    return schema.parse(await response.json()) as z.infer<T>;
+  private request<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
+    return restRequest(`${this.baseUrl}${path}`, this.token, method, schema, body);
   }
 }
