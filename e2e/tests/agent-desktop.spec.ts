@@ -123,3 +123,15 @@ test('a screen recording cut by closing the page is finished and uploaded at the
   expect(cut?.duration).toBeGreaterThan(0);
   await agent.context().close();
 });
+
+test('a supervisor who logs in at the agent page is sent to the supervisor view', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/agent');
+  await page.getByLabel('Username').fill('supervisor1');
+  await page.getByLabel('Password').fill('supervisor1-demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/supervisor$/);
+  await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
+  await context.close();
+});

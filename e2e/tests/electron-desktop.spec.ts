@@ -72,6 +72,7 @@ test('the agent desktop runs in Electron: a sandboxed window with only the prelo
       'kind',
       'listPendingScreenUploads',
       'onScreenUploadProgress',
+      'openView',
       'openScreenSpool',
       'reportStatus',
       'saveBackendUrl',

@@ -77,6 +77,11 @@ export interface DesktopApi {
   uploadPendingScreenSpools(token: string): Promise<void>;
   /** The screen recordings on this PC that the backend does not have yet. */
   listPendingScreenUploads(): Promise<PendingScreenUpload[]>;
+  /**
+   * Opens the view for a role: in Electron its own window (a supervisor who logged in at the
+   * agent window gets the supervisor window), in a browser that page.
+   */
+  openView(view: 'agent' | 'supervisor'): Promise<void>;
   /** Shows what the desktop is doing where the agent sees it outside the window. */
   reportStatus(status: DesktopStatus): Promise<void>;
   onScreenUploadProgress(listener: (progress: ScreenUploadProgress) => void): () => void;

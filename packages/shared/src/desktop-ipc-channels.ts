@@ -21,6 +21,7 @@ export const desktopInvokeChannels = {
   uploadPendingScreenSpools: 'vox-desktop:upload-pending-screen-spools',
   listPendingScreenUploads: 'vox-desktop:list-pending-screen-uploads',
   reportStatus: 'vox-desktop:report-status',
+  openView: 'vox-desktop:open-view',
 } as const satisfies Record<DesktopInvokeMethod, string>;
 export type DesktopInvokeChannel = (typeof desktopInvokeChannels)[DesktopInvokeMethod];
 

@@ -63,6 +63,7 @@ export const desktopInvokeArgsSchemas = {
   uploadPendingScreenSpools: z.tuple([bearerTokenSchema]),
   listPendingScreenUploads: z.tuple([]),
   reportStatus: z.tuple([desktopStatusSchema]),
+  openView: z.tuple([z.enum(['agent', 'supervisor'])]),
 } satisfies { [M in DesktopInvokeMethod]: z.ZodType<Parameters<DesktopApi[M]>> };
 
 export type DesktopInvokeArgs<M extends DesktopInvokeMethod> = z.infer<(typeof desktopInvokeArgsSchemas)[M]>;

@@ -25,6 +25,7 @@ let sent: { channel: string; progress: ScreenUploadProgress }[];
 let statuses: DesktopStatus[];
 let pendingTokens: string[];
 let savedUrls: string[];
+let opened: string[];
 
 function eventFrom(url: string | null) {
   return {
@@ -52,6 +53,7 @@ beforeEach(async () => {
   statuses = [];
   pendingTokens = [];
   savedUrls = [];
+  opened = [];
   const ipcMain = { handle: (channel: string, handler: Handler) => handlers.set(channel, handler) };
   const services: DesktopIpcServices = {
     settings: () => ({ backendUrl: 'http://127.0.0.1:8080', capture: defaultScreenCaptureSettings }),
@@ -70,6 +72,7 @@ beforeEach(async () => {
       return Promise.resolve();
     },
     showStatus: (status) => statuses.push(status),
+    openView: (view) => opened.push(view),
   };
   registerDesktopIpc(ipcMain as unknown as Pick<IpcMain, 'handle'>, services);
 });
@@ -121,6 +124,14 @@ describe('registerDesktopIpc', () => {
       /save-backend-url refused/,
     );
     expect(savedUrls).toEqual(['https://vox.example.com']);
+  });
+
+  it('opens the supervisor window for a supervisor who logged in at the agent window, and no other', async () => {
+    await invoke(desktopInvokeChannels.openView, agentPage, 'supervisor');
+    await expect(invoke(desktopInvokeChannels.openView, agentPage, 'https://evil.example/')).rejects.toThrow(
+      /open-view refused/,
+    );
+    expect(opened).toEqual(['supervisor']);
   });
 
   it('refuses a status the tray does not know, and status from a foreign page', async () => {

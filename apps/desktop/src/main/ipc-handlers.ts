@@ -24,6 +24,8 @@ export interface DesktopIpcServices {
   uploadPendingScreenSpools(token: string, report: (progress: ScreenUploadProgress) => void): Promise<void>;
   /** shows the desktop's state in the tray */
   showStatus(status: DesktopStatus): void;
+  /** opens (or brings forward) the window of a view */
+  openView(view: 'agent' | 'supervisor'): void;
 }
 
 type InvokeHandler<M extends DesktopInvokeMethod> = (
@@ -57,4 +59,5 @@ export function registerDesktopIpc(ipcMain: Pick<IpcMain, 'handle'>, services: D
   handle('uploadPendingScreenSpools', (event, token) => services.uploadPendingScreenSpools(token, reportTo(event)));
   handle('listPendingScreenUploads', () => services.screenSpools.pending());
   handle('reportStatus', (_event, status) => services.showStatus(status));
+  handle('openView', (_event, view) => services.openView(view));
 }

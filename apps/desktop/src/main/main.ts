@@ -116,6 +116,7 @@ async function start(loaded: DesktopSettings): Promise<void> {
       await pendingUploads.retry(token, report);
     },
     showStatus,
+    openView: (view) => void openWindow(view),
   });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(appMenuTemplate({ openSupervisorWindow: () => openWindow('supervisor') }, process.platform)),

@@ -29,6 +29,7 @@ const api: DesktopApi = {
   uploadPendingScreenSpools: (token) => invoke('uploadPendingScreenSpools', token),
   listPendingScreenUploads: () => invoke('listPendingScreenUploads'),
   reportStatus: (status) => invoke('reportStatus', status),
+  openView: (view) => invoke('openView', view),
   onScreenUploadProgress(listener) {
     const forward = (_event: IpcRendererEvent, progress: ScreenUploadProgress) => listener(progress);
     ipcRenderer.on(screenUploadProgressChannel, forward);

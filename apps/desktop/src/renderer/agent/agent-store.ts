@@ -193,7 +193,9 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
       try {
         const session = await client.login(username, password);
         if (session.user.role !== 'agent' || !session.user.dn) {
-          set({ error: `${username} is a ${session.user.role}, not an agent with a DN: use the supervisor view` });
+          // The supervisor view is where this user works: open it (its own window in Electron).
+          set({ error: `${username} is a ${session.user.role}, not an agent: log in to the supervisor view` });
+          await desktopApi().openView('supervisor');
           return;
         }
         set({ client, user: session.user, connection: 'connecting' });

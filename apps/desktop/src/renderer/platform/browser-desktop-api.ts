@@ -128,6 +128,10 @@ export function createBrowserDesktopApi(
       return (await (await spool()).list()).map((manifest) => pendingOf(manifest, live.has(manifest.spoolId)));
     },
     reportStatus: () => Promise.resolve(),
+    openView(view) {
+      window.location.assign(`/${view}`);
+      return Promise.resolve();
+    },
     onScreenUploadProgress(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

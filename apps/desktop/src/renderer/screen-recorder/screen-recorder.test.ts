@@ -42,6 +42,7 @@ function fakeApi(options: { diskFullAfter?: number } = {}) {
     uploadPendingScreenSpools: async () => undefined,
     listPendingScreenUploads: async () => [],
     reportStatus: async () => undefined,
+    openView: async () => undefined,
     onScreenUploadProgress: () => () => undefined,
   };
   return { api, uploads };
