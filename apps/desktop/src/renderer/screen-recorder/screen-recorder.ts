@@ -103,12 +103,6 @@ export class ScreenRecorder {
     return this.reconcile();
   }
 
-  /** Ends the screen recording (the agent logs out or closes the window); it is kept and uploaded. */
-  stopAll(): Promise<void> {
-    this.voice.clear();
-    return this.reconcile();
-  }
-
   private setVoiceState(connId: string, state: VoiceRecording['state']): Promise<void> {
     const recording = this.voice.get(connId);
     if (recording) recording.state = state;
