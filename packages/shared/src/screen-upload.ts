@@ -17,6 +17,13 @@ export type ScreenUploadMetadata = z.infer<typeof screenUploadMetadataSchema>;
 
 export const screenUploadPath = '/api/v2/screen-recordings/uploads';
 
+/** The metadata as tus sends it: every field that is set, as a string. */
+export function screenUploadTusMetadata(metadata: ScreenUploadMetadata): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) if (value !== undefined) fields[key] = String(value);
+  return fields;
+}
+
 /**
  * `POST /screen-recordings/incidents`: the desktop tells the backend its screen recording of a
  * call stopped early, so supervisors learn of it even if the upload never comes.

@@ -149,6 +149,14 @@ describe('uploadScreenSpool', () => {
     expect(await exists(path.join(store.root, spoolId))).toBe(false);
   });
 
+  it('says a spool recovered after a crash was cut short, so the backend keeps it', async () => {
+    const spoolId = await spoolWith([randomBytes(1024)]);
+    await new ScreenSpoolStore(store.root).recover(spoolId);
+    await uploadScreenSpool({ store, spoolId, backendUrl, token: 'agent-token', onProgress: () => undefined });
+    const [upload] = [...tus.uploads.values()];
+    expect(upload?.metadata).toEqual({ ...metadata, interrupted: 'crash' });
+  });
+
   it('keeps the spool when the upload fails and resumes it from where the backend stopped', async () => {
     const chunks = [randomBytes(5 * 1024 * 1024)];
     const spoolId = await spoolWith(chunks);

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { screenUploadPath, type ScreenUploadProgress } from '@vox/shared';
+import { screenUploadPath, screenUploadTusMetadata, type ScreenUploadProgress } from '@vox/shared';
 import * as tus from 'tus-js-client';
 import { ScreenSpoolError, type ScreenSpoolStore } from './screen-spool.ts';
 
@@ -45,12 +45,7 @@ export async function uploadScreenSpool(request: ScreenSpoolUploadRequest): Prom
         endpoint: `${request.backendUrl}${screenUploadPath}`,
         uploadUrl: manifest.uploadUrl ?? null,
         headers: { Authorization: `Bearer ${request.token}` },
-        metadata: {
-          connId: metadata.connId,
-          filetype: metadata.filetype,
-          startedAt: metadata.startedAt,
-          ...(metadata.recordingId ? { recordingId: metadata.recordingId } : {}),
-        },
+        metadata: screenUploadTusMetadata(metadata),
         chunkSize,
         retryDelays: request.retryDelays ?? defaultRetryDelays,
         onUploadUrlAvailable: () => {

@@ -2,6 +2,7 @@ import * as tus from 'tus-js-client';
 import {
   defaultScreenCaptureSettings,
   screenUploadPath,
+  screenUploadTusMetadata,
   type DesktopApi,
   type ScreenUploadMetadata,
   type ScreenUploadProgress,
@@ -10,13 +11,6 @@ import { BrowserScreenSpool, BrowserSpoolFullError, pendingOf } from './browser-
 
 /** Waits between tries of a failed request, then the spool waits in IndexedDB for the next pass. */
 const retryDelays = [0, 1000, 3000, 5000, 10000, 20000];
-
-function tusMetadata(metadata: ScreenUploadMetadata): Record<string, string> {
-  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined)) as Record<
-    string,
-    string
-  >;
-}
 
 /**
  * The desktop API with web APIs only, for the renderer served at /agent: the spool is IndexedDB
@@ -54,7 +48,7 @@ export function createBrowserDesktopApi(
           endpoint: `${backendUrl}${screenUploadPath}`,
           uploadUrl: manifest.uploadUrl ?? null,
           headers: { Authorization: `Bearer ${token}` },
-          metadata: tusMetadata(manifest.metadata),
+          metadata: screenUploadTusMetadata(manifest.metadata),
           chunkSize: 4 * 1024 * 1024,
           retryDelays,
           // The spool keeps the upload URL itself; tus's localStorage would keep it forever.
