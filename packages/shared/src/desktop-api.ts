@@ -44,6 +44,23 @@ export interface PendingScreenUpload {
   interrupted?: 'crash' | 'disk_full';
 }
 
+/**
+ * How the upload queue shows a spool (either platform's): `live` when this run is recording into
+ * it; a spool still `recording` that is not live was cut by a crash and waits for its upload.
+ */
+export function pendingScreenUploadOf(
+  spool: { spoolId: string; metadata: ScreenUploadMetadata; bytes: number; state: 'recording' | 'closed' },
+  live: boolean,
+): PendingScreenUpload {
+  return {
+    spoolId: spool.spoolId,
+    connId: spool.metadata.connId,
+    bytes: spool.bytes,
+    state: spool.state === 'recording' && live ? 'recording' : 'waiting',
+    ...(spool.metadata.interrupted ? { interrupted: spool.metadata.interrupted } : {}),
+  };
+}
+
 /** What the agent desktop is doing, for the tray icon (Electron) or the tab title (browser). */
 export type DesktopStatus = 'idle' | 'recording' | 'paused' | 'uploading' | 'offline';
 

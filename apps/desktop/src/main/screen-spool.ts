@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   screenSpoolIdSchema,
   screenUploadMetadataSchema,
+  pendingScreenUploadOf,
   type PendingScreenUpload,
   type ScreenUploadMetadata,
 } from '@vox/shared';
@@ -156,13 +157,7 @@ export class ScreenSpoolStore {
 
   /** Every spool on disk as the agent's upload queue shows it. */
   async pending(): Promise<PendingScreenUpload[]> {
-    return (await this.list()).map((spool) => ({
-      spoolId: spool.spoolId,
-      connId: spool.metadata.connId,
-      bytes: spool.bytes,
-      state: spool.state === 'recording' && this.openedHere.has(spool.spoolId) ? 'recording' : 'waiting',
-      ...(spool.metadata.interrupted ? { interrupted: spool.metadata.interrupted } : {}),
-    }));
+    return (await this.list()).map((spool) => pendingScreenUploadOf(spool, this.openedHere.has(spool.spoolId)));
   }
 
   rememberUploadUrl(spoolId: string, uploadUrl: string): Promise<ScreenSpoolManifest> {

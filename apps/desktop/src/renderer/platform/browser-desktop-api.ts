@@ -1,13 +1,14 @@
 import * as tus from 'tus-js-client';
 import {
   defaultScreenCaptureSettings,
+  pendingScreenUploadOf,
   screenUploadPath,
   screenUploadTusMetadata,
   type DesktopApi,
   type ScreenUploadMetadata,
   type ScreenUploadProgress,
 } from '@vox/shared';
-import { BrowserScreenSpool, BrowserSpoolFullError, pendingOf } from './browser-screen-spool.ts';
+import { BrowserScreenSpool, BrowserSpoolFullError } from './browser-screen-spool.ts';
 
 /** Waits between tries of a failed request, then the spool waits in IndexedDB for the next pass. */
 const retryDelays = [0, 1000, 3000, 5000, 10000, 20000];
@@ -119,7 +120,9 @@ export function createBrowserDesktopApi(
       }
     },
     async listPendingScreenUploads() {
-      return (await (await spool()).list()).map((manifest) => pendingOf(manifest, live.has(manifest.spoolId)));
+      return (await (await spool()).list()).map((manifest) =>
+        pendingScreenUploadOf(manifest, live.has(manifest.spoolId)),
+      );
     },
     reportStatus: () => Promise.resolve(),
     openView(view) {

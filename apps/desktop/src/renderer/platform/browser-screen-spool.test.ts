@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScreenUploadMetadata } from '@vox/shared';
-import { BrowserScreenSpool, pendingOf } from './browser-screen-spool.ts';
+import { pendingScreenUploadOf } from '@vox/shared';
+import { BrowserScreenSpool } from './browser-screen-spool.ts';
 
 const metadata: ScreenUploadMetadata = {
   connId: '006f02a6d1b9c2e1',
@@ -56,7 +57,7 @@ describe('BrowserScreenSpool', () => {
     await expect(spool.append(spoolId, new Uint8Array([1]))).rejects.toThrow(/is closed/);
     const manifest = await spool.manifest(spoolId);
     expect(manifest.uploadUrl).toBe('http://127.0.0.1:8080/api/v2/screen-recordings/uploads/abc');
-    expect(pendingOf(manifest, false)).toEqual({
+    expect(pendingScreenUploadOf(manifest, false)).toEqual({
       spoolId,
       connId: metadata.connId,
       bytes: 0,

@@ -1,4 +1,4 @@
-import type { PendingScreenUpload, ScreenUploadMetadata } from '@vox/shared';
+import type { ScreenUploadMetadata } from '@vox/shared';
 
 /** A screen recording kept in IndexedDB: its manifest; the chunks are stored beside it. */
 export interface BrowserSpoolManifest {
@@ -159,15 +159,4 @@ export class BrowserScreenSpool {
     if (!manifest) throw new Error(`there is no screen spool ${spoolId}`);
     return manifest;
   }
-}
-
-/** How the upload queue shows a spool. */
-export function pendingOf(manifest: BrowserSpoolManifest, live: boolean): PendingScreenUpload {
-  return {
-    spoolId: manifest.spoolId,
-    connId: manifest.metadata.connId,
-    bytes: manifest.bytes,
-    state: manifest.state === 'recording' && live ? 'recording' : 'waiting',
-    ...(manifest.metadata.interrupted ? { interrupted: manifest.metadata.interrupted } : {}),
-  };
 }
