@@ -23,7 +23,6 @@ import { registerScreenUploadRoutes } from './api/screen-upload-routes.ts';
 import { registerSimRoutes } from './api/sim-routes.ts';
 import { attachSocketGateway } from './api/socket-gateway.ts';
 import { seedDemoTenant } from './auth/demo-tenant.ts';
-import { UserRights } from './auth/user-rights.ts';
 import { CallDetailsStore } from './call-details/call-details.ts';
 import type { VoxConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
@@ -157,7 +156,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   purgeSchedule?.start();
   registerRecordingRoutes(app, auth, recordings, vault, audit, lifecycle);
   registerAgentRoutes(app, auth, { agentStates: new AgentStates(bus), audit });
-  registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore, users: new UserRights(pool) });
+  registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore });
   registerUserAdminRoutes(app, auth, new UserDirectory(pool), audit);
   registerCallLadderRoutes(app, auth, ladders);
   registerScreenUploadRoutes(

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { auditQuerySchema, retentionRulesSchema, userRightsRequestSchema } from '@vox/shared';
+import { auditQuerySchema, retentionRulesSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { TenantKeystore } from '../crypto/tenant-keystore.ts';
 import type { RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
-import type { UserRights } from '../auth/user-rights.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
@@ -22,7 +21,6 @@ export function registerAdminRoutes(
     audit: AuditLog;
     lifecycle: RecordingLifecycle;
     keystore: TenantKeystore | undefined;
-    users: UserRights;
   },
 ): void {
   app.get('/api/v2/admin/storage', async (request) => {
@@ -59,15 +57,6 @@ export function registerAdminRoutes(
     const user = await auth.require(request, { roles: ['admin'] });
     const { dryRun } = parseWith(z.object({ dryRun: z.enum(['0', '1']).default('0') }), request.query, 'query');
     return parts.lifecycle.purge(dryRun === '1', requesterOf(user, request));
-  });
-
-  app.put('/api/v2/admin/users/:username/rights', async (request) => {
-    await auth.require(request, { roles: ['admin'] });
-    const { username } = parseWith(z.object({ username: z.string().min(1).max(64) }), request.params, 'path');
-    const { ownRecordings } = parseWith(userRightsRequestSchema, request.body, 'body');
-    const updated = await parts.users.setOwnRecordings(username, ownRecordings);
-    if (!updated) throw new HttpError(404, 'not_found', `no agent ${username}`);
-    return updated;
   });
 
   // Any logged-in user: the desktop encrypts the agent's screen recording with it before upload.

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { createUserRequestSchema, updateUserRequestSchema } from '@vox/shared';
+import { createUserRequestSchema, updateUserRequestSchema, userRightsRequestSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { UserConflictError, type UserDirectory } from '../auth/user-directory.ts';
 import { HttpError, parseWith } from './api-errors.ts';
@@ -54,6 +54,22 @@ export function registerUserAdminRoutes(
       action: 'user-update',
       target: updated.id,
       details: { ...changes, ...(password !== undefined ? { passwordChanged: true } : {}) },
+    });
+    return updated;
+  });
+
+  // The older, narrower form of the PATCH above: an agent's right to its own recordings.
+  app.put('/api/v2/admin/users/:username/rights', async (request) => {
+    const admin = await auth.require(request, { roles: ['admin'] });
+    const { username } = parseWith(usernameParams, request.params, 'path');
+    const { ownRecordings } = parseWith(userRightsRequestSchema, request.body, 'body');
+    const updated = await users.update(username, { ownRecordings }, 'agent');
+    if (!updated) throw new HttpError(404, 'not_found', `no agent ${username}`);
+    await audit.append({
+      ...requesterOf(admin, request),
+      action: 'user-update',
+      target: updated.id,
+      details: { ownRecordings },
     });
     return updated;
   });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CreateUserRequest, GroupList, UpdateUserRequest, User } from '@vox/shared';
+import type { CreateUserRequest, GroupList, Role, UpdateUserRequest, User } from '@vox/shared';
 import { hashPassword } from './password-hash.ts';
 import { rowToUser, type UserRow } from './user-rows.ts';
 
@@ -52,10 +52,10 @@ export class UserDirectory {
     }
   }
 
-  /** Changes what the request names; undefined when there is no such user. */
-  async update(username: string, request: UpdateUserRequest): Promise<User | undefined> {
+  /** Changes what the request names; undefined when there is no such user (of `onlyRole`, when given). */
+  async update(username: string, request: UpdateUserRequest, onlyRole?: Role): Promise<User | undefined> {
     const sets: string[] = [];
-    const params: unknown[] = [username];
+    const params: unknown[] = [username, onlyRole ?? null];
     const set = (column: string, value: unknown) => {
       params.push(value);
       sets.push(`${column} = $${params.length}`);
@@ -68,7 +68,7 @@ export class UserDirectory {
     if (request.mayDownload !== undefined) set('may_download', request.mayDownload);
     try {
       const result = await this.pool.query<UserRow>(
-        `UPDATE users SET ${sets.join(', ')} WHERE username = $1 RETURNING *`,
+        `UPDATE users SET ${sets.join(', ')} WHERE username = $1 AND ($2::text IS NULL OR role = $2) RETURNING *`,
         params,
       );
       const row = result.rows[0];
