@@ -2,35 +2,18 @@ import { z } from 'zod';
 import {
   agentStateEventSchema,
   callSnapshotSchema,
-  loginResponseSchema,
   tenantPublicKeySchema,
   type AgentStateEvent,
   type AgentStateRequest,
   type CallAction,
   type CallSnapshot,
-  type LoginResponse,
   type ScreenRecordingIncident,
   type TenantPublicKey,
 } from '@vox/shared';
-import { BackendError, restRequest } from './rest-request.ts';
+import { ApiSession, BackendError } from './rest-request.ts';
 
 /** The REST API as the agent desktop uses it, every answer checked against the shared schema. */
-export class BackendClient {
-  constructor(
-    readonly baseUrl: string,
-    private token?: string,
-  ) {}
-
-  get bearer(): string | undefined {
-    return this.token;
-  }
-
-  async login(username: string, password: string): Promise<LoginResponse> {
-    const session = await this.request('POST', '/api/v2/auth/login', loginResponseSchema, { username, password });
-    this.token = session.token;
-    return session;
-  }
-
+export class BackendClient extends ApiSession {
   callsOf(dn: string): Promise<CallSnapshot[]> {
     return this.request(
       'GET',
@@ -66,9 +49,5 @@ export class BackendClient {
       if (error instanceof BackendError && error.status === 404) return undefined;
       throw error;
     }
-  }
-
-  private request<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
-    return restRequest(`${this.baseUrl}${path}`, this.token, method, schema, body);
   }
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { apiErrorSchema } from '@vox/shared';
+import { apiErrorSchema, loginResponseSchema, type LoginResponse } from '@vox/shared';
 
 /** The backend's `{error: {code, message}}` answer, with its HTTP status. */
 export class BackendError extends Error {
@@ -41,4 +41,28 @@ export async function restRequest<T extends z.ZodType>(
   // A 204 has no body; the schema says whether that is an acceptable answer.
   const payload: unknown = response.status === 204 ? undefined : await response.json();
   return schema.parse(payload);
+}
+
+/**
+ * A logged-in conversation with the backend: the clients of the agent and supervisor views add
+ * their own calls to it.
+ */
+export class ApiSession {
+  protected token: string | undefined;
+
+  constructor(readonly baseUrl: string) {}
+
+  get bearer(): string | undefined {
+    return this.token;
+  }
+
+  async login(username: string, password: string): Promise<LoginResponse> {
+    const session = await this.request('POST', '/api/v2/auth/login', loginResponseSchema, { username, password });
+    this.token = session.token;
+    return session;
+  }
+
+  protected request<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
+    return restRequest(`${this.baseUrl}${path}`, this.token, method, schema, body);
+  }
 }

@@ -5,7 +5,6 @@ import {
   callLadderSchema,
   dnConfigSchema,
   groupListSchema,
-  loginResponseSchema,
   recordingListSchema,
   recordingSchema,
   userListSchema,
@@ -13,10 +12,9 @@ import {
   type AuditQuery,
   type CreateUserRequest,
   type DnConfigRequest,
-  type LoginResponse,
   type UpdateUserRequest,
 } from '@vox/shared';
-import { backendErrorOf, restRequest } from '../backend/rest-request.ts';
+import { ApiSession, backendErrorOf } from '../backend/rest-request.ts';
 
 /** Query parameters as the REST API reads them: absent when empty. */
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -31,21 +29,7 @@ function queryString(query: Record<string, string | number | undefined>): string
  * The REST API as the supervisor view uses it (search, playback, ladder, labels, legal hold,
  * administration), each answer checked against its shared schema before a view sees it.
  */
-export class SupervisorClient {
-  private token: string | undefined;
-
-  constructor(readonly baseUrl: string) {}
-
-  get bearer(): string | undefined {
-    return this.token;
-  }
-
-  async login(username: string, password: string): Promise<LoginResponse> {
-    const session = await this.request('POST', '/api/v2/auth/login', loginResponseSchema, { username, password });
-    this.token = session.token;
-    return session;
-  }
-
+export class SupervisorClient extends ApiSession {
   search(query: Record<string, string>) {
     return this.request('GET', `/api/v2/recordings${queryString(query)}`, recordingListSchema);
   }
@@ -122,9 +106,5 @@ export class SupervisorClient {
 
   private mediaPath(recordingId: string, mediaId: string): string {
     return `${this.baseUrl}/api/v2/recordings/${encodeURIComponent(recordingId)}/media/${encodeURIComponent(mediaId)}`;
-  }
-
-  private request<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
-    return restRequest(`${this.baseUrl}${path}`, this.token, method, schema, body);
   }
 }
