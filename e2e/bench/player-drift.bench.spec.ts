@@ -38,19 +38,7 @@ test(`voice and screen drift over a ${minutes}-minute recording`, async ({ brows
     'done',
     { timeout: 120_000 },
   );
-  await expect
-    .poll(
-      async () => {
-        try {
-          return (await seed.storedRecording(connId, (r) => r.screenRecordings.length === 1)).id;
-        } catch {
-          return undefined;
-        }
-      },
-      { timeout: 300_000 },
-    )
-    .toBeDefined();
-  const recording = await seed.storedRecording(connId, (r) => r.screenRecordings.length === 1);
+  const recording = await seed.storedRecording(connId, (r) => r.screenRecordings.length === 1, 300_000);
   await agent.context().close();
 
   const page = await openSupervisor(browser, 'supervisor1');

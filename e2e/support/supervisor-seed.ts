@@ -1,12 +1,6 @@
 import { expect, type APIRequestContext } from '@playwright/test';
-import {
-  auditListSchema,
-  createCallResponseSchema,
-  loginResponseSchema,
-  recordingListSchema,
-  type AuditRecord,
-  type Recording,
-} from '@vox/shared';
+import { recordingListSchema, type AuditRecord, type Recording } from '@vox/shared';
+import { VoxApi } from './vox-api.ts';
 
 /** One step of a seeded call, after answer: wait, key digits, or pause and resume the recording. */
 export type CallStep =
@@ -19,58 +13,46 @@ export type CallStep =
 export class SupervisorSeed {
   private constructor(
     private readonly request: APIRequestContext,
-    readonly token: string,
+    private readonly api: VoxApi,
   ) {}
 
   static async asAdmin(request: APIRequestContext): Promise<SupervisorSeed> {
-    return new SupervisorSeed(request, await SupervisorSeed.tokenOf(request, 'admin'));
+    return new SupervisorSeed(request, await VoxApi.login(request, 'admin', 'admin-demo'));
   }
 
   static async tokenOf(request: APIRequestContext, username: string): Promise<string> {
-    const response = await request.post('/api/v2/auth/login', {
-      data: { username, password: `${username}-demo` },
-    });
-    expect(response.status(), `login of ${username}`).toBe(200);
-    return loginResponseSchema.parse(await response.json()).token;
+    return (await VoxApi.login(request, username, `${username}-demo`)).token;
+  }
+
+  get token(): string {
+    return this.api.token;
   }
 
   private get headers() {
     return { Authorization: `Bearer ${this.token}` };
   }
 
-  private async post(path: string, data: unknown, status = 200): Promise<unknown> {
-    const response = await this.request.post(path, { data, headers: this.headers });
-    expect(response.status(), `${path}: ${await response.text()}`).toBe(status);
-    return response.json();
-  }
-
-  /** Routes a recorded call from `ani` to the agent on `dn`, answers it, runs the steps, releases it. */
+  /** Routes a recorded call from `ani` to the agent on `dn` and answers it. */
   async routeAndAnswer(ani: string, dnis: string, dn: string): Promise<string> {
-    const call = createCallResponseSchema.parse(
-      await this.post('/api/v2/sim/calls', { ani, dnis, targetDn: dn, record: 'destination' }, 201),
-    );
-    await this.post(`/api/v2/sim/calls/${call.connId}/answer`, { dn });
+    const call = await this.api.routeCall({ ani, dnis, targetDn: dn, record: 'destination' });
+    await this.api.callAction(call.connId, 'answer', { dn });
     return call.connId;
   }
 
   async runSteps(connId: string, ani: string, dn: string, steps: CallStep[]): Promise<void> {
     for (const step of steps) {
       if ('wait' in step) await new Promise((resolve) => setTimeout(resolve, step.wait));
-      else if ('digits' in step) {
-        await this.post(`/api/v2/sim/calls/${connId}/digits`, {
-          dn: step.by === 'customer' ? ani : dn,
-          digits: step.digits,
-        });
-      } else if ('pause' in step) {
-        await this.post('/api/v2/sim/private-service', { privateMsgId: 3015, thisDn: dn, connId });
+      else if ('digits' in step) await this.api.sendDigits(connId, step.by === 'customer' ? ani : dn, step.digits);
+      else if ('pause' in step) {
+        await this.api.privateService(connId, dn, 3015);
         await new Promise((resolve) => setTimeout(resolve, step.pause));
-        await this.post('/api/v2/sim/private-service', { privateMsgId: 3016, thisDn: dn, connId });
+        await this.api.privateService(connId, dn, 3016);
       }
     }
   }
 
-  async release(connId: string, dn: string): Promise<void> {
-    await this.post(`/api/v2/sim/calls/${connId}/release`, { dn });
+  release(connId: string, dn: string): Promise<void> {
+    return this.api.callAction(connId, 'release', { dn });
   }
 
   /** A whole recorded call, stored (and analysed, with every label of the steps set) before it returns. */
@@ -90,7 +72,11 @@ export class SupervisorSeed {
   }
 
   /** The call's recording once it is stored and `ready` says it is complete. */
-  async storedRecording(connId: string, ready: (recording: Recording) => boolean): Promise<Recording> {
+  async storedRecording(
+    connId: string,
+    ready: (recording: Recording) => boolean,
+    timeout = 30_000,
+  ): Promise<Recording> {
     let found: Recording | undefined;
     await expect
       .poll(
@@ -99,15 +85,13 @@ export class SupervisorSeed {
           found = recordingListSchema.parse(await response.json()).recordings[0];
           return found !== undefined && found.mediaFiles.length > 0 && ready(found);
         },
-        { timeout: 30_000, message: `recording of call ${connId}` },
+        { timeout, message: `recording of call ${connId}` },
       )
       .toBe(true);
     return found!;
   }
 
-  async audit(query: string): Promise<AuditRecord[]> {
-    const response = await this.request.get(`/api/v2/admin/audit?${query}`, { headers: this.headers });
-    expect(response.status()).toBe(200);
-    return auditListSchema.parse(await response.json()).records;
+  audit(query: string): Promise<AuditRecord[]> {
+    return this.api.audit(query);
   }
 }

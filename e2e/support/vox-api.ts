@@ -1,5 +1,12 @@
 import { expect, type APIRequestContext } from '@playwright/test';
-import { createCallResponseSchema, loginResponseSchema, recordingSchema, type Recording } from '@vox/shared';
+import {
+  auditListSchema,
+  createCallResponseSchema,
+  loginResponseSchema,
+  recordingSchema,
+  type AuditRecord,
+  type Recording,
+} from '@vox/shared';
 
 /** The backend's REST API as a test drives it: every answer parsed with the shared schema. */
 export class VoxApi {
@@ -18,7 +25,7 @@ export class VoxApi {
     return { Authorization: `Bearer ${this.token}` };
   }
 
-  async routeCall(body: { ani: string; dnis: string; targetDn: string; record?: 'source' }) {
+  async routeCall(body: { ani: string; dnis: string; targetDn: string; record?: 'source' | 'destination' }) {
     const response = await this.request.post('/api/v2/sim/calls', { data: body, headers: this.headers });
     if (response.status() !== 201) throw new Error(`route call: ${response.status()} ${await response.text()}`);
     return createCallResponseSchema.parse(await response.json());
@@ -85,13 +92,19 @@ export class VoxApi {
       throw new Error(`private service ${privateMsgId}: ${response.status()} ${await response.text()}`);
   }
 
-  async auditRecords(): Promise<Array<{ action: string; target: string; details: Record<string, unknown> }>> {
-    const response = await this.request.get('/api/v2/admin/audit?limit=1000', { headers: this.headers });
-    if (!response.ok()) throw new Error(`audit: ${response.status()}`);
-    return (
-      (await response.json()) as {
-        records: Array<{ action: string; target: string; details: Record<string, unknown> }>;
-      }
-    ).records;
+  /** The party on `dn` keys `digits` (RFC 4733 in the call's media). */
+  async sendDigits(connId: string, dn: string, digits: string): Promise<void> {
+    const response = await this.request.post(`/api/v2/sim/calls/${connId}/digits`, {
+      data: { dn, digits },
+      headers: this.headers,
+    });
+    if (!response.ok()) throw new Error(`digits: ${response.status()} ${await response.text()}`);
+  }
+
+  /** The audit log, newest first, narrowed by `query` (`actor=`, `recordingId=`, `action=`, `limit=`). */
+  async audit(query = ''): Promise<AuditRecord[]> {
+    const response = await this.request.get(`/api/v2/admin/audit?${query}`, { headers: this.headers });
+    if (!response.ok()) throw new Error(`audit: ${response.status()} ${await response.text()}`);
+    return auditListSchema.parse(await response.json()).records;
   }
 }
