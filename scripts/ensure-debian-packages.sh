@@ -3,7 +3,8 @@
 # when running as root, otherwise prints the exact command to run and fails.
 set -euo pipefail
 # espeak-ng: the MCP speaks real phrases with it where it is installed (and its tests check that).
-packages=(chromium xvfb xauth fonts-liberation espeak-ng)
+# sip-tester: SIPp, the SIPREC recording client (SRC) of the recording server's tests.
+packages=(chromium xvfb xauth fonts-liberation espeak-ng sip-tester)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
