@@ -28,6 +28,21 @@ const envSchema = z.object({
   VOX_KEYSTORE_FILE: z.string().optional(),
   VOX_KEYSTORE_PASSPHRASE: z.string().min(8, 'VOX_KEYSTORE_PASSPHRASE needs at least 8 characters').optional(),
   VOX_MCP_COUNT: z.coerce.number().int().min(1).max(16).default(2),
+  VOX_SIP_HOST: z.string().optional(),
+  VOX_SIP_PORT: z
+    .string()
+    .regex(/^(\d{1,5}|off)$/, 'VOX_SIP_PORT is a port number (0: any free port) or off')
+    .refine((v) => v === 'off' || Number(v) <= 65535, 'VOX_SIP_PORT is at most 65535')
+    .default('5060'),
+  VOX_RTP_PORTS: z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, 'VOX_RTP_PORTS is a range such as 40000-40999')
+    .refine((v) => {
+      const [first, last] = v.split('-').map(Number) as [number, number];
+      return first >= 1024 && last <= 65535 && last - first >= 3;
+    }, 'VOX_RTP_PORTS lies within 1024-65535 and holds at least two even ports')
+    .default('40000-40999'),
+  VOX_RTP_TIMEOUT_S: z.coerce.number().positive().max(86_400).default(60),
 });
 
 export interface VoxConfig {
@@ -51,6 +66,8 @@ export interface VoxConfig {
   keystore: { file: string; passphrase: string | undefined } | undefined;
   /** when the daily retention purge runs (HH:MM UTC), or undefined for never */
   purgeAtUtc: string | undefined;
+  /** the SIPREC recording server, or undefined when VOX_SIP_PORT=off */
+  siprec: { host: string; port: number; rtpPorts: { first: number; last: number }; rtpTimeoutMs: number } | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +103,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
           }
         : undefined,
     purgeAtUtc: e.VOX_PURGE_AT === 'off' ? undefined : e.VOX_PURGE_AT,
+    siprec:
+      e.VOX_SIP_PORT === 'off'
+        ? undefined
+        : {
+            host: e.VOX_SIP_HOST ?? e.VOX_HOST,
+            port: Number(e.VOX_SIP_PORT),
+            rtpPorts: {
+              first: Number(e.VOX_RTP_PORTS.split('-')[0]),
+              last: Number(e.VOX_RTP_PORTS.split('-')[1]),
+            },
+            rtpTimeoutMs: e.VOX_RTP_TIMEOUT_S * 1000,
+          },
   };
 }

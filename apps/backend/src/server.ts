@@ -44,6 +44,8 @@ import type { MediaStorage } from './storage/media-storage.ts';
 import { MediaVault } from './crypto/media-vault.ts';
 import { TenantKeystore } from './crypto/tenant-keystore.ts';
 import { StorageOutbox } from './storage/storage-outbox.ts';
+import { RtpPortPool } from './siprec/rtp-port-pool.ts';
+import { SiprecServer } from './siprec/siprec-server.ts';
 import { WebdavStorage } from './storage/webdav-storage.ts';
 
 export interface RunningVox {
@@ -51,6 +53,8 @@ export interface RunningVox {
   port: number;
   /** the metadata database's connection string (operators' tools and tests connect with it) */
   databaseUrl: string;
+  /** the SIPREC recording server's SIP port (udp and tcp), unless VOX_SIP_PORT=off */
+  sipPort: number | undefined;
   /** Stops accepting calls, finishes and stores every recording in progress, stops the database. */
   close(): Promise<void>;
 }
@@ -131,6 +135,28 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
   });
 
+  const siprec = config.siprec
+    ? await SiprecServer.listen({
+        host: config.siprec.host,
+        port: config.siprec.port,
+        rtpPorts: new RtpPortPool(config.siprec.rtpPorts.first, config.siprec.rtpPorts.last),
+        rtpTimeoutMs: config.siprec.rtpTimeoutMs,
+        directory,
+        engine,
+        workDir: mcpWorkDir,
+        outbox,
+        vault,
+        profile,
+        callDetails,
+        bus,
+        log,
+      })
+    : undefined;
+  if (siprec) {
+    const { host, rtpPorts } = config.siprec!;
+    log(`SIPREC recording server: SIP on udp and tcp ${host}:${siprec.port}, RTP ${rtpPorts.first}-${rtpPorts.last}`);
+  }
+
   const analytics = new InteractionReceiver(pool, vault, log);
   bus.on('mediaStored', (recordingId, mediaId, type, storagePath) => {
     if (type === 'audio/wav') analytics.enqueue({ recordingId, mediaId, storagePath });
@@ -150,7 +176,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerOpenApi(app);
   registerAuthRoutes(app, pool, config.tokenTtlMs);
   const audit = new AuditLog(pool);
-  registerSimRoutes(app, auth, { sipServer, directory, tLibrary, resourceManager, mcps, scenarios, audit });
+  registerSimRoutes(app, auth, { sipServer, siprec, directory, tLibrary, resourceManager, mcps, scenarios, audit });
   const lifecycle = new RecordingLifecycle(pool, recordings, storage, audit);
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
   purgeSchedule?.start();
@@ -171,6 +197,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   } catch (error) {
     clearInterval(healthCheck);
     await purgeSchedule?.stop();
+    await siprec?.close();
     await engine.close();
     await outbox.stop();
     await database.close();
@@ -183,6 +210,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   return {
     url: `http://${config.host}:${port}`,
     port,
+    sipPort: siprec?.port,
     databaseUrl: database.url,
     close() {
       closing ??= (async () => {
@@ -190,6 +218,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         await purgeSchedule?.stop();
         await scenarios.stop();
         sipServer.stopAll('backend shutting down');
+        await siprec?.close();
         await Promise.all(mcps.map((mcp) => mcp.close()));
         await engine.close();
         await outbox.stop();

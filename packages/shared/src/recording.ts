@@ -72,8 +72,13 @@ export const speechAnalyticsSchema = z.object({
 });
 export type SpeechAnalytics = z.infer<typeof speechAnalyticsSchema>;
 
+/** How the call came to be recorded: Vox's simulated telephony, or a real call forked over SIPREC. */
+export const recordingOriginSchema = z.enum(['simulation', 'siprec']);
+export type RecordingOrigin = z.infer<typeof recordingOriginSchema>;
+
 export const recordingSchema = z.object({
   id: z.string(),
+  origin: recordingOriginSchema,
   connId: z.string(),
   callUuid: z.string(),
   callerPhoneNumber: z.string(),
@@ -179,6 +184,8 @@ export type RecordingList = z.infer<typeof recordingListSchema>;
  */
 export const mcpMetadataSchema = z.object({
   recordingId: z.string(),
+  /** absent: a simulated call's MCP */
+  origin: recordingOriginSchema.optional(),
   connId: z.string(),
   callUuid: z.string(),
   recordDN: z.string(),

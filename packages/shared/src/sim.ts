@@ -153,6 +153,8 @@ export const callSnapshotSchema = z.object({
   attachedData: attachedDataSchema,
   /** for a consultation call: the call it consults from */
   consultOf: connIdSchema.optional(),
+  /** `siprec`: a real call an SBC or PBX records through Vox; it is controlled there, not here */
+  origin: z.enum(['simulation', 'siprec']).optional(),
 });
 export type CallSnapshot = z.infer<typeof callSnapshotSchema>;
 

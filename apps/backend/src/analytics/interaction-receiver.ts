@@ -68,10 +68,10 @@ export class InteractionReceiver {
         figures.dtmfDigits,
       ],
     );
-    await this.pool.query('UPDATE recordings SET pci_leak = $2, overtalk_ms = $3 WHERE id = $1', [
-      job.recordingId,
-      figures.dtmfDigits > 0,
-      figures.overtalkMs,
-    ]);
+    // RFC 4733 digits of a SIPREC call are not in the audio: they count all the same.
+    await this.pool.query(
+      'UPDATE recordings SET pci_leak = ($2 OR rfc4733_digits > 0), overtalk_ms = $3 WHERE id = $1',
+      [job.recordingId, figures.dtmfDigits > 0, figures.overtalkMs],
+    );
   }
 }

@@ -26,6 +26,7 @@ import { eventError, TLibraryError, type TLibraryRequests } from '../sip-server/
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';
+import type { SiprecServer } from '../siprec/siprec-server.ts';
 
 const connIdParams = z.object({ connId: connIdSchema });
 const dnParams = z.object({ dn: dnSchema });
@@ -45,6 +46,8 @@ function requireToDn(body: CallActionRequest): string {
 
 export interface SimulationParts {
   sipServer: SipServer;
+  /** the SIPREC recording server, when it runs: its sessions are calls of their agents' DNs */
+  siprec: SiprecServer | undefined;
   directory: DnDirectory;
   tLibrary: TLibraryRequests;
   resourceManager: ResourceManager;
@@ -72,7 +75,7 @@ async function answerTLibrary(reply: FastifyReply, run: () => unknown) {
 }
 
 export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, parts: SimulationParts): void {
-  const { sipServer, directory, tLibrary, resourceManager, mcps, scenarios, audit } = parts;
+  const { sipServer, siprec, directory, tLibrary, resourceManager, mcps, scenarios, audit } = parts;
 
   app.get('/api/v2/sim/dns', async (request) => {
     await auth.require(request, { roles: ['admin', 'supervisor'] });
@@ -99,13 +102,14 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
     const user = await auth.require(request);
     const { dn } = parseWith(z.object({ dn: dnSchema }), request.query, 'query');
     assertMayActFor(user, dn);
-    return { calls: sipServer.callsOf(dn) };
+    // A real call recorded through SIPREC is one of the DN's calls too (the desktop's catch-up).
+    return { calls: [...sipServer.callsOf(dn), ...(siprec?.callsOf(dn) ?? [])] };
   });
 
   app.get('/api/v2/sim/calls/:connId', async (request) => {
     const user = await auth.require(request);
     const { connId } = parseWith(connIdParams, request.params, 'path');
-    const call = sipServer.snapshot(connId);
+    const call = siprec?.snapshotOf(connId) ?? sipServer.snapshot(connId);
     if (user.role === 'agent' && !call.parties.some((p) => p.dn === user.dn)) {
       throw new HttpError(404, 'not_found', `no active call with ConnectionID ${connId}`);
     }

@@ -234,6 +234,15 @@ const migrations: Array<{ id: string; sql: string }> = [
       ALTER TABLE screen_uploads ADD COLUMN interrupted text CHECK (interrupted IN ('crash', 'disk_full'));
     `,
   },
+  {
+    id: '013_siprec_recordings',
+    sql: `
+      -- Real calls recorded through SIPREC beside the simulated ones; their RFC 4733 digits are not
+      -- in the audio, so the PCI flag counts them apart from what analytics hears.
+      ALTER TABLE recordings ADD COLUMN origin text NOT NULL DEFAULT 'simulation' CHECK (origin IN ('simulation', 'siprec'));
+      ALTER TABLE recordings ADD COLUMN rfc4733_digits integer NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

@@ -1,4 +1,5 @@
 import type { Pause } from '@vox/shared';
+import type { RtpStreamStats } from '../media/rtp/rtp-playout-clock.ts';
 
 /** The files an MCP can write for a recording (GIR: MP3 for playback, WAV G.711 for analytics). */
 export type MediaFormat = 'mp3-8k-mono' | 'mp3-16k-stereo' | 'mp3-32k-stereo' | 'wav-g711-ulaw';
@@ -10,12 +11,42 @@ export interface CaptureOutput {
   encryption?: { keyId: string; publicKey: string };
 }
 
+export type CallSide = 'agent' | 'customer';
+
+/** A stream of a real call forked to Vox (SIPREC): where it arrives and how it is coded. */
+export interface RtpStreamSpec {
+  side: CallSide;
+  host: string;
+  port: number;
+  codec: 'PCMU' | 'PCMA' | 'G722';
+  payloadType: number;
+  /** RFC 4733 telephone-event payload type, when offered */
+  telephoneEvent: number | undefined;
+}
+
+/** What a received stream looked like, kept with the recording. */
+export interface RtpStreamReport extends RtpStreamStats {
+  side: CallSide;
+  port: number;
+  codec: RtpStreamSpec['codec'];
+  /** the sender latched on (address:port) */
+  source?: string;
+  /** times another sender took over after the first went quiet */
+  relatches: number;
+  /** packets that came after their audio was encoded */
+  late: number;
+  /** packets thrown away: from another sender, of a codec not negotiated, not RTP */
+  dropped: number;
+}
+
 export interface CaptureOptions {
   /** epoch ms: the timeline origin of the files */
   startTime: number;
   /** voices differ per call and per party, the same for the same seed */
   seed: number;
   outputs: CaptureOutput[];
+  /** a real call: the parties' audio comes from these RTP streams instead of generated voices */
+  rtp?: RtpStreamSpec[];
 }
 
 export interface CapturedMedia {
@@ -24,18 +55,35 @@ export interface CapturedMedia {
   durationMs: number;
   pauses: Pause[];
   outputs: Array<{ format: MediaFormat; path: string; size: number }>;
+  /** for an RTP capture, what each stream brought */
+  rtp?: RtpStreamReport[];
 }
 
 /** One recording's capture: the parties' audio, encoded to every output as the call runs. */
 export interface CaptureHandle {
   pause(at: number): void;
   resume(at: number): void;
-  keyDigits(side: 'agent' | 'customer', digits: string, at: number): void;
+  keyDigits(side: CallSide, digits: string, at: number): void;
   stop(at: number): Promise<CapturedMedia>;
+}
+
+/** What an RTP capture reports while it runs. */
+export interface RtpCaptureListener {
+  /** an RFC 4733 digit began, `atMs` after the capture's start */
+  digit(side: CallSide, digit: string, atMs: number): void;
+}
+
+/** An RTP capture: its sockets are bound once `bound` resolves (it rejects when a port is taken). */
+export interface RtpCaptureHandle extends CaptureHandle {
+  bound: Promise<void>;
+  /** epoch ms of the last RTP packet (the start while none has come), as of the last second */
+  lastPacketAt(): number;
 }
 
 /** Where an MCP's captures run. */
 export interface CaptureEngine {
   start(options: CaptureOptions): CaptureHandle;
+  /** A capture of a real call's RTP streams (`options.rtp`). */
+  startRtp(options: CaptureOptions & { rtp: RtpStreamSpec[] }, listener: RtpCaptureListener): RtpCaptureHandle;
   close(): Promise<void>;
 }

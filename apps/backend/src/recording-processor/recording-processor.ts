@@ -22,6 +22,7 @@ export class RecordingProcessor implements MetadataSink {
     const details = this.callDetails.get(metadata.connId);
     await this.recordings.upsertRecording({
       id: metadata.recordingId,
+      origin: metadata.origin ?? 'simulation',
       connId: metadata.connId,
       callUuid: metadata.callUuid,
       callerPhoneNumber: details?.ani ?? media.parameters.ani,

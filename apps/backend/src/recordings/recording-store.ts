@@ -4,6 +4,7 @@ import type {
   MediaFile,
   Recording,
   RecordingList,
+  RecordingOrigin,
   RecordingQuery,
   RecordingSort,
   ScreenRecording,
@@ -15,6 +16,7 @@ import { visibleTo } from './recording-visibility.ts';
 
 export interface RecordingHeader {
   id: string;
+  origin: RecordingOrigin;
   connId: string;
   callUuid: string;
   callerPhoneNumber: string;
@@ -41,6 +43,8 @@ export interface StoredMedia {
 
 interface RecordingRow {
   id: string;
+  origin: RecordingOrigin;
+  rfc4733_digits: number;
   conn_id: string;
   call_uuid: string;
   caller_phone_number: string;
@@ -118,9 +122,12 @@ export class RecordingStore {
   async upsertRecording(header: RecordingHeader): Promise<void> {
     await this.pool.query(
       `INSERT INTO recordings (id, conn_id, call_uuid, caller_phone_number, dialed_phone_number,
-         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data, groups, agents, parties)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
+         agent_id, record_dn, group_name, start_time, stop_time, event_history, attached_data, groups, agents, parties,
+         origin, rfc4733_digits, pci_leak)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17, CASE WHEN $17 > 0 THEN true END)
        ON CONFLICT (id) DO UPDATE SET
+         rfc4733_digits = EXCLUDED.rfc4733_digits,
+         pci_leak = CASE WHEN EXCLUDED.rfc4733_digits > 0 THEN true ELSE recordings.pci_leak END,
          parties = EXCLUDED.parties,
          groups = ARRAY(SELECT DISTINCT unnest(recordings.groups || EXCLUDED.groups)),
          agents = ARRAY(SELECT DISTINCT unnest(recordings.agents || EXCLUDED.agents)),
@@ -144,6 +151,8 @@ export class RecordingStore {
         header.groups,
         header.agents,
         JSON.stringify(header.parties),
+        header.origin,
+        rfc4733Digits(header.eventHistory),
       ],
     );
   }
@@ -439,6 +448,7 @@ export class RecordingStore {
         }));
       return {
         id: header.id,
+        origin: header.origin,
         connId: header.connId,
         callUuid: header.callUuid,
         callerPhoneNumber: header.callerPhoneNumber,
@@ -455,7 +465,10 @@ export class RecordingStore {
         parties: header.parties,
         labels: row.labels,
         legalHold: row.legal_hold,
-        ...analysisOf(analytics.rows.find((a) => a.recording_id === row.id)),
+        ...analysisOf(
+          analytics.rows.find((a) => a.recording_id === row.id),
+          row.rfc4733_digits,
+        ),
       };
     });
   }
@@ -473,7 +486,7 @@ interface AnalyticsRow {
   analysed_at: Date;
 }
 
-function analysisOf(row: AnalyticsRow | undefined): { analytics?: SpeechAnalytics } {
+function analysisOf(row: AnalyticsRow | undefined, rfc4733Digits: number): { analytics?: SpeechAnalytics } {
   if (!row) return {};
   return {
     analytics: {
@@ -484,15 +497,22 @@ function analysisOf(row: AnalyticsRow | undefined): { analytics?: SpeechAnalytic
       overtalkMs: row.overtalk_ms,
       longestSilenceMs: row.longest_silence_ms,
       dtmfDigits: row.dtmf_digits,
-      pciLeak: row.dtmf_digits > 0,
+      // Digits sent as RFC 4733 events are not in the audio analytics hears, but were keyed all the same.
+      pciLeak: row.dtmf_digits > 0 || rfc4733Digits > 0,
       analysedAt: row.analysed_at.toISOString(),
     },
   };
 }
 
+/** Digits a SIPREC session's RFC 4733 events carried (the history's `DTMF` entries of that kind). */
+export function rfc4733Digits(eventHistory: CallEvent[]): number {
+  return eventHistory.filter((e) => e.event === 'DTMF' && e.detail?.startsWith('RFC 4733')).length;
+}
+
 function toHeader(row: RecordingRow): RecordingHeader {
   return {
     id: row.id,
+    origin: row.origin,
     connId: row.conn_id,
     callUuid: row.call_uuid,
     callerPhoneNumber: row.caller_phone_number,

@@ -27,7 +27,14 @@ export class VoxTestBackend {
     // The embedded database runs as the `postgres` user when tests run as root: it must reach the directory.
     await fs.chmod(dataDir, 0o755);
     const vox = await startVox(
-      loadConfig({ VOX_PORT: '0', VOX_DATA_DIR: dataDir, VOX_DEMO: '1', VOX_LOG_LEVEL: 'silent', ...env }),
+      loadConfig({
+        VOX_PORT: '0',
+        VOX_SIP_PORT: '0',
+        VOX_DATA_DIR: dataDir,
+        VOX_DEMO: '1',
+        VOX_LOG_LEVEL: 'silent',
+        ...env,
+      }),
     );
     return new VoxTestBackend(vox, dataDir);
   }

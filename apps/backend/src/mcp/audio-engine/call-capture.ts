@@ -2,11 +2,17 @@ import fs from 'node:fs';
 import type { Pause } from '@vox/shared';
 import type { WasmMediaEncoder } from 'wasm-media-encoders';
 import { ChunkEncryptor } from '../../crypto/media-cipher.ts';
-import type { CaptureOptions, CaptureOutput as CaptureOutputSpec, MediaFormat } from '../capture-engine.ts';
+import type {
+  CaptureOptions,
+  CaptureOutput as CaptureOutputSpec,
+  MediaFormat,
+  RtpStreamReport,
+} from '../capture-engine.ts';
 import { Conversation } from '../conversation.ts';
 import type { SpokenPhrases } from './espeak-phrases.ts';
 import { dtmfGapMs, dtmfToneMs, renderDtmfTone } from './dtmf.ts';
 import { muLawEncodeStereo, wavHeader, wavHeaderBytes } from './g711-wav.ts';
+import type { RtpCallAudio } from './rtp-call-audio.ts';
 
 /** The formats' rates (GIR: MP3 8 kbit/s mono, 16 or 32 kbit/s stereo; WAV G.711 for analytics). */
 export const mediaFormats: Record<MediaFormat, { sampleRate: number; channels: 1 | 2; bitrateKbps: number }> = {
@@ -99,13 +105,18 @@ class GrowingFile {
   }
 }
 
-/** One output file of a capture: its own generator at its own rate, its encoder, its file. */
+/** Where an output's audio comes from: generated voices, or a real call's RTP streams. */
+interface PartyAudio {
+  render(agent: Float32Array, customer: Float32Array, offset: number, frames: number): void;
+}
+
+/** One output file of a capture: its own audio source at its own rate, its encoder, its file. */
 class CaptureOutput {
   readonly format: MediaFormat;
   readonly sampleRate: number;
   readonly channels: 1 | 2;
   readonly file: GrowingFile;
-  readonly conversation: Conversation;
+  readonly conversation: PartyAudio;
   readonly agent: Float32Array;
   readonly customer: Float32Array;
   encoder: WasmMediaEncoder<'audio/mpeg'> | undefined;
@@ -119,7 +130,12 @@ class CaptureOutput {
   framesWritten = 0;
   leadSkipped = false;
 
-  constructor({ format, path, encryption }: CaptureOutputSpec, seed: number, phrases: SpokenPhrases | undefined) {
+  constructor(
+    { format, path, encryption }: CaptureOutputSpec,
+    seed: number,
+    phrases: SpokenPhrases | undefined,
+    rtpAudio: RtpCallAudio | undefined,
+  ) {
     const spec = mediaFormats[format];
     this.format = format;
     this.sampleRate = spec.sampleRate;
@@ -132,7 +148,9 @@ class CaptureOutput {
       wav ? wavHeaderBytes : 0,
     );
     this.lead = wav ? 0 : lameDelayFrames;
-    this.conversation = new Conversation(this.sampleRate, seed, phrases);
+    this.conversation = rtpAudio
+      ? rtpAudio.partyAudio(this.sampleRate)
+      : new Conversation(this.sampleRate, seed, phrases);
     const blockFrames = Math.ceil((this.sampleRate * CallCapture.maxBlockMs) / 1000) + 2;
     this.agent = new Float32Array(blockFrames);
     this.customer = this.channels === 2 ? new Float32Array(blockFrames) : this.agent;
@@ -167,8 +185,12 @@ export class CallCapture {
     readonly options: CaptureOptions,
     createMp3Encoder: Mp3EncoderFactory,
     phrases?: SpokenPhrases,
+    /** a real call's streams, when the audio is not generated */
+    readonly rtpAudio?: RtpCallAudio,
+    /** how far behind real time the worker renders this capture */
+    readonly renderDelayMs = 100,
   ) {
-    this.outputs = options.outputs.map((o) => new CaptureOutput(o, options.seed, phrases));
+    this.outputs = options.outputs.map((o) => new CaptureOutput(o, options.seed, phrases, rtpAudio));
     this.ready = Promise.all(
       this.outputs
         .filter((o) => o.format !== 'wav-g711-ulaw')
@@ -229,6 +251,7 @@ export class CallCapture {
       this.renderedMs = stepMs;
     }
     this.dropPlayedTones();
+    this.rtpAudio?.release();
   }
 
   /** Renders up to `at`, finishes every file, and says what was captured. */
@@ -236,11 +259,14 @@ export class CallCapture {
     durationMs: number;
     pauses: Pause[];
     outputs: Array<{ format: MediaFormat; path: string; size: number }>;
+    rtp?: RtpStreamReport[];
   } {
     if (!this.encodersReady) throw new Error('the capture stopped before its encoders were ready');
     const endMs = this.effectiveMs(at);
     this.renderUntil(this.options.startTime + endMs);
     this.resume(this.options.startTime + endMs);
+    const rtp = this.rtpAudio?.report();
+    this.rtpAudio?.close();
     const outputs = this.outputs.map((output) => {
       if (output.encoder) {
         output.file.append(output.encoder.finalize());
@@ -253,11 +279,12 @@ export class CallCapture {
     const pauses = this.pauseSpans
       .map((p) => ({ offset: Math.round(p.from), duration: Math.round((p.to ?? endMs) - p.from) }))
       .filter((p) => p.duration > 0);
-    return { durationMs: Math.round(endMs), pauses, outputs };
+    return { durationMs: Math.round(endMs), pauses, outputs, ...(rtp ? { rtp } : {}) };
   }
 
   /** Closes the files without finishing them (the capture is thrown away). */
   discard(): void {
+    this.rtpAudio?.close();
     for (const output of this.outputs) output.file.discard();
   }
 

@@ -1,12 +1,27 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { CaptureEngine, CaptureHandle, CaptureOptions, CapturedMedia } from '../capture-engine.ts';
+import type {
+  CaptureEngine,
+  CaptureHandle,
+  CaptureOptions,
+  CapturedMedia,
+  RtpCaptureHandle,
+  RtpCaptureListener,
+  RtpStreamSpec,
+} from '../capture-engine.ts';
 import type { SpokenPhrases } from './espeak-phrases.ts';
 import type { CapturedMediaMessage, FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
 
 interface PendingStop {
   resolve: (media: CapturedMedia) => void;
   reject: (error: Error) => void;
+}
+
+/** An RTP capture's listener and the news the main thread keeps of it. */
+interface RtpCaptureState {
+  listener: RtpCaptureListener;
+  bound: { resolve: () => void; reject: (error: Error) => void };
+  lastPacketAt: number;
 }
 
 /** One worker thread and what runs on it. */
@@ -37,6 +52,7 @@ export class MediaEngine implements CaptureEngine {
   private readonly workers: MediaWorker[] = [];
   private readonly pendingStops = new Map<number, PendingStop>();
   private readonly failures = new Map<number, Error>();
+  private readonly rtpCaptures = new Map<number, RtpCaptureState>();
   private nextId = 1;
   private closed = false;
   private readonly log: (message: string, error?: unknown) => void;
@@ -76,8 +92,25 @@ export class MediaEngine implements CaptureEngine {
   }
 
   start(options: CaptureOptions): CaptureHandle {
-    if (this.closed) throw new Error('the media engine is closed');
+    return this.startCapture(this.nextId++, options);
+  }
+
+  startRtp(options: CaptureOptions & { rtp: RtpStreamSpec[] }, listener: RtpCaptureListener): RtpCaptureHandle {
     const id = this.nextId++;
+    let bound!: RtpCaptureState['bound'];
+    const boundPromise = new Promise<void>((resolve, reject) => {
+      bound = { resolve, reject };
+    });
+    // A capture that fails before it is bound rejects `bound`; nobody may be waiting on it later.
+    boundPromise.catch(() => undefined);
+    const state: RtpCaptureState = { listener, bound, lastPacketAt: options.startTime };
+    this.rtpCaptures.set(id, state);
+    const handle = this.startCapture(id, options);
+    return { ...handle, bound: boundPromise, lastPacketAt: () => state.lastPacketAt };
+  }
+
+  private startCapture(id: number, options: CaptureOptions): CaptureHandle {
+    if (this.closed) throw new Error('the media engine is closed');
     const worker = [...this.workers].sort((a, b) => a.captures.size - b.captures.size)[0]!;
     worker.captures.add(id);
     this.post(worker, { type: 'start', id, options });
@@ -142,9 +175,22 @@ export class MediaEngine implements CaptureEngine {
   private onMessage(worker: MediaWorker, message: FromMediaWorker): void {
     if (message.type === 'load') {
       worker.load = message;
+      for (const [id, at] of message.lastPackets) {
+        const rtp = this.rtpCaptures.get(id);
+        if (rtp) rtp.lastPacketAt = at;
+      }
+      return;
+    }
+    if (message.type === 'bound') {
+      this.rtpCaptures.get(message.id)?.bound.resolve();
+      return;
+    }
+    if (message.type === 'digit') {
+      this.rtpCaptures.get(message.id)?.listener.digit(message.side, message.digit, message.atMs);
       return;
     }
     worker.captures.delete(message.id);
+    this.rtpCaptures.delete(message.id);
     if (message.type === 'stopped') {
       const pending = this.pendingStops.get(message.id);
       this.pendingStops.delete(message.id);
@@ -155,6 +201,8 @@ export class MediaEngine implements CaptureEngine {
   }
 
   private fail(id: number, error: Error): void {
+    this.rtpCaptures.get(id)?.bound.reject(error);
+    this.rtpCaptures.delete(id);
     const pending = this.pendingStops.get(id);
     this.pendingStops.delete(id);
     if (pending) pending.reject(error);

@@ -1,10 +1,10 @@
-import type { CaptureOptions, CapturedMedia } from '../capture-engine.ts';
+import type { CallSide, CaptureOptions, CapturedMedia } from '../capture-engine.ts';
 
 /** What the engine tells a media worker. Times are epoch ms, as the requests carried them. */
 export type ToMediaWorker =
   | { type: 'start'; id: number; options: CaptureOptions }
   | { type: 'pause' | 'resume' | 'stop'; id: number; at: number }
-  | { type: 'digits'; id: number; side: 'agent' | 'customer'; digits: string; at: number }
+  | { type: 'digits'; id: number; side: CallSide; digits: string; at: number }
   /** stop the clock and end the thread by itself (0); any other code ends it as a crash would */
   | { type: 'exit'; code: number };
 
@@ -18,4 +18,9 @@ export type CapturedMediaMessage = Omit<CapturedMedia, 'startTime' | 'stopTime'>
 export type FromMediaWorker =
   | { type: 'stopped'; id: number; captured: CapturedMediaMessage }
   | { type: 'failed'; id: number; message: string }
-  | { type: 'load'; captures: number; busyMs: number; maxLateMs: number };
+  /** an RTP capture's sockets are bound */
+  | { type: 'bound'; id: number }
+  /** an RTP capture heard an RFC 4733 digit, `atMs` after its start */
+  | { type: 'digit'; id: number; side: CallSide; digit: string; atMs: number }
+  /** `lastPackets`: each RTP capture's id and when its last packet came (epoch ms) */
+  | { type: 'load'; captures: number; busyMs: number; maxLateMs: number; lastPackets: Array<[number, number]> };

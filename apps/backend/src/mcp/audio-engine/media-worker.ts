@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEncoder } from 'wasm-media-encoders';
 import { CallCapture } from './call-capture.ts';
+import { RtpCallAudio } from './rtp-call-audio.ts';
 import type { SpokenPhrases } from './espeak-phrases.ts';
 import type { FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
 
@@ -13,6 +14,11 @@ import type { FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts'
  */
 const tickMs = 20;
 const jitterMs = 100;
+/**
+ * A real call's audio is rendered further behind: packets are placed by their timestamps once
+ * they have all arrived, and an MP3 output reads LAME's delay ahead of its timeline.
+ */
+const rtpPlayoutMs = 500;
 /**
  * Each capture renders a tenth of a second at a time: encoding 20 ms blocks costs a third more
  * CPU in calls and copies. Captures fall due at different ticks, which spreads the load.
@@ -45,8 +51,8 @@ const clock = setInterval(() => {
   const started = Date.now();
   maxLateMs = Math.max(maxLateMs, started - nextTick);
   nextTick = started + tickMs;
-  const until = started - jitterMs;
   for (const [id, capture] of captures) {
+    const until = started - capture.renderDelayMs;
     if (until - capture.renderedUntil < blockMs) continue;
     try {
       capture.renderUntil(until);
@@ -60,7 +66,11 @@ const clock = setInterval(() => {
 }, tickMs);
 
 const loadReport = setInterval(() => {
-  send({ type: 'load', captures: captures.size, busyMs, maxLateMs });
+  const lastPackets: Array<[number, number]> = [];
+  for (const [id, capture] of captures) {
+    if (capture.rtpAudio) lastPackets.push([id, capture.rtpAudio.lastPacketAt]);
+  }
+  send({ type: 'load', captures: captures.size, busyMs, maxLateMs, lastPackets });
   busyMs = 0;
   maxLateMs = 0;
 }, 1000);
@@ -101,8 +111,29 @@ port.on('message', (message: ToMediaWorker) => {
   try {
     switch (message.type) {
       case 'start': {
-        const started = new CallCapture(message.options, createMp3Encoder, phrases);
-        captures.set(message.id, started);
+        const { id, options } = message;
+        const rtpAudio = options.rtp
+          ? new RtpCallAudio(options.rtp, options.startTime, (side, digit, atMs) =>
+              send({ type: 'digit', id, side, digit, atMs }),
+            )
+          : undefined;
+        const started = new CallCapture(
+          options,
+          createMp3Encoder,
+          phrases,
+          rtpAudio,
+          rtpAudio ? rtpPlayoutMs : jitterMs,
+        );
+        captures.set(id, started);
+        rtpAudio?.bound.then(
+          () => send({ type: 'bound', id }),
+          (error: unknown) => {
+            if (captures.get(id) !== started) return;
+            captures.delete(id);
+            started.discard();
+            failed(id, error);
+          },
+        );
         started.ready.catch((error: unknown) => {
           captures.delete(message.id);
           started.discard();
