@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 
 // Chosen once in the runner process; workers inherit them through the environment.
 process.env.VOX_E2E_PORT ??= String(20000 + Math.floor(Math.random() * 20000));
+// The SIPREC recording server's SIP port (udp and tcp), for the spec that records a real RTP call.
+process.env.VOX_E2E_SIP_PORT ??= String(Number(process.env.VOX_E2E_PORT) + 1);
 if (!process.env.VOX_E2E_DATA_DIR) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vox-e2e-'));
   // The embedded PostgreSQL runs as the 'postgres' user when the tests run as root.
@@ -65,6 +67,8 @@ export default defineConfig({
       VOX_DATA_DIR: process.env.VOX_E2E_DATA_DIR,
       VOX_DEMO: '1',
       VOX_LOG_LEVEL: 'warn',
+      VOX_SIP_PORT: process.env.VOX_E2E_SIP_PORT,
+      VOX_RTP_PORTS: '45000-45999',
       // Recording-and-analytics mode, so the supervisor search's analytics filters (DTMF heard,
       // longest silence, overtalk) have figures to find.
       VOX_ANALYTICS: '1',

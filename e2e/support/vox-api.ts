@@ -1,10 +1,12 @@
 import { expect, type APIRequestContext } from '@playwright/test';
 import {
   auditListSchema,
+  callSnapshotSchema,
   createCallResponseSchema,
   loginResponseSchema,
   recordingSchema,
   type AuditRecord,
+  type CallSnapshot,
   type Recording,
 } from '@vox/shared';
 
@@ -29,6 +31,16 @@ export class VoxApi {
     const response = await this.request.post('/api/v2/sim/calls', { data: body, headers: this.headers });
     if (response.status() !== 201) throw new Error(`route call: ${response.status()} ${await response.text()}`);
     return createCallResponseSchema.parse(await response.json());
+  }
+
+  /** The calls a DN is on now, as the agent desktop's catch-up sees them. */
+  async callsOf(dn: string): Promise<CallSnapshot[]> {
+    const response = await this.request.get(`/api/v2/sim/calls?dn=${encodeURIComponent(dn)}`, {
+      headers: this.headers,
+    });
+    if (!response.ok()) throw new Error(`calls of ${dn}: ${response.status()} ${await response.text()}`);
+    const { calls } = (await response.json()) as { calls: unknown[] };
+    return calls.map((call) => callSnapshotSchema.parse(call));
   }
 
   async recording(id: string): Promise<Recording | undefined> {

@@ -216,7 +216,8 @@ export class SiprecRecording {
     this.deps.bus.emit('callLadderComplete', this.connId, this.callUuid, this.trace.list());
     for (const stream of captured.rtp ?? []) {
       this.details.attachedData[`siprec.${stream.side}.rtp`] =
-        `${stream.codec} ${stream.packets} packets, ${stream.lost} lost, ${stream.late} late` +
+        `${stream.codec} ${stream.packets} packets, ${stream.lost} lost, ${stream.late} late, ` +
+        `placed within ${Math.ceil(stream.maxPlacementMs)} ms` +
         (stream.source ? ` from ${stream.source}` : '');
     }
     await this.store(captured);

@@ -84,6 +84,8 @@ export class SiprecServer {
   /** recent requests' answers by `branch method`, for retransmissions; undefined while in progress */
   private readonly answers = new Map<string, { text: string | undefined; at: number }>();
   private readonly watchdog: NodeJS.Timeout;
+  /** recordings of sessions that ended, still being stored: close() waits for them */
+  private readonly storing = new Set<Promise<void>>();
 
   private constructor(
     private readonly options: SiprecServerOptions,
@@ -129,7 +131,7 @@ export class SiprecServer {
   async close(): Promise<void> {
     clearInterval(this.watchdog);
     const endings = [...this.dialogs.values()].map((dialog) => this.endSession(dialog, 'shutdown'));
-    await Promise.all(endings);
+    await Promise.all([...endings, ...this.storing]);
     await this.transport.close();
   }
 
@@ -166,14 +168,9 @@ export class SiprecServer {
         this.answers.set(key, { text: undefined, at: Date.now() });
         this.invite(message, peer, key).catch((error: unknown) => {
           this.options.log(`SIPREC INVITE ${sipHeader(message, 'Call-ID')} failed`, error);
-          this.answer(
-            message,
-            peer,
-            key,
-            this.dialogs.get(sipHeader(message, 'Call-ID') ?? ''),
-            '500 Server Internal Error',
-            'the recorder failed',
-          );
+          const failed = this.dialogs.get(sipHeader(message, 'Call-ID') ?? '');
+          this.answer(message, peer, key, failed, '500 Server Internal Error', 'the recorder failed');
+          if (failed && !failed.recording) this.dialogs.delete(failed.callId);
         });
         return;
       case 'UPDATE':
@@ -225,7 +222,6 @@ export class SiprecServer {
     }
     const chosen = chooseStreams(offer);
     if (typeof chosen === 'string') return refuse('488 Not Acceptable Here', chosen);
-    const call = await this.callOf(message, offer, chosen);
     const dialog: SiprecDialog = {
       callId,
       localTag: sipTag(),
@@ -248,7 +244,10 @@ export class SiprecServer {
     };
     dialog.localTo = `${sipHeader(message, 'To')!};tag=${dialog.localTag}`;
     dialog.trace.add(this.srcName(peer), srs, formatSip(message));
+    // Known before the first await: a CANCEL sent right behind the INVITE must find it.
     this.dialogs.set(callId, dialog);
+    const call = await this.callOf(message, offer, chosen);
+    if (dialog.cancelled) return;
     const recording = await this.startRecording(dialog, chosen, call);
     if (!recording) {
       this.dialogs.delete(callId);
@@ -260,6 +259,8 @@ export class SiprecServer {
       return;
     }
     dialog.recording = recording;
+    // RTP can flow from the answer on: the time spent binding the ports is no silence of the SRC's.
+    recording.lastSignallingAt = Date.now();
     dialog.answered = offer.streams.map((stream) => {
       const index = chosen.findIndex((c) => c.stream === stream);
       const picked = chosen[index];
@@ -323,6 +324,13 @@ export class SiprecServer {
       if (error instanceof SiprecOfferError)
         return this.answer(message, peer, key, dialog, statusLine(error.status), error.message);
       throw error;
+    }
+    // RFC 3264 section 8: a new offer keeps every m-line and may add some (a joining party's stream).
+    if (offer.streams.length < dialog.answered.length) {
+      return this.answer(message, peer, key, dialog, '400 Bad Request', 'a new offer may not remove m-lines');
+    }
+    while (dialog.answered.length < offer.streams.length) {
+      dialog.answered.push({ port: 0, codec: undefined, telephoneEvent: undefined });
     }
     const recording = dialog.recording;
     if (offer.metadata) {
@@ -451,7 +459,8 @@ export class SiprecServer {
       if (dialog.unacked && now - dialog.unacked.since >= answerTimeoutMs) {
         this.options.log(`SIPREC session ${dialog.callId}: the answer was never acknowledged, recording ended`);
         void this.endSession(dialog, 'no-ack', true);
-      } else if (now - recording.lastHeardAt() >= this.options.rtpTimeoutMs) {
+      } else if (recording.state !== 'paused' && now - recording.lastHeardAt() >= this.options.rtpTimeoutMs) {
+        // Paused streams carry no RTP (RFC 7866 section 7.1.2): the resuming re-INVITE restarts the count.
         this.options.log(
           `SIPREC session ${dialog.callId}: no RTP and no signalling for ${this.options.rtpTimeoutMs / 1000} s, recording ended as interrupted`,
         );
@@ -467,11 +476,16 @@ export class SiprecServer {
     if (sendBye) this.sendBye(dialog);
     const recording = dialog.recording;
     if (!recording) return;
-    try {
-      await recording.end(reason);
-    } finally {
-      this.options.rtpPorts.release(dialog.rtpBase, dialog.recordedStreams);
-    }
+    // Callers do not wait (a BYE is answered at once): a failure is logged here, never left unhandled.
+    const stored = recording
+      .end(reason)
+      .catch((error: unknown) => this.options.log(`SIPREC recording ${recording.recordingId} was not stored`, error))
+      .finally(() => {
+        this.options.rtpPorts.release(dialog.rtpBase, dialog.recordedStreams);
+        this.storing.delete(stored);
+      });
+    this.storing.add(stored);
+    await stored;
   }
 
   /** Vox ends the session itself: the SRC hears a BYE (it may be gone; nobody waits for the answer). */

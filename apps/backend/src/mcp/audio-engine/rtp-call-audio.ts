@@ -1,8 +1,8 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { aLawDecodeTable, muLawDecodeTable } from '../../siprec/rtp/g711.ts';
-import { G722Decoder } from '../../siprec/rtp/g722-decoder.ts';
+import { aLawDecodeTable, muLawDecodeTable } from '../../media/rtp/g711.ts';
+import { G722Decoder } from '../../media/rtp/g722-decoder.ts';
 import { parseRtpPacket } from '../../media/rtp/rtp-packet.ts';
 import { RtpPlayoutClock, type RtpStreamStats } from '../../media/rtp/rtp-playout-clock.ts';
 import { TelephoneEvents } from '../../media/rtp/telephone-event.ts';

@@ -54,7 +54,9 @@ export class RtpPlayoutClock {
   private extendedSequence = 0;
   private received = 0;
   private lostBefore = 0;
-  private readonly seen = new Float64Array(duplicateWindow).fill(-1);
+  /** recent packets' extended sequence numbers and timestamps, by sequence modulo the window */
+  private readonly seenSequence = new Float64Array(duplicateWindow).fill(-1);
+  private readonly seenTimestamp = new Float64Array(duplicateWindow).fill(-1);
 
   constructor(private readonly clockRate: number) {}
 
@@ -66,7 +68,7 @@ export class RtpPlayoutClock {
     if (ssrc !== this.ssrc) {
       if (this.ssrc !== undefined) this.stats.ssrcChanges++;
       this.startSource(ssrc, sequence, timestamp, arrivalMs);
-    } else if (!this.countSequence(sequence)) {
+    } else if (!this.countSequence(sequence, timestamp)) {
       this.stats.duplicates++;
       return undefined;
     } else {
@@ -100,20 +102,25 @@ export class RtpPlayoutClock {
     this.baseSequence = sequence;
     this.extendedSequence = sequence;
     this.received = 1;
-    this.seen.fill(-1);
-    this.seen[sequence % duplicateWindow] = sequence;
+    this.seenSequence.fill(-1);
+    this.seenSequence[sequence % duplicateWindow] = sequence;
+    this.seenTimestamp[sequence % duplicateWindow] = timestamp;
     this.resetWindow(arrivalMs);
     this.stats.lost = this.lostBefore;
   }
 
-  /** Counts a packet of the current source; false for a duplicate. */
-  private countSequence(sequence: number): boolean {
+  /**
+   * Counts a packet of the current source; false for a duplicate. A repeated sequence number with
+   * another timestamp is not a duplicate: some senders restart their numbering after a pause.
+   */
+  private countSequence(sequence: number, timestamp: number): boolean {
     // The sequence nearest to the highest seen, across the 16-bit wrap.
     const delta = ((sequence - this.extendedSequence + 0x8000) & 0xffff) - 0x8000;
     const extended = this.extendedSequence + delta;
     const slot = ((extended % duplicateWindow) + duplicateWindow) % duplicateWindow;
-    if (this.seen[slot] === extended) return false;
-    this.seen[slot] = extended;
+    if (this.seenSequence[slot] === extended && this.seenTimestamp[slot] === timestamp) return false;
+    this.seenSequence[slot] = extended;
+    this.seenTimestamp[slot] = timestamp;
     if (extended > this.extendedSequence) this.extendedSequence = extended;
     this.received++;
     this.stats.lost = this.lostBefore + this.lostOfSource();
