@@ -20,37 +20,33 @@ export class SampleTimeline {
 
   /** Writes `count` samples from `samples` at `position`; false when they fall outside what the ring can hold. */
   write(position: number, samples: Int16Array, count: number): boolean {
-    if (position + count <= this.floor) {
-      this.late++;
-      return false;
-    }
-    if (position + count > this.floor + this.ring.length) {
-      this.tooEarly++;
-      return false;
-    }
+    const from = this.writableFrom(position, count);
+    if (from < 0) return false;
     const size = this.ring.length;
-    for (let i = position < this.floor ? this.floor - position : 0; i < count; i++) {
-      this.ring[(position + i) % size] = samples[i]!;
-    }
+    for (let i = from; i < count; i++) this.ring[(position + i) % size] = samples[i]!;
     return true;
   }
 
   /** Writes G.711 bytes through a decode table, straight into the ring. */
   writeDecoded(position: number, bytes: Uint8Array, table: Int16Array): boolean {
-    const count = bytes.length;
+    const from = this.writableFrom(position, bytes.length);
+    if (from < 0) return false;
+    const size = this.ring.length;
+    for (let i = from; i < bytes.length; i++) this.ring[(position + i) % size] = table[bytes[i]!]!;
+    return true;
+  }
+
+  /** The first of `count` samples at `position` the ring can take (those before the floor are late), or -1. */
+  private writableFrom(position: number, count: number): number {
     if (position + count <= this.floor) {
       this.late++;
-      return false;
+      return -1;
     }
     if (position + count > this.floor + this.ring.length) {
       this.tooEarly++;
-      return false;
+      return -1;
     }
-    const size = this.ring.length;
-    for (let i = position < this.floor ? this.floor - position : 0; i < count; i++) {
-      this.ring[(position + i) % size] = table[bytes[i]!]!;
-    }
-    return true;
+    return position < this.floor ? this.floor - position : 0;
   }
 
   /** The sample at `position` (-1..1), silence where the ring does not hold it. */
