@@ -28,7 +28,7 @@ test('a real RTP call forked by an SRC (SIPp) to 7001 is recorded with agent1’
     await fs.writeFile(
       pcap,
       rtpPcap([
-        { audio: tone(500, 8000), codec: 'PCMU', dstPort: 6000 },
+        { audio: tone(500, 8000), codec: 'PCMA', dstPort: 6000 },
         { audio: tone(1000, 8000), codec: 'PCMA', dstPort: 6002 },
       ]),
     );
@@ -36,13 +36,16 @@ test('a real RTP call forked by an SRC (SIPp) to 7001 is recorded with agent1’
       scenario,
       target: `127.0.0.1:${process.env.VOX_E2E_SIP_PORT}`,
       transport: 'udp',
-      keys: { customer_number: customerNumber, agent_dn: '7001', pcap, talk_ms: '8200' },
+      keys: { customer_number: customerNumber, agent_dn: '7001', pcap, talk_ms: '8200', codec: 'PCMA', codec_pt: '8' },
       timeoutMs: 40_000,
     });
 
     // The agent's desktop sees the call and records its screen while the SRC's streams are recorded.
     await expect(agent.getByTestId('screen-state')).toHaveAttribute('data-state', 'recording', { timeout: 15_000 });
     await expect(agent.getByTestId('call')).toContainText(customerNumber);
+    // The call is controlled on the phone, not from the desktop.
+    await expect(agent.getByTestId('siprec-note')).toBeVisible();
+    await expect(agent.getByTestId('call').getByRole('button', { name: 'Release' })).toHaveCount(0);
     const calls = await admin.callsOf('7001');
     const siprecCall = calls.find((c) => c.origin === 'siprec');
     const recordingId = siprecCall?.recording.recordingId;
@@ -55,6 +58,8 @@ test('a real RTP call forked by an SRC (SIPp) to 7001 is recorded with agent1’
     expect(recording.origin).toBe('siprec');
     expect(recording.callerPhoneNumber).toBe(customerNumber);
     expect(recording.agentId).toBe('agent1');
+    expect(recording.attachedData['siprec.agent.rtp']).toMatch(/^PCMA \d{3} packets, 0 lost, 0 late/);
+    expect(recording.attachedData['siprec.customer.rtp']).toMatch(/^PCMA \d{3} packets, 0 lost, 0 late/);
 
     // The muxed screen recording starts with the voice and runs for the length of the call.
     const screen = recording.screenRecordings[0]!;
@@ -70,6 +75,7 @@ test('a real RTP call forked by an SRC (SIPp) to 7001 is recorded with agent1’
     await expect.poll(() => resultIds(supervisor)).toContain(recording.id);
     await supervisor.locator(`tr[data-recording-id="${recording.id}"]`).click();
     await expect(supervisor.getByRole('region', { name: 'Player' })).toBeVisible();
+    await expect(supervisor.getByTestId('recording-origin')).toContainText('SIPREC');
     await supervisor.getByTestId('play-toggle').click();
     await expect
       .poll(() =>

@@ -76,6 +76,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     log: (line) => app.log.debug({ component: 'postgres' }, line),
+    notice: (line) => app.log.info({ component: 'postgres' }, line),
   });
   const { pool } = database;
   if (config.demoTenant) {

@@ -26,6 +26,8 @@ export const tEventSchema = z.object({
   parties: z.array(callPartySchema),
   attachedData: z.record(z.string(), z.string()),
   at: z.string(),
+  /** `siprec`: a real call an SBC or PBX records through Vox; it is controlled there, not here */
+  origin: z.enum(['simulation', 'siprec']).optional(),
 });
 export type TEvent = z.infer<typeof tEventSchema>;
 

@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { recordingListSchema, scenarioRunSchema, scenarioSchema, type Scenario, type ScenarioRun } from '@vox/shared';
-import { placeSiprecCall, syntheticCallAudio, type SiprecCallOptions } from '../siprec-caller/siprec-caller.ts';
+import { placeSiprecCall, type SiprecCallOptions } from '../siprec-caller/siprec-caller.ts';
+import { syntheticCallAudio } from '../siprec-caller/synthetic-voice.ts';
 import { readTelephoneWav } from '../siprec-caller/wav-file.ts';
 import { connectionUsage, parseCommandLine, runCli, sessionFor, UsageError, type CliSession } from './cli-session.ts';
 

@@ -15,10 +15,12 @@ export async function openDatabase(options: {
   databaseUrl: string | undefined;
   dataDir: string;
   log: (line: string) => void;
+  /** what an operator should know (where the embedded cluster went, and why) */
+  notice?: (line: string) => void;
 }): Promise<Database> {
   const embedded = options.databaseUrl
     ? undefined
-    : await startEmbeddedDatabase(path.join(options.dataDir, 'postgres'), options.log);
+    : await startEmbeddedDatabase(path.join(options.dataDir, 'postgres'), options.log, options.notice);
   const pool = new pg.Pool({ connectionString: options.databaseUrl ?? embedded?.url, max: 10 });
   // An idle client losing its connection (a database restart) must not crash the backend.
   pool.on('error', (error) => options.log(`database connection lost: ${error.message}`));

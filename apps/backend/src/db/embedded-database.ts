@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -53,15 +53,29 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
 }
 
 /**
- * Starts the embedded PostgreSQL with its cluster under `dir`, initialising it on first use.
- * A free loopback port is picked at each start; no Unix socket is opened.
+ * As root, where the `postgres` user finds what a private folder (a home directory, a checkout
+ * in one, a data directory in one) hides from it: a copy of the server's binaries, and clusters.
  */
-export async function startEmbeddedDatabase(dir: string, log: (line: string) => void): Promise<EmbeddedDatabase> {
-  const binaries = await postgresBinaries();
+const sharedRoot = '/var/lib/vox-embedded-postgres';
+
+/**
+ * Starts the embedded PostgreSQL with its cluster under `dir`, initialising it on first use.
+ * A free loopback port is picked at each start; no Unix socket is opened. As root the server
+ * runs as `postgres`; when that user cannot reach the binaries or `dir`, they are used from
+ * under /var/lib/vox-embedded-postgres instead, and `notice` says so.
+ */
+export async function startEmbeddedDatabase(
+  dir: string,
+  log: (line: string) => void,
+  notice: (line: string) => void = log,
+): Promise<EmbeddedDatabase> {
   const owner = await postgresUser();
+  const binaries = owner
+    ? await binariesReachableByPostgres(await postgresBinaries(), notice)
+    : await postgresBinaries();
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-  if (owner) await assertReachableByOthers(dir);
-  const clusterDir = path.join(dir, 'cluster');
+  const clusterHome = owner ? await clusterHomeReachableByPostgres(dir, notice) : dir;
+  const clusterDir = path.join(clusterHome, 'cluster');
   const password = await readOrCreatePassword(path.join(dir, 'password'));
   const initialised = await fs
     .stat(path.join(clusterDir, 'PG_VERSION'))
@@ -104,6 +118,7 @@ async function initialiseCluster(
   owner: { uid: number; gid: number } | undefined,
 ): Promise<void> {
   await fs.rm(clusterDir, { recursive: true, force: true });
+  await fs.mkdir(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
   await fs.mkdir(clusterDir, { mode: 0o700 });
   const passwordFile = path.join(path.dirname(clusterDir), 'initdb-password');
   await fs.writeFile(passwordFile, password, { mode: 0o600 });
@@ -176,19 +191,71 @@ async function readOrCreatePassword(file: string): Promise<string> {
   }
 }
 
-/** The `postgres` user needs execute permission on every folder above the cluster. */
-async function assertReachableByOthers(dir: string): Promise<void> {
-  let current = path.resolve(dir);
+/** Whether a user other than the owner may enter every folder down to `target`. */
+async function reachableByOthers(target: string): Promise<boolean> {
+  let current = path.resolve(target);
   for (;;) {
     const stat = await fs.stat(current);
-    if ((stat.mode & 0o001) === 0) {
-      throw new Error(
-        `the embedded database runs as the 'postgres' user, which cannot enter ${current} ` +
-          `(mode ${(stat.mode & 0o777).toString(8)}); run 'chmod o+x ${current}' or set VOX_DATA_DIR elsewhere`,
-      );
-    }
+    if ((stat.mode & 0o001) === 0) return false;
     const parent = path.dirname(current);
-    if (parent === current) return;
+    if (parent === current) return true;
     current = parent;
   }
+}
+
+/**
+ * The binaries, or a copy of them the `postgres` user can run: a checkout in a private folder
+ * (mode 0700, as home folders are) hides node_modules from it. The copy is made once per build
+ * of the binaries, next to its siblings, and renamed into place so backends starting at the same
+ * time never see half of it.
+ */
+async function binariesReachableByPostgres(
+  binaries: PostgresBinaries,
+  notice: (line: string) => void,
+): Promise<PostgresBinaries> {
+  const nativeDir = path.dirname(path.dirname(binaries.postgres));
+  if (await reachableByOthers(path.join(nativeDir, 'bin'))) return binaries;
+  const stat = await fs.stat(binaries.postgres);
+  const build = createHash('sha256').update(`${nativeDir}:${stat.size}:${stat.mtimeMs}`).digest('hex').slice(0, 16);
+  const copy = path.join(sharedRoot, `binaries-${build}`);
+  const relocated = {
+    initdb: path.join(copy, path.relative(nativeDir, binaries.initdb)),
+    postgres: path.join(copy, path.relative(nativeDir, binaries.postgres)),
+  };
+  const exists = await fs
+    .stat(relocated.postgres)
+    .then(() => true)
+    .catch(() => false);
+  if (!exists) {
+    await fs.mkdir(sharedRoot, { recursive: true, mode: 0o755 });
+    await fs.chmod(sharedRoot, 0o755);
+    const staging = `${copy}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await fs.cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    await fs.chmod(staging, 0o755);
+    await fs.rename(staging, copy).catch(async () => {
+      // Another backend put the same copy in place first.
+      await fs.rm(staging, { recursive: true, force: true });
+    });
+  }
+  notice(
+    `the 'postgres' user cannot enter ${nativeDir}: the embedded PostgreSQL runs from a copy of its binaries in ${copy}`,
+  );
+  return relocated;
+}
+
+/**
+ * Where the cluster lives: under `dir` when the `postgres` user can enter it, otherwise in a
+ * folder of its own under /var/lib/vox-embedded-postgres, the same for the same `dir`.
+ */
+async function clusterHomeReachableByPostgres(dir: string, notice: (line: string) => void): Promise<string> {
+  if (await reachableByOthers(dir)) return dir;
+  const resolved = path.resolve(dir);
+  const home = path.join(sharedRoot, 'clusters', createHash('sha256').update(resolved).digest('hex').slice(0, 16));
+  await fs.mkdir(home, { recursive: true, mode: 0o755 });
+  await fs.chmod(sharedRoot, 0o755);
+  await fs.writeFile(path.join(home, 'data-dir'), `${resolved}\n`);
+  notice(
+    `the 'postgres' user cannot enter ${resolved}: the embedded PostgreSQL keeps this data directory's cluster in ${home}`,
+  );
+  return home;
 }

@@ -31,6 +31,19 @@ function capture(plans: Array<Omit<RtpStreamPlan, 'transmit'>>, maxCatchUpPacket
   return { sender, sent, start, elapsed: () => performance.now() - startedAt };
 }
 
+/**
+ * How late each packet went out against its place on the 20 ms grid, in ms. On a loaded machine
+ * the process is sometimes not scheduled for a while, so single packets may be later than 30 ms;
+ * drift would make the lateness grow over the run instead.
+ */
+function expectOnTheClock(lateness: number[]): void {
+  expect(Math.min(...lateness)).toBeGreaterThanOrEqual(-1);
+  expect(lateness.filter((l) => l < 30).length).toBeGreaterThanOrEqual(Math.ceil(lateness.length * 0.95));
+  expect(Math.max(...lateness)).toBeLessThan(80);
+  const lastQuarter = lateness.slice(-Math.ceil(lateness.length / 4)).sort((a, b) => a - b);
+  expect(lastQuarter[Math.floor(lastQuarter.length / 2)]).toBeLessThan(10);
+}
+
 function busyWait(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until);
@@ -49,22 +62,24 @@ function plan(codec: G711Codec = 'PCMU', digits?: RtpStreamPlan['digits']): Omit
 
 describe('RtpSender', () => {
   it('sends a packet per stream every 20 ms on the clock, with no drift, in order, carrying the audio', async () => {
-    const { sender, sent, start } = capture([plan('PCMU'), plan('PCMA')]);
+    const { sender, sent, start, elapsed } = capture([plan('PCMU'), plan('PCMA')]);
     start();
     await sleep(1000);
+    const stoppedAt = elapsed();
     sender.stop();
     const [pcmu, pcma] = sent as [SentPacket[], SentPacket[]];
-    expect(pcmu.length).toBeGreaterThanOrEqual(50);
-    expect(pcmu.length).toBeLessThanOrEqual(52);
+    // Every packet due by then (the one due last may still have been waiting for its timer).
+    expect(pcmu.length).toBeGreaterThanOrEqual(Math.floor(stoppedAt / 20));
+    expect(pcmu.length).toBeLessThanOrEqual(Math.floor(stoppedAt / 20) + 1);
+    expect(pcma.length).toBe(pcmu.length);
     expect(pcmu[0]!.ssrc).not.toBe(pcma[0]!.ssrc);
     for (const [stream, encode] of [
       [pcmu, muLawEncode],
       [pcma, aLawEncode],
     ] as const) {
+      // Never early, and packet N stays near N * 20 ms however late single timers fire.
+      expectOnTheClock(stream.map((p, n) => p.at - n * 20));
       stream.forEach((p, n) => {
-        // Never early, and packet N stays near N * 20 ms however late single timers fire.
-        expect(p.at).toBeGreaterThanOrEqual(n * 20 - 1);
-        expect(p.at).toBeLessThan(n * 20 + 30);
         expect(p.marker).toBe(n === 0);
         expect(p.ssrc).toBe(stream[0]!.ssrc);
         expect(forward(stream[0]!.sequence, p.sequence, 16)).toBe(n);
@@ -88,25 +103,24 @@ describe('RtpSender', () => {
     await sleep(300);
     sender.stop();
     const packets = sent[0]!;
-    const afterStall = packets.filter((p) => p.at >= stallEnd);
-    // The overdue packets go out together as soon as the loop is free again, and no more than those.
-    const bunch = afterStall.filter((p) => p.at < afterStall[0]!.at + 2);
-    expect(bunch.length).toBeGreaterThanOrEqual(4);
-    expect(bunch.length).toBeLessThanOrEqual(8);
-    expect(forward(packets[0]!.sequence, bunch.at(-1)!.sequence, 16)).toBe(Math.floor(bunch.at(-1)!.at / 20));
+    expect(sender.droppedTicks).toBe(0);
+    // The packets that fell due during the stall went out late rather than not at all...
+    const firstAfter = packets.find((p) => p.at >= stallEnd)!;
+    expect(firstAfter.at - packets.indexOf(firstAfter) * 20).toBeGreaterThan(60);
     packets.forEach((p, n) => {
       expect(forward(packets[0]!.timestamp, p.timestamp, 32)).toBe(n * 160);
-      if (p.at >= stallEnd + 30) expect(Math.abs(p.at - n * 20)).toBeLessThan(30);
+      // ...but none went out before its time: the catching up sends only what is due...
+      expect(p.at).toBeGreaterThanOrEqual(n * 20 - 1);
+      // ...and then the packets are back on the grid.
+      if (p.at >= stallEnd + 30) expect(p.at - n * 20).toBeLessThan(30);
     });
-    expect(sender.droppedTicks).toBe(0);
   });
 
   it('drops what is overdue beyond the catch-up limit, keeping the timestamps on the clock', async () => {
-    const { sender, sent, start, elapsed } = capture([plan()], 3);
+    const { sender, sent, start } = capture([plan()], 3);
     start();
     await sleep(100);
     busyWait(200);
-    const stallEnd = elapsed();
     await sleep(100);
     sender.stop();
     const packets = sent[0]!;
@@ -114,11 +128,11 @@ describe('RtpSender', () => {
     const gaps = packets.slice(1).map((p, i) => forward(packets[i]!.timestamp, p.timestamp, 32));
     // One gap as long as the dropped packets, then 160 per packet again.
     expect(gaps.filter((g) => g !== 160)).toEqual([(sender.droppedTicks + 1) * 160]);
-    const afterStall = packets.filter((p) => p.at >= stallEnd);
-    expect(afterStall.filter((p) => p.at < afterStall[0]!.at + 2)).toHaveLength(3);
-    for (const p of packets.filter((p) => p.at < stallEnd || p.at > afterStall[0]!.at + 2)) {
+    for (const p of packets) {
       const clockMs = (forward(packets[0]!.timestamp, p.timestamp, 32) / 160) * 20;
-      expect(Math.abs(p.at - clockMs)).toBeLessThan(30);
+      // Never early, and never later than the three packets the limit lets through.
+      expect(p.at - clockMs).toBeGreaterThanOrEqual(-1);
+      expect(p.at - clockMs).toBeLessThan(80);
     }
     expect(packets.slice(1).every((p, i) => forward(packets[i]!.sequence, p.sequence, 16) === 1)).toBe(true);
   });

@@ -14,7 +14,7 @@ import { parseSiprecOffer } from '../siprec/siprec-offer.ts';
 import { aLawDecodeTable } from '../media/rtp/g711.ts';
 import { parseRtpPacket, type RtpPacket } from '../media/rtp/rtp-packet.ts';
 import { parseSipWire } from '../siprec/sip-wire.ts';
-import { placeSiprecCall, SiprecCallError, syntheticCallAudio, type SiprecCallOptions } from './siprec-caller.ts';
+import { placeSiprecCall, SiprecCallError, type SiprecCallOptions } from './siprec-caller.ts';
 
 interface Received {
   at: number;
@@ -219,6 +219,19 @@ function sdpOf(message: SipMessage): string {
   return parseSiprecOffer(sipHeader(message, 'Content-Type'), message.body).sdp;
 }
 
+/**
+ * How late each packet arrived against its place on the 20 ms grid, in ms. On a loaded machine
+ * the process is sometimes not scheduled for a while, so single packets may be later than 30 ms;
+ * drift would make the lateness grow over the call instead.
+ */
+function expectOnTheClock(lateness: number[]): void {
+  expect(Math.min(...lateness)).toBeGreaterThan(-30);
+  expect(lateness.filter((l) => Math.abs(l) < 30).length).toBeGreaterThanOrEqual(Math.ceil(lateness.length * 0.95));
+  expect(Math.max(...lateness)).toBeLessThan(80);
+  const lastQuarter = lateness.slice(-Math.ceil(lateness.length / 4)).sort((a, b) => a - b);
+  expect(Math.abs(lastQuarter[Math.floor(lastQuarter.length / 2)]!)).toBeLessThan(10);
+}
+
 /** Distance forward from a to b in a counter of `bits` bits. */
 function forward(a: number, b: number, bits: 16 | 32): number {
   return bits === 16 ? (b - a) & 0xffff : (b - a) >>> 0;
@@ -299,13 +312,11 @@ describe('placeSiprecCall', () => {
     expect(done.packetsSent).toEqual([customer.length, agent.length]);
     for (const stream of [customer, agent]) {
       const audio = stream.filter((p) => p.payloadType === 0);
-      audio.forEach((p) => {
-        const tick = forward(audio[0]!.timestamp, p.timestamp, 32) / 160;
-        expect(Number.isInteger(tick)).toBe(true);
-        // No drift: packet N arrives N * 20 ms after the first, give or take a timer's lateness.
-        expect(Math.abs(p.at - audio[0]!.at - tick * 20)).toBeLessThan(30);
-        expect(p.payload.length).toBe(160);
-      });
+      const ticks = audio.map((p) => forward(audio[0]!.timestamp, p.timestamp, 32) / 160);
+      expect(ticks.every(Number.isInteger)).toBe(true);
+      expect(audio.every((p) => p.payload.length === 160)).toBe(true);
+      // No drift: packet N arrives N * 20 ms after the first, give or take a timer's lateness.
+      expectOnTheClock(audio.map((p, i) => p.at - audio[0]!.at - ticks[i]! * 20));
       expect(stream.slice(1).every((p, i) => forward(stream[i]!.sequence, p.sequence, 16) === 1)).toBe(true);
     }
     const gaps = agent.slice(1).map((p, i) => p.at - agent[i]!.at);
@@ -474,40 +485,6 @@ describe('placeSiprecCall', () => {
     expect(srs.requests('CANCEL')).toHaveLength(1);
     expect(srs.requests('ACK').map((a) => sipHeader(a.message, 'CSeq'))).toEqual(['1 ACK']);
     expect(ringing.lines).toContain('CANCEL sent');
-  });
-});
-
-describe('syntheticCallAudio', () => {
-  it('gives the customer and the agent voices of their own that take turns every 2.5 s', () => {
-    const [customer, agent] = syntheticCallAudio();
-    expect([customer.length, agent.length]).toEqual([80000, 80000]);
-    const level = (samples: Int16Array, fromS: number, toS: number) => {
-      let sum = 0;
-      for (let i = fromS * 8000; i < toS * 8000; i++) sum += samples[i]! ** 2;
-      return Math.sqrt(sum / ((toS - fromS) * 8000));
-    };
-    for (const [speaker, listener] of [
-      [customer, agent],
-      [agent, customer],
-    ] as const) {
-      const turn = speaker === customer ? 0 : 2.5;
-      expect(level(speaker, turn, turn + 2.2)).toBeGreaterThan(1500);
-      expect(level(listener, turn, turn + 2.2)).toBeLessThan(30);
-      expect(level(listener, turn, turn + 2.2)).toBeGreaterThan(0);
-    }
-    // The customer's voice is the lower: its pitch period is longer.
-    const period = (samples: Int16Array, fromS: number) => {
-      let best = 0;
-      let bestLag = 0;
-      for (let lag = 20; lag < 100; lag++) {
-        let sum = 0;
-        for (let i = fromS * 8000; i < fromS * 8000 + 800; i++) sum += samples[i]! * samples[i + lag]!;
-        if (sum > best) [best, bestLag] = [sum, lag];
-      }
-      return bestLag;
-    };
-    expect(period(customer, 0.1)).toBeGreaterThan(60);
-    expect(period(agent, 2.6)).toBeLessThan(45);
   });
 });
 

@@ -1,13 +1,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { parse as parseSdp } from 'sdp-transform';
 import { formatSip, sipBranch, sipHeader, sipResponse, sipTag, type SipMessage } from '../sip/sip-message.ts';
-import { multipartParts, parseContentType } from '../siprec/siprec-offer.ts';
-import { parseSipWire, sipAddressUri, sipHeaderValues, sipParam } from '../siprec/sip-wire.ts';
-import { g711PayloadType, RtpSender, type G711Codec } from './rtp-sender.ts';
+import { sipAddressUri, sipHeaderValues, sipParam } from '../siprec/sip-wire.ts';
+import { RtpSender, type G711Codec } from './rtp-sender.ts';
+import { openTcp, openUdp, sipHost, type Peer, type SipConnection } from './sip-client-connection.ts';
+import {
+  answerSdp,
+  describeTargets,
+  labels,
+  multipartBody,
+  offerSdp,
+  ptimeMs,
+  recordingMetadata,
+  streamTargets,
+  type StreamTarget,
+} from './siprec-offer-body.ts';
+import { syntheticCallAudio } from './synthetic-voice.ts';
 
 export interface SiprecCallOptions {
   to: { host: string; port: number };
@@ -54,409 +64,9 @@ const t2Ms = 4000;
 const transactionTimeoutMs = 64 * t1Ms;
 /** After the user gave up on a call still ringing, how long to wait for the CANCEL to take. */
 const cancelGraceMs = 4000;
-const ptimeMs = 20;
-const telephoneEventPayloadType = 101;
 /** RFC 4733 digits start this far into the call, once the SRS is surely recording. */
 const digitsStartMs = 1000;
 const userAgent = 'vox-sim siprec';
-const labels = ['1', '2'] as const;
-
-// ---------------------------------------------------------------------------------------------
-// SIP transport: the SRC is a client, so it talks to one peer over one UDP socket or TCP connection.
-
-interface SipConnection {
-  readonly transport: 'UDP' | 'TCP';
-  readonly reliable: boolean;
-  readonly local: { address: string; port: number };
-  send(message: SipMessage): void;
-  close(): void;
-}
-
-interface Peer {
-  address: string;
-  port: number;
-  family: 4 | 6;
-}
-
-/** `[::1]` for SIP URIs and Via; SDP writes IPv6 addresses bare. */
-function sipHost(address: string): string {
-  return address.includes(':') ? `[${address}]` : address;
-}
-
-/** The local address the operating system routes towards the peer from. */
-async function localAddressTowards(peer: Peer): Promise<string> {
-  const probe = dgram.createSocket(peer.family === 6 ? 'udp6' : 'udp4');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.connect(peer.port, peer.address, resolve);
-    });
-    return probe.address().address;
-  } finally {
-    probe.close();
-  }
-}
-
-async function openUdp(peer: Peer, onMessage: (message: SipMessage) => void): Promise<SipConnection> {
-  const socket = dgram.createSocket(peer.family === 6 ? 'udp6' : 'udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, () => resolve());
-  });
-  socket.on('error', () => undefined); // a datagram that cannot be sent is a lost one: timers retransmit
-  socket.on('message', (datagram) => {
-    try {
-      onMessage(parseSipWire(datagram));
-    } catch {
-      // not SIP: ignored, as a UA ignores garbage on its port
-    }
-  });
-  const local = { address: await localAddressTowards(peer), port: socket.address().port };
-  // A datagram handed to send() is dropped when the socket closes before it went out: the last
-  // ACK or BYE answer of a call would be lost, so closing waits for the sends in flight.
-  let inFlight = 0;
-  let closing = false;
-  const sent = () => {
-    if (--inFlight === 0 && closing) socket.close();
-  };
-  return {
-    transport: 'UDP',
-    reliable: false,
-    local,
-    send: (message) => {
-      if (closing) return;
-      inFlight++;
-      socket.send(formatSip(message), peer.port, peer.address, sent);
-    },
-    close: () => {
-      closing = true;
-      if (inFlight === 0) socket.close();
-    },
-  };
-}
-
-/** Cuts a TCP byte stream into SIP messages by their Content-Length (RFC 3261 section 18.3). */
-class SipStreamFramer {
-  private pending = Buffer.alloc(0);
-
-  push(chunk: Buffer): Buffer[] {
-    this.pending = Buffer.concat([this.pending, chunk]);
-    const messages: Buffer[] = [];
-    for (;;) {
-      // CRLFs between messages are keep-alives.
-      let start = 0;
-      while (this.pending[start] === 0x0d || this.pending[start] === 0x0a) start++;
-      this.pending = this.pending.subarray(start);
-      const headEnd = this.pending.indexOf('\r\n\r\n');
-      if (headEnd < 0) return messages;
-      const head = this.pending.subarray(0, headEnd).toString('utf8');
-      const length = Number(/^(?:content-length|l)[ \t]*:[ \t]*(\d+)/im.exec(head)?.[1] ?? 0);
-      const end = headEnd + 4 + length;
-      if (this.pending.length < end) return messages;
-      messages.push(this.pending.subarray(0, end));
-      this.pending = this.pending.subarray(end);
-    }
-  }
-}
-
-async function connectTcp(peer: Peer): Promise<net.Socket> {
-  const socket = net.connect({ host: peer.address, port: peer.port });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new SiprecCallError(
-          `cannot connect to ${sipHost(peer.address)}:${peer.port} over TCP: ${error.code ?? error.message}`,
-          503,
-        ),
-      ),
-    );
-    socket.once('connect', resolve);
-  });
-  socket.setNoDelay(true);
-  return socket;
-}
-
-async function openTcp(peer: Peer, onMessage: (message: SipMessage) => void): Promise<SipConnection> {
-  let socket = await connectTcp(peer);
-  const attach = (s: net.Socket) => {
-    const framer = new SipStreamFramer();
-    s.on('error', () => undefined); // a broken connection shows as the next request going unanswered
-    s.on('data', (chunk) => {
-      for (const bytes of framer.push(chunk)) {
-        try {
-          onMessage(parseSipWire(bytes));
-        } catch {
-          // not SIP: skipped
-        }
-      }
-    });
-  };
-  attach(socket);
-  const local = { address: socket.localAddress ?? '127.0.0.1', port: socket.localPort ?? 0 };
-  let closed = false;
-  return {
-    transport: 'TCP',
-    reliable: true,
-    local,
-    send: (message) => {
-      if (!socket.destroyed && !socket.writableEnded) {
-        socket.write(formatSip(message));
-        return;
-      }
-      // The SRS closed the connection mid-call: a request opens a new one (RFC 3261 section 18.1.1).
-      void connectTcp(peer).then(
-        (fresh) => {
-          if (closed) return void fresh.destroy();
-          socket = fresh;
-          attach(fresh);
-          fresh.write(formatSip(message));
-        },
-        () => undefined,
-      );
-    },
-    close: () => {
-      closed = true;
-      // Once the last request or answer is flushed; the SRS may keep its side open.
-      socket.end(() => socket.destroy());
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The offer: SDP with one sendonly m-line per leg, and RFC 7865 metadata naming who sends which.
-
-interface OfferShape {
-  address: string;
-  ports: [number, number];
-  codec: G711Codec;
-  direction: 'sendonly' | 'inactive';
-  sessionId: string;
-  version: number;
-}
-
-function offerSdp(offer: OfferShape): string {
-  const addressType = offer.address.includes(':') ? 'IP6' : 'IP4';
-  const payloadType = g711PayloadType[offer.codec];
-  const lines = [
-    'v=0',
-    `o=vox-sim ${offer.sessionId} ${offer.version} IN ${addressType} ${offer.address}`,
-    's=SIPREC',
-    `c=IN ${addressType} ${offer.address}`,
-    't=0 0',
-  ];
-  labels.forEach((label, i) => {
-    lines.push(
-      `m=audio ${offer.ports[i]} RTP/AVP ${payloadType} ${telephoneEventPayloadType}`,
-      `a=rtpmap:${payloadType} ${offer.codec}/8000`,
-      `a=rtpmap:${telephoneEventPayloadType} telephone-event/8000`,
-      `a=fmtp:${telephoneEventPayloadType} 0-15`,
-      `a=ptime:${ptimeMs}`,
-      `a=${offer.direction}`,
-      `a=label:${label}`,
-    );
-  });
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-function xmlText(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
-  );
-}
-
-/** RFC 7865 identifiers are base64 UUIDs. */
-function metadataId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64');
-}
-
-interface MetadataParty {
-  aor: string;
-  name: string;
-}
-
-/** RFC 7865 metadata: one session, the customer sending label 1, the agent label 2, each receiving the other's. */
-function recordingMetadata(customer: MetadataParty, agent: MetadataParty, startedAt: Date): string {
-  const session = metadataId();
-  const parties = [customer, agent].map((party) => ({ ...party, id: metadataId(), stream: metadataId() }));
-  const time = startedAt.toISOString().replace(/\.\d+Z$/, 'Z');
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<recording xmlns="urn:ietf:params:xml:ns:recording:1">',
-    '  <datamode>complete</datamode>',
-    `  <session session_id="${session}">`,
-    `    <start-time>${time}</start-time>`,
-    '  </session>',
-    ...parties.flatMap((p) => [
-      `  <participant participant_id="${p.id}">`,
-      `    <nameID aor="${xmlText(p.aor)}">`,
-      `      <name xml:lang="en">${xmlText(p.name)}</name>`,
-      '    </nameID>',
-      '  </participant>',
-    ]),
-    ...parties.flatMap((p, i) => [
-      `  <stream stream_id="${p.stream}" session_id="${session}">`,
-      `    <label>${labels[i]}</label>`,
-      '  </stream>',
-    ]),
-    `  <sessionrecordingassoc session_id="${session}">`,
-    `    <associate-time>${time}</associate-time>`,
-    '  </sessionrecordingassoc>',
-    ...parties.flatMap((p) => [
-      `  <participantsessionassoc participant_id="${p.id}" session_id="${session}">`,
-      `    <associate-time>${time}</associate-time>`,
-      '  </participantsessionassoc>',
-    ]),
-    ...parties.flatMap((p, i) => [
-      `  <participantstreamassoc participant_id="${p.id}">`,
-      `    <send>${p.stream}</send>`,
-      `    <recv>${parties[1 - i]!.stream}</recv>`,
-      '  </participantstreamassoc>',
-    ]),
-    '</recording>',
-  ];
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-function multipartBody(
-  boundary: string,
-  parts: Array<{ type: string; disposition?: string; content: string }>,
-): string {
-  const rendered = parts.map((part) =>
-    [
-      `--${boundary}`,
-      `Content-Type: ${part.type}`,
-      ...(part.disposition ? [`Content-Disposition: ${part.disposition}`] : []),
-      '',
-      part.content,
-    ].join('\r\n'),
-  );
-  // Each part's content ends with its own CRLF; the delimiter needs one more before it.
-  return `${rendered.join('\r\n')}\r\n--${boundary}--\r\n`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The answer: where each leg's RTP goes.
-
-interface StreamTarget {
-  label: string;
-  address: string;
-  port: number;
-  /** false: refused (port 0) or made inactive */
-  sending: boolean;
-  /** payload type the SRS takes RFC 4733 events with; undefined: it takes none */
-  telephoneEvent: number | undefined;
-}
-
-/** The SDP of a response: the body, or its application/sdp part. */
-function answerSdp(response: SipMessage): string | undefined {
-  const contentType = parseContentType(sipHeader(response, 'Content-Type') ?? '');
-  if (contentType.type === 'application/sdp') return response.body;
-  const boundary = contentType.params.get('boundary');
-  if (!contentType.type.startsWith('multipart/') || !boundary) return undefined;
-  return multipartParts(response.body, boundary).find(
-    (part) => parseContentType(part.headers.get('content-type') ?? '').type === 'application/sdp',
-  )?.content;
-}
-
-/** The answer's m-line for each of our legs: by a=label when the SRS echoes them, else by position. */
-function streamTargets(sdp: string, fallbackAddress: string): StreamTarget[] {
-  const session = parseSdp(sdp);
-  return labels.map((label, i) => {
-    const media = session.media.find((m) => String(m.label ?? '') === label) ?? session.media[i];
-    if (!media) return { label, address: fallbackAddress, port: 0, sending: false, telephoneEvent: undefined };
-    const direction = media.direction ?? session.direction;
-    const telephoneEvent = media.rtp.find((r) => r.codec.toLowerCase() === 'telephone-event')?.payload;
-    return {
-      label,
-      address: media.connection?.ip ?? session.connection?.ip ?? fallbackAddress,
-      port: media.port,
-      sending: media.port !== 0 && direction !== 'inactive',
-      telephoneEvent,
-    };
-  });
-}
-
-function describeTargets(targets: StreamTarget[]): string {
-  return targets
-    .map((t) =>
-      t.port === 0
-        ? `label ${t.label} refused (port 0)`
-        : `label ${t.label} -> ${sipHost(t.address)}:${t.port}${t.sending ? '' : ' (inactive)'}`,
-    )
-    .join(', ');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generated audio: without WAV files, each leg gets a voice of its own, taking turns.
-
-const vowelFormants: ReadonlyArray<readonly [number, number, number]> = [
-  [730, 1090, 2440],
-  [270, 2290, 3010],
-  [300, 870, 2240],
-  [530, 1840, 2480],
-  [570, 840, 2410],
-];
-const turnSeconds = 2.5;
-const syllableSeconds = 0.22;
-
-/**
- * Ten seconds of a buzzing, vowel-shaped voice at `pitchHz`, speaking during every other turn of
- * 2.5 s (`speaksFirst`: the first), in syllables of 220 ms; a faint line noise otherwise, as a
- * real line is never digitally silent. A harmonic series through three formant resonances per
- * vowel is enough for voice activity detection and for a listener to tell the legs apart.
- */
-function syntheticVoice(pitchHz: number, speaksFirst: boolean, vowelOffset: number): Int16Array {
-  const rate = 8000;
-  const voice = new Float32Array(rate * 10);
-  let phase = 0;
-  let seed = 0x2545f491 + vowelOffset;
-  let peak = 0;
-  for (let n = 0; n < voice.length; n++) {
-    const t = n / rate;
-    const turn = Math.floor(t / turnSeconds);
-    const inTurn = t - turn * turnSeconds;
-    const speaking = turn % 2 === (speaksFirst ? 0 : 1) && inTurn < turnSeconds - 0.3;
-    if (!speaking) continue;
-    const syllable = Math.floor(inTurn / syllableSeconds);
-    const envelope = Math.sin((Math.PI * (inTurn - syllable * syllableSeconds)) / syllableSeconds) ** 2;
-    // A falling intonation over the turn, with a slow wobble.
-    const f0 = pitchHz * (1 + 0.06 * Math.sin(2 * Math.PI * 0.9 * t) - 0.1 * (inTurn / turnSeconds));
-    phase = (phase + (2 * Math.PI * f0) / rate) % (2 * Math.PI);
-    const formants = vowelFormants[(syllable + vowelOffset + turn) % vowelFormants.length]!;
-    // sin(k * phase) for k = 1, 2, ... by the Chebyshev recurrence.
-    const twoCos = 2 * Math.cos(phase);
-    let previous = 0;
-    let current = Math.sin(phase);
-    let sample = 0;
-    for (let k = 1; k * f0 < 3600; k++) {
-      const frequency = k * f0;
-      let gain = 0.15;
-      for (const formant of formants) gain += 1 / (1 + ((frequency - formant) / 90) ** 2);
-      sample += (gain / k) * current;
-      const next = twoCos * current - previous;
-      previous = current;
-      current = next;
-    }
-    voice[n] = sample * envelope;
-    peak = Math.max(peak, Math.abs(voice[n]!));
-  }
-  const out = new Int16Array(voice.length);
-  for (let n = 0; n < voice.length; n++) {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    const noise = (seed / 2 ** 32 - 0.5) * 40;
-    out[n] = Math.round((voice[n]! / peak) * 9000 + noise);
-  }
-  return out;
-}
-
-let generatedAudio: [Int16Array, Int16Array] | undefined;
-
-/** The customer's (lower voice, speaks first) and the agent's generated audio, made once per process. */
-export function syntheticCallAudio(): [Int16Array, Int16Array] {
-  generatedAudio ??= [syntheticVoice(115, true, 0), syntheticVoice(205, false, 2)];
-  return generatedAudio;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The call.
@@ -551,7 +161,12 @@ class SiprecCall {
     });
     this.peer = { address: resolved.address, port: to.port, family: resolved.family === 6 ? 6 : 4 };
     const onMessage = (message: SipMessage) => this.receive(message);
-    this.connection = await (transport === 'tcp' ? openTcp : openUdp)(this.peer, onMessage);
+    // An SRS that takes no TCP connection is the transport failing, as one whose name does not resolve.
+    this.connection = await (transport === 'tcp'
+      ? openTcp(this.peer, onMessage).catch((error: Error) => {
+          throw new SiprecCallError(error.message, 503);
+        })
+      : openUdp(this.peer, onMessage));
     this.rtpSockets = await Promise.all([openRtpSocket(this.peer.family), openRtpSocket(this.peer.family)]);
     // Made before the INVITE, so RTP starts right after the ACK.
     const audio = this.options.audio ?? syntheticCallAudio();

@@ -275,6 +275,7 @@ export class SiprecRecording {
       parties: this.snapshot().parties.map((p) => (name === 'EventReleased' ? { ...p, state: 'released' } : p)),
       attachedData: this.details.attachedData,
       at: new Date().toISOString(),
+      origin: 'siprec',
     });
   }
 

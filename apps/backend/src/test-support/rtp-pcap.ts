@@ -5,9 +5,11 @@ import { aLawEncode, muLawEncode } from '../media/rtp/g711.ts';
  * a recording server: what the server records can then be compared with what went in.
  */
 export interface PcapRtpStream {
-  /** 8 kHz mono PCM */
+  /** 8 kHz mono PCM (ignored for G.722) */
   audio: Int16Array;
-  codec: 'PCMU' | 'PCMA';
+  codec: 'PCMU' | 'PCMA' | 'G722';
+  /** G.722 only: the encoded stream (ffmpeg's), one byte per tick of its 8000 Hz RTP clock */
+  g722?: Uint8Array;
   /**
    * SIPp sends the packets of the lowest destination port in the capture to the answer's first
    * media port, and the others to that port plus their offset: 6000 and 6002 reach P and P+2.
@@ -32,7 +34,7 @@ export interface PcapRtpStream {
 }
 
 const sampleRate = 8000;
-const payloadTypes = { PCMU: 0, PCMA: 8 } as const;
+const payloadTypes = { PCMU: 0, PCMA: 8, G722: 9 } as const;
 const encoders = { PCMU: muLawEncode, PCMA: aLawEncode } as const;
 /** RFC 4733 section 3.2: the DTMF events. */
 const dtmfEvents = '0123456789*#ABCD';
@@ -124,7 +126,9 @@ function streamPackets(stream: PcapRtpStream, index: number): PlannedPacket[] {
   if (!Number.isInteger(ptimeMs) || ptimeMs < 10 || ptimeMs > 60) throw new Error(`ptime ${ptimeMs} ms is not 10..60`);
   const samplesPerPacket = (sampleRate * ptimeMs) / 1000;
   const payloadType = payloadTypes[stream.codec];
-  const encode = encoders[stream.codec];
+  const g722 = stream.codec === 'G722' ? stream.g722 : undefined;
+  if (stream.codec === 'G722' && !g722) throw new Error('a G.722 stream needs its encoded bytes');
+  const encode = stream.codec === 'G722' ? () => 0 : encoders[stream.codec];
   const ssrc = (stream.ssrc ?? 0x5a000001 + index) >>> 0;
   const srcPort = stream.srcPort ?? 40000 + 2 * index;
   const startUs = Math.round((stream.startMs ?? 0) * 1000);
@@ -160,7 +164,7 @@ function streamPackets(stream: PcapRtpStream, index: number): PlannedPacket[] {
     add(first + slots + 1, rtpEvent(eventType, false, timestamp, ssrc, event, true, endDuration));
   }
 
-  const audioSlots = Math.ceil(stream.audio.length / samplesPerPacket);
+  const audioSlots = Math.ceil((g722 ?? stream.audio).length / samplesPerPacket);
   const lastSlot = Math.max(audioSlots - 1, lastDigitSlot);
   const packets: PlannedPacket[] = [];
   let firstPacket = true;
@@ -176,7 +180,9 @@ function streamPackets(stream: PcapRtpStream, index: number): PlannedPacket[] {
     for (const event of events.get(slot) ?? []) push(event);
     if (slot < audioSlots && !silenced.has(slot)) {
       const payload = Buffer.alloc(samplesPerPacket);
-      for (let i = 0; i < samplesPerPacket; i++) payload[i] = encode(stream.audio[slot * samplesPerPacket + i] ?? 0);
+      if (g722) payload.set(g722.subarray(slot * samplesPerPacket, (slot + 1) * samplesPerPacket));
+      else
+        for (let i = 0; i < samplesPerPacket; i++) payload[i] = encode(stream.audio[slot * samplesPerPacket + i] ?? 0);
       push(Buffer.concat([rtpHeader(payloadType, false, slotTimestamp(slot), ssrc), payload]));
     }
   }

@@ -94,7 +94,9 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
   // SIPp's default local address is the host's primary one, which a server on loopback never sees.
   const localIp = localAddressFor(run.target);
   if (localIp) args.push('-i', localIp);
-  for (const [name, value] of Object.entries(run.keys ?? {})) args.push('-key', name, value);
+  // siprec-call.xml offers PCMU unless a test asks for another codec; other scenarios ignore these.
+  const keys = { codec: 'PCMU', codec_pt: '0', ...run.keys };
+  for (const [name, value] of Object.entries(keys)) args.push('-key', name, value);
 
   try {
     const { exitCode, stdout, stderr, killed } = await spawnSipp(args, dir, timeoutMs + exitGraceMs);

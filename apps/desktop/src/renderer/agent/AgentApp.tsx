@@ -53,7 +53,11 @@ function CallCard({ call, ownDn }: { call: AgentCall; ownDn: string }) {
           {call.recording === 'recording' ? '● Recording' : '❚❚ Recording paused'}
         </p>
       )}
-      {call.state === 'ringing' ? (
+      {call.origin === 'siprec' ? (
+        <p className="hint" data-testid="siprec-note">
+          A call on your phone, recorded through the phone system (SIPREC): answer, transfer and hang up on the phone.
+        </p>
+      ) : call.state === 'ringing' ? (
         <button onClick={() => void answer(call.connId)}>Answer</button>
       ) : (
         <div className="call-actions">

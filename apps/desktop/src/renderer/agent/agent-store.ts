@@ -25,6 +25,8 @@ export interface AgentCall {
   state: 'ringing' | 'established' | 'held';
   recording: 'idle' | 'recording' | 'paused';
   parties: CallParty[];
+  /** `siprec`: a real call the phone system records through Vox; the agent controls it on the phone */
+  origin?: 'simulation' | 'siprec';
 }
 
 interface AgentStore {
@@ -68,6 +70,7 @@ function fromSnapshot(call: CallSnapshot, dn: string): AgentCall | undefined {
     state: party.state,
     recording: call.recording.state,
     parties: call.parties,
+    ...(call.origin ? { origin: call.origin } : {}),
   };
 }
 
@@ -112,6 +115,7 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
         state,
         recording: call?.recording ?? 'idle',
         parties: event.parties,
+        ...(event.origin ? { origin: event.origin } : {}),
       };
     });
 

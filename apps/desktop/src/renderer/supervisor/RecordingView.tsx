@@ -9,6 +9,10 @@ import { useState } from 'react';
 function CallFacts({ recording }: { recording: Recording }) {
   return (
     <dl className="facts">
+      <dt>Source</dt>
+      <dd data-testid="recording-origin">
+        {recording.origin === 'siprec' ? 'real call, forked by the SBC/PBX (SIPREC)' : 'simulated call'}
+      </dd>
       <dt>Caller</dt>
       <dd>{recording.callerPhoneNumber}</dd>
       <dt>Dialed</dt>
