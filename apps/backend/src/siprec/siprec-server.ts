@@ -459,8 +459,13 @@ export class SiprecServer {
       if (dialog.unacked && now - dialog.unacked.since >= answerTimeoutMs) {
         this.options.log(`SIPREC session ${dialog.callId}: the answer was never acknowledged, recording ended`);
         void this.endSession(dialog, 'no-ack', true);
-      } else if (recording.state !== 'paused' && now - recording.lastHeardAt() >= this.options.rtpTimeoutMs) {
+      } else if (
+        !dialog.unacked &&
+        recording.state !== 'paused' &&
+        now - recording.lastHeardAt() >= this.options.rtpTimeoutMs
+      ) {
         // Paused streams carry no RTP (RFC 7866 section 7.1.2): the resuming re-INVITE restarts the count.
+        // Nor does an SRC before its ACK: an answer waiting for one is ended by the ACK timer instead.
         this.options.log(
           `SIPREC session ${dialog.callId}: no RTP and no signalling for ${this.options.rtpTimeoutMs / 1000} s, recording ended as interrupted`,
         );
@@ -531,14 +536,16 @@ export class SiprecServer {
     // Which channel is the agent: the tenant's DN, otherwise stream 1 (left).
     const sides = chosen.map((_, i): ChosenStream['side'] => (i === Math.max(0, agentIndex) ? 'agent' : 'customer'));
     chosen.forEach((c, i) => (c.side = sides[i]!));
+    // With the agent known, the customer is the other party; without, the metadata's participants
+    // in their order (the calling party first), then the INVITE's From and To.
+    const listed = (metadata?.participants ?? []).map((p) => (p.aor ? aorUser(p.aor) : undefined));
     const customerIndex = sides.indexOf('customer');
-    const otherParticipants = (metadata?.participants ?? []).filter((p) => !participants.includes(p));
-    const customerNumber =
-      (customerIndex >= 0 ? numbers[customerIndex] : undefined) ??
-      otherParticipants.map((p) => (p.aor ? aorUser(p.aor) : undefined)).find((n) => n) ??
-      aorUser(sipAddressUri(sipHeader(message, 'From') ?? ''));
-    const dialled =
-      agent?.dn ?? (agentIndex < 0 ? numbers[0] : undefined) ?? aorUser(sipAddressUri(sipHeader(message, 'To') ?? ''));
+    const customerNumber = agent
+      ? ((customerIndex >= 0 ? numbers[customerIndex] : undefined) ?? listed.find((n) => n && n !== agent.dn))
+      : listed[0];
+    const dialled = agent?.dn ?? listed[1];
+    const fromUser = aorUser(sipAddressUri(sipHeader(message, 'From') ?? ''));
+    const toUser = aorUser(sipAddressUri(sipHeader(message, 'To') ?? ''));
     const attachedData: Record<string, string> = {
       'siprec.callId': clip(sipHeader(message, 'Call-ID') ?? ''),
       ...(metadata?.sessionId ? { 'siprec.sessionId': clip(metadata.sessionId) } : {}),
@@ -549,7 +556,12 @@ export class SiprecServer {
       if (participant?.name) attachedData[`siprec.${sides[i]}.name`] = clip(participant.name);
       if (participant?.aor) attachedData[`siprec.${sides[i]}.aor`] = clip(participant.aor);
     }
-    return { ani: customerNumber ?? 'anonymous', dnis: dialled ?? 'unknown', agent, attachedData };
+    return {
+      ani: customerNumber ?? fromUser ?? 'anonymous',
+      dnis: dialled ?? toUser ?? 'unknown',
+      agent,
+      attachedData,
+    };
   }
 
   /** The recorded streams of a session, in a later offer (same m-line positions). */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { recordingListSchema, type Recording } from '@vox/shared';
+import { callLadderSchema, recordingListSchema, type Recording } from '@vox/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecodedAudio } from '../test-support/decoded-audio.ts';
 import { rtpPcap, tone } from '../test-support/rtp-pcap.ts';
@@ -158,6 +158,27 @@ describe.each(['udp', 'tcp'] as const)('a SIPREC call from SIPp over %s', (trans
     const digit = recording.eventHistory.find((e) => e.event === 'DTMF');
     expect(digit?.detail).toMatch(/^RFC 4733/);
     expect(Math.abs(offsetMsIn(recording, digit!.at) - (customerStart + 2500))).toBeLessThan(60);
+
+    // Digits sent as RFC 4733 events are not in the audio, yet the PCI flag finds the call.
+    const token = await vox.token('admin');
+    const flagged = await vox.call(
+      'GET',
+      `/api/v2/recordings?pciLeak=true&connId=${recording.connId}`,
+      undefined,
+      token,
+    );
+    expect(recordingListSchema.parse(flagged.body).recordings.map((r) => r.id)).toEqual([recording.id]);
+
+    // The call ladder is the real dialogue with the SRC.
+    const ladder = callLadderSchema.parse(
+      (await vox.call('GET', `/api/v2/recordings/${recording.id}/ladder`, undefined, token)).body,
+    );
+    const summaries = ladder.messages.map((m) => m.summary);
+    expect(summaries[0]).toMatch(/^INVITE sip:/);
+    expect(summaries).toContainEqual(expect.stringMatching(/^SIP\/2\.0 200 OK/));
+    expect(summaries).toContainEqual(expect.stringMatching(/^ACK /));
+    expect(summaries.at(-2)).toMatch(/^BYE /);
+    expect(ladder.messages[0]!.text).toContain('a=label:1');
   });
 });
 
@@ -196,6 +217,33 @@ describe('SIPREC sessions from SIPp', () => {
     const resumedAt = onsetMs(audio, 1, pause!.offset + pause!.duration - 100);
     expect(audio.rms(1, pause!.offset - 900, pause!.offset - 300)).toBeGreaterThan(0.1);
     expect(audio.rms(1, resumedAt + 100, resumedAt + 1000)).toBeGreaterThan(0.1);
+  });
+
+  it('puts stream 1 on the left when no participant is a DN of the tenant', async () => {
+    const customerNumber = '+4930111005';
+    // Label 1 (500 Hz) from the start, label 2 (1 kHz) from 1 s; both at a 30 ms ptime.
+    const file = path.join(dir, 'unknown-agent.pcap');
+    await fs.writeFile(
+      file,
+      rtpPcap([
+        { audio: toneBetween(500, 0, 2000, 2000), codec: 'PCMU', dstPort: 6000, ptimeMs: 30 },
+        { audio: toneBetween(1000, 1000, 2000, 2000), codec: 'PCMU', dstPort: 6002, ptimeMs: 30 },
+      ]),
+    );
+    await play({
+      scenario: path.join(scenarios, 'siprec-call.xml'),
+      transport: 'udp',
+      keys: { customer_number: customerNumber, agent_dn: '4711', pcap: file, talk_ms: '2300' },
+    });
+    const recording = await recordingOf(customerNumber);
+    expect(recording.agentId).toBeUndefined();
+    expect(recording.parties.map((p) => p.role)).toEqual(['customer']);
+    const audio = await decodedMp3(recording);
+    // Label 1 on the left, label 2 a second later on the right (this test is about the channels;
+    // the timing is checked closely above).
+    const leftStart = onsetMs(audio, 0);
+    expect(onsetMs(audio, 1) - leftStart).toBeGreaterThan(1000 - 100);
+    expect(onsetMs(audio, 1) - leftStart).toBeLessThan(1000 + 100);
   });
 
   it('an SRC that dies without a BYE ends its recording as interrupted after the RTP timeout', async () => {

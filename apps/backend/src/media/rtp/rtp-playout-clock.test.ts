@@ -44,6 +44,14 @@ describe('RtpPlayoutClock', () => {
     expect(clock.stats.ssrcChanges).toBe(1);
   });
 
+  it('keeps the timeline through silence suppression (timestamps jump with the time that passed)', () => {
+    const clock = new RtpPlayoutClock(8000);
+    for (const p of stream(10, { sequence: 1, timestamp: 0 })) clock.place(1, p.sequence, p.timestamp, p.arrivalMs);
+    // 1.5 s without packets, then the next talkspurt: its timestamp says so too.
+    expect(clock.place(1, 11, 1600 + 12_000, 1000 + 200 + 1500)).toBe(2700);
+    expect(clock.stats.reanchors).toBe(0);
+  });
+
   it('moves the timeline when timestamps stop matching the wall clock (a pause with frozen timestamps)', () => {
     const clock = new RtpPlayoutClock(8000);
     for (const p of stream(10, { sequence: 1, timestamp: 0 })) clock.place(1, p.sequence, p.timestamp, p.arrivalMs);
