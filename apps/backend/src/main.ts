@@ -6,6 +6,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const vox = await startVox(config);
   console.log(`Vox Recorder backend ready at ${vox.url} (agent: ${vox.url}/agent, supervisor: ${vox.url}/supervisor)`);
+  if (vox.sipPort !== undefined && config.siprec) {
+    const sip = `${config.siprec.host}:${vox.sipPort}`;
+    console.log(`SIPREC recording server on ${sip} (udp, tcp); place a test call: npx vox-sim siprec --to ${sip}`);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

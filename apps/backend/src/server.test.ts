@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiErrorSchema, recordingSchema, type Recording } from '@vox/shared';
 import { VoxTestBackend } from './test-support/vox-test-backend.ts';
@@ -152,5 +153,18 @@ describe('OpenAPI', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toContain('/api/v2/recordings/{id}/media/{mediaId}');
     expect(JSON.stringify(document.paths['/api/v2/sim/calls']?.post?.requestBody)).toContain('disable_destination');
+  });
+});
+
+describe('the SIPREC recording server at start', () => {
+  it('stops the start with a sentence naming VOX_SIP_PORT when its port is taken', async () => {
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      const started = VoxTestBackend.start({ VOX_SIP_PORT: String(taken.address().port) });
+      await expect(started).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\).*VOX_SIP_PORT/);
+    } finally {
+      taken.close();
+    }
   });
 });

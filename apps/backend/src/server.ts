@@ -24,7 +24,7 @@ import { registerSimRoutes } from './api/sim-routes.ts';
 import { attachSocketGateway } from './api/socket-gateway.ts';
 import { seedDemoTenant } from './auth/demo-tenant.ts';
 import { CallDetailsStore } from './call-details/call-details.ts';
-import type { VoxConfig } from './config.ts';
+import { ConfigError, type VoxConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { EventBus } from './events/event-bus.ts';
 import { MediaControlPlatform } from './mcp/media-control-platform.ts';
@@ -45,7 +45,7 @@ import { MediaVault } from './crypto/media-vault.ts';
 import { TenantKeystore } from './crypto/tenant-keystore.ts';
 import { StorageOutbox } from './storage/storage-outbox.ts';
 import { RtpPortPool } from './siprec/rtp-port-pool.ts';
-import { SiprecServer } from './siprec/siprec-server.ts';
+import { SiprecServer, type SiprecServerOptions } from './siprec/siprec-server.ts';
 import { WebdavStorage } from './storage/webdav-storage.ts';
 
 export interface RunningVox {
@@ -61,6 +61,20 @@ export interface RunningVox {
 
 /** How often the Resource Manager checks its MCPs (a dead one's sessions move at the next check). */
 const mcpHealthCheckMs = 1000;
+
+/** The SIPREC server, or a sentence saying why its port cannot be had (the start stops there). */
+async function listenForSiprec(options: SiprecServerOptions): Promise<SiprecServer> {
+  try {
+    return await SiprecServer.listen(options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+    throw new ConfigError(
+      `the SIPREC recording server cannot listen on ${options.host}:${options.port} (${code}): ` +
+        'set VOX_SIP_PORT to a free port (0: any), VOX_SIP_HOST to an address of this machine, or VOX_SIP_PORT=off',
+    );
+  }
+}
 
 export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const app = Fastify({
@@ -136,23 +150,31 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
   });
 
-  const siprec = config.siprec
-    ? await SiprecServer.listen({
-        host: config.siprec.host,
-        port: config.siprec.port,
-        rtpPorts: new RtpPortPool(config.siprec.rtpPorts.first, config.siprec.rtpPorts.last),
-        rtpTimeoutMs: config.siprec.rtpTimeoutMs,
-        directory,
-        engine,
-        workDir: mcpWorkDir,
-        outbox,
-        vault,
-        profile,
-        callDetails,
-        bus,
-        log,
-      })
-    : undefined;
+  let siprec: SiprecServer | undefined;
+  try {
+    siprec = config.siprec
+      ? await listenForSiprec({
+          host: config.siprec.host,
+          port: config.siprec.port,
+          rtpPorts: new RtpPortPool(config.siprec.rtpPorts.first, config.siprec.rtpPorts.last),
+          rtpTimeoutMs: config.siprec.rtpTimeoutMs,
+          directory,
+          engine,
+          workDir: mcpWorkDir,
+          outbox,
+          vault,
+          profile,
+          callDetails,
+          bus,
+          log,
+        })
+      : undefined;
+  } catch (error) {
+    clearInterval(healthCheck);
+    await engine.close();
+    await database.close();
+    throw error;
+  }
   if (siprec) {
     const { host, rtpPorts } = config.siprec!;
     log(`SIPREC recording server: SIP on udp and tcp ${host}:${siprec.port}, RTP ${rtpPorts.first}-${rtpPorts.last}`);

@@ -35,7 +35,10 @@ export class VoxTestBackend {
         VOX_LOG_LEVEL: 'silent',
         ...env,
       }),
-    );
+    ).catch(async (error: unknown) => {
+      await fs.rm(dataDir, { recursive: true, force: true });
+      throw error;
+    });
     return new VoxTestBackend(vox, dataDir);
   }
 
