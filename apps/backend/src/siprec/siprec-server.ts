@@ -1,4 +1,4 @@
-import type { CallSnapshot, DnType } from '@vox/shared';
+import type { CallSnapshot } from '@vox/shared';
 import type { RtpStreamSpec } from '../mcp/capture-engine.ts';
 import type { DnDirectory } from '../sip-server/dn-directory.ts';
 import { CallTrace } from '../sip-server/call-trace.ts';
@@ -11,18 +11,16 @@ import {
   sipTag,
   type SipMessage,
 } from '../sip/sip-message.ts';
-import { aorUser, participantSending } from './siprec-metadata.ts';
 import {
   buildSiprecAnswer,
   parseSiprecOffer,
-  recordableCodec,
   SiprecOfferError,
   type AnsweredStream,
-  type OfferedStream,
   type SiprecOffer,
 } from './siprec-offer.ts';
 import { SipTransport, type SipInbound, type SipPeer } from './sip-transport.ts';
 import { sipAddressUri, sipHeaderValues, sipParam } from './sip-wire.ts';
+import { chooseStreams, siprecCallOf, streamsActive, type ChosenStream } from './siprec-session-plan.ts';
 import { SiprecRecording, type SiprecCall, type SiprecEnd, type SiprecRecordingDeps } from './siprec-recording.ts';
 import type { RtpPortPool } from './rtp-port-pool.ts';
 
@@ -41,10 +39,7 @@ const t2Ms = 4000;
 const answerTimeoutMs = 64 * t1Ms;
 /** A request's answer is kept this long, to answer its retransmissions the same way. */
 const answeredKeepMs = 32_000;
-/** The tenant's DNs that are people: the agent's channel is the participant on one of them. */
-const agentDnTypes: readonly DnType[] = ['Extension', 'ACDPosition'];
 const allowedMethods = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
-const recordedStreamLimit = 2;
 const srs = 'Vox SRS';
 
 /** One SIPREC session: the SRC's dialog with Vox and the recording it feeds. */
@@ -246,7 +241,7 @@ export class SiprecServer {
     dialog.trace.add(this.srcName(peer), srs, formatSip(message));
     // Known before the first await: a CANCEL sent right behind the INVITE must find it.
     this.dialogs.set(callId, dialog);
-    const call = await this.callOf(message, offer, chosen);
+    const call = await siprecCallOf(message, offer, chosen, this.options.directory);
     if (dialog.cancelled) return;
     const recording = await this.startRecording(dialog, chosen, call);
     if (!recording) {
@@ -334,7 +329,9 @@ export class SiprecServer {
     }
     const recording = dialog.recording;
     if (offer.metadata) {
-      void this.callOf(message, offer, this.recordedOf(dialog, offer)).then((call) => recording.updateCall(call));
+      void siprecCallOf(message, offer, this.recordedOf(dialog, offer), this.options.directory).then((call) =>
+        recording.updateCall(call),
+      );
     }
     const kept = offer.streams.filter((_, i) => (dialog.answered[i]?.port ?? 0) !== 0);
     const active = kept.some((s) => s.direction === 'sendonly' || s.direction === 'sendrecv');
@@ -515,55 +512,6 @@ export class SiprecServer {
 
   // --- The call behind the session ----------------------------------------------------------
 
-  /** ANI, DNIS, the agent and the attached data, from the metadata (the INVITE's From and To without it). */
-  private async callOf(message: SipMessage, offer: SiprecOffer, chosen: ChosenStream[]): Promise<SiprecCall> {
-    const metadata = offer.metadata;
-    const participants = chosen.map((c) =>
-      metadata && c.stream.label ? participantSending(metadata, c.stream.label) : undefined,
-    );
-    const numbers = participants.map((p) => (p?.aor ? aorUser(p.aor) : undefined));
-    let agentIndex = -1;
-    let agent: SiprecCall['agent'];
-    for (const [i, number] of numbers.entries()) {
-      if (!number) continue;
-      const entry = await this.options.directory.lookup(number).catch(() => undefined);
-      if (entry && (entry.agentId || agentDnTypes.includes(entry.type))) {
-        agentIndex = i;
-        agent = { dn: entry.dn, agentId: entry.agentId, group: entry.group };
-        break;
-      }
-    }
-    // Which channel is the agent: the tenant's DN, otherwise stream 1 (left).
-    const sides = chosen.map((_, i): ChosenStream['side'] => (i === Math.max(0, agentIndex) ? 'agent' : 'customer'));
-    chosen.forEach((c, i) => (c.side = sides[i]!));
-    // With the agent known, the customer is the other party; without, the metadata's participants
-    // in their order (the calling party first), then the INVITE's From and To.
-    const listed = (metadata?.participants ?? []).map((p) => (p.aor ? aorUser(p.aor) : undefined));
-    const customerIndex = sides.indexOf('customer');
-    const customerNumber = agent
-      ? ((customerIndex >= 0 ? numbers[customerIndex] : undefined) ?? listed.find((n) => n && n !== agent.dn))
-      : listed[0];
-    const dialled = agent?.dn ?? listed[1];
-    const fromUser = aorUser(sipAddressUri(sipHeader(message, 'From') ?? ''));
-    const toUser = aorUser(sipAddressUri(sipHeader(message, 'To') ?? ''));
-    const attachedData: Record<string, string> = {
-      'siprec.callId': clip(sipHeader(message, 'Call-ID') ?? ''),
-      ...(metadata?.sessionId ? { 'siprec.sessionId': clip(metadata.sessionId) } : {}),
-      'siprec.metadata': metadata ? metadata.form : 'none',
-      'siprec.labels': clip(chosen.map((c) => `${c.stream.label ?? '-'}=${c.side}`).join(',')),
-    };
-    for (const [i, participant] of participants.entries()) {
-      if (participant?.name) attachedData[`siprec.${sides[i]}.name`] = clip(participant.name);
-      if (participant?.aor) attachedData[`siprec.${sides[i]}.aor`] = clip(participant.aor);
-    }
-    return {
-      ani: customerNumber ?? fromUser ?? 'anonymous',
-      dnis: dialled ?? toUser ?? 'unknown',
-      agent,
-      attachedData,
-    };
-  }
-
   /** The recorded streams of a session, in a later offer (same m-line positions). */
   private recordedOf(dialog: SiprecDialog, offer: SiprecOffer): ChosenStream[] {
     return offer.streams.flatMap((stream, i) => {
@@ -585,43 +533,10 @@ export class SiprecServer {
   }
 }
 
-interface ChosenStream {
-  stream: OfferedStream;
-  codec: NonNullable<ReturnType<typeof recordableCodec>>;
-  side: 'agent' | 'customer';
-}
-
-/** The first two audio streams Vox can record, or why none can be. */
-function chooseStreams(offer: SiprecOffer): ChosenStream[] | string {
-  const audio = offer.streams.filter((s) => s.media === 'audio' && s.port !== 0);
-  if (audio.length === 0) return 'the offer has no audio stream';
-  const candidates = audio.slice(0, recordedStreamLimit);
-  if (candidates.every((s) => /SAVP/i.test(s.protocol))) return 'SRTP (RTP/SAVP) is not supported: offer RTP/AVP';
-  const chosen = candidates.flatMap((stream) => {
-    const codec = /SAVP/i.test(stream.protocol) ? undefined : recordableCodec(stream);
-    return codec ? [{ stream, codec, side: 'customer' as const }] : [];
-  });
-  if (chosen.length === 0) {
-    const offered = [...new Set(candidates.flatMap((s) => s.codecs.map((c) => c.name)))].join(', ');
-    return `no codec Vox records (PCMU, PCMA, G722) among ${offered || 'none'}`;
-  }
-  return chosen;
-}
-
-/** Whether the SRC sends any recorded stream (an all-inactive offer starts the recording paused). */
-function streamsActive(chosen: ChosenStream[]): boolean {
-  return chosen.some((c) => c.stream.direction === 'sendonly' || c.stream.direction === 'sendrecv');
-}
-
 function statusLine(status: 400 | 415 | 488): string {
   return { 400: '400 Bad Request', 415: '415 Unsupported Media Type', 488: '488 Not Acceptable Here' }[status];
 }
 
 function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-/** Attached data values are at most 1024 characters. */
-function clip(value: string): string {
-  return value.slice(0, 1024);
 }
