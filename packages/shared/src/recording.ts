@@ -225,6 +225,8 @@ export const auditRecordSchema = z.object({
     'dn-config',
     /** an agent desktop's screen recording stopped before its voice recording did */
     'screen-incident',
+    /** a T-Library client started, stopped, paused or resumed a call's recording (TPrivateService) */
+    'private-service',
   ]),
   /** `<recordingId>` or `<recordingId>/<mediaId>` */
   target: z.string(),

@@ -63,6 +63,7 @@ export const tErrorCodes = {
   alreadyPaused: { code: 1607, status: 409, name: 'AlreadyPaused' },
   recordingUnavailable: { code: 1608, status: 409, name: 'RecordingResourceUnavailable' },
   recordingIdInUse: { code: 1609, status: 409, name: 'RecordingIdInUse' },
+  dnNotInCall: { code: 1610, status: 403, name: 'DNNotInCall' },
 } as const;
 export type TErrorKey = keyof typeof tErrorCodes;
 

@@ -176,7 +176,22 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
   app.post('/api/v2/sim/private-service', async (request, reply) => {
     const user = await auth.require(request);
     const body = parseWith(privateServiceRequestSchema, request.body, 'body');
-    return answerTLibrary(reply, () => tLibrary.privateService(user, body));
+    return answerTLibrary(reply, async () => {
+      const ack = await tLibrary.privateService(user, body);
+      // Who started, stopped, paused or resumed a recording, for which DN, call and reason.
+      await audit.append({
+        ...requesterOf(user, request),
+        action: 'private-service',
+        target: ack.recordingId ?? body.connId,
+        details: {
+          privateMsgId: body.privateMsgId,
+          thisDn: body.thisDn,
+          connId: body.connId,
+          ...(body.reasons ? { reasons: body.reasons } : {}),
+        },
+      });
+      return ack;
+    });
   });
 
   app.post('/api/v2/sim/scenarios', async (request, reply) => {

@@ -63,6 +63,12 @@ export class TLibraryRequests {
     if (!this.isRegistered(user, request.thisDn)) {
       throw fail('dnNotRegistered', `ThisDN ${request.thisDn} is not registered by ${user.username}`);
     }
+    // Registration says who may act for a DN; the DN must also be on the call it acts on, or one
+    // agent could stop, pause or restart another agent's recording.
+    const call = this.sipServer.findCall(request.connId);
+    if (call && !call.parties.some((p) => p.dn === request.thisDn && p.state !== 'released')) {
+      throw fail('dnNotInCall', `ThisDN ${request.thisDn} is not a party of call ${request.connId}`);
+    }
     const id = request.extensions?.id;
     if (
       request.privateMsgId === privateMsgIds.GSIP_RECORD_START &&
