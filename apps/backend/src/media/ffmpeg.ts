@@ -44,10 +44,23 @@ export interface MediaProbe {
   streams: Array<{ kind: 'audio' | 'video'; codec: string; description: string }>;
 }
 
-/** Reads duration and streams from `ffmpeg -i`, which exits 1 because no output is named. */
-export async function probeMedia(file: string): Promise<MediaProbe> {
+/**
+ * Input options that make ffmpeg read `file` as the named container from the local file only:
+ * left to itself it picks a demuxer by content, and a playlist (HLS, concat) would send it to
+ * read other files or URLs.
+ */
+export function localInput(file: string, format: 'matroska' | 'mp3'): string[] {
+  return ['-f', format, '-protocol_whitelist', 'file', '-i', `file:${file}`];
+}
+
+/**
+ * Reads duration and streams from `ffmpeg -i`, which exits 1 because no output is named; with a
+ * `format`, as that container only (see localInput).
+ */
+export async function probeMedia(file: string, format?: 'matroska' | 'mp3'): Promise<MediaProbe> {
+  const input = format ? localInput(file, format) : ['-i', file];
   const stderr = await new Promise<string>((resolve, reject) => {
-    const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', '-i', file], {
+    const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', ...input], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let text = '';

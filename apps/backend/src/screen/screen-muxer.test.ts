@@ -1,3 +1,6 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingSchema, type Recording } from '@vox/shared';
 import { recordedScreen, uploadScreen } from '../test-support/screen-upload-client.ts';
@@ -92,5 +95,36 @@ describe('the screen muxer', () => {
     expect(again.screenRecordings).toHaveLength(1);
     expect(muxed.screenRecordings[0]).toMatchObject({ interrupted: 'crash', type: 'video/webm' });
     expect(muxed.screenRecordings[0]!.duration).toBeGreaterThan(0);
+  });
+
+  it('hands ffmpeg only a WebM: a playlist uploaded as the screen reads no other file into the recording', async () => {
+    // A video on the server's disk, and an HLS playlist pointing at it dressed up as a screen recording.
+    const secret = path.join(backend.dataDir, 'secret.webm');
+    await fs.writeFile(secret, await recordedScreen(backend.dataDir, 1));
+    const playlist = Buffer.from(
+      `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\nfile://${secret}\n#EXT-X-ENDLIST\n`,
+    );
+    const startedAt = new Date().toISOString();
+    const connId = await recordedCall('5550404', '7001', () => pause(1500));
+    const [recording] = await backend.recordingsOf(connId);
+    await uploadScreen(backend, 'agent1', playlist, { connId, startedAt });
+    const client = new pg.Client({ connectionString: backend.vox.databaseUrl });
+    await client.connect();
+    try {
+      let upload: { state: string; failure: string | null } | undefined;
+      for (let i = 0; i < 50 && upload?.state !== 'failed'; i++) {
+        await pause(200);
+        const rows = await client.query<{ state: string; failure: string | null }>(
+          'SELECT state, failure FROM screen_uploads WHERE conn_id = $1',
+          [connId],
+        );
+        upload = rows.rows[0];
+      }
+      expect(upload).toMatchObject({ state: 'failed', failure: expect.stringMatching(/not a WebM/) });
+    } finally {
+      await client.end();
+    }
+    const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    expect(after.screenRecordings).toEqual([]);
   });
 });

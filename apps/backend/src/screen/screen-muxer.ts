@@ -3,7 +3,8 @@ import path from 'node:path';
 import type pg from 'pg';
 import { withTransaction } from '../db/transaction.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import { probeMedia, runFfmpeg } from '../media/ffmpeg.ts';
+import { localInput, probeMedia, runFfmpeg } from '../media/ffmpeg.ts';
+import { assertWebm } from './webm-signature.ts';
 import { storagePathFor } from '../mcp/media-file-name.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import { StorageError, type StoredObject } from '../storage/media-storage.ts';
@@ -153,7 +154,8 @@ export class ScreenMuxer {
       // The desktop encrypts what it uploads; ffmpeg needs the plain WebM.
       const screenFile = path.join(job, 'screen.webm');
       await this.vault.decryptUpload(upload.file_path, screenFile, { cutShort: upload.interrupted !== null });
-      const screenProbe = await probeMedia(screenFile);
+      await assertWebm(screenFile);
+      const screenProbe = await probeMedia(screenFile, 'matroska');
       if (!screenProbe.streams.some((s) => s.kind === 'video')) {
         throw new Error('the uploaded screen recording has no video stream');
       }
@@ -162,13 +164,12 @@ export class ScreenMuxer {
       const offsetSeconds = (upload.started_at.getTime() - voice.start_time.getTime()) / 1000;
       const screenInput =
         offsetSeconds >= 0
-          ? ['-itsoffset', offsetSeconds.toFixed(3), '-i', screenFile]
-          : ['-ss', (-offsetSeconds).toFixed(3), '-i', screenFile];
+          ? ['-itsoffset', offsetSeconds.toFixed(3), ...localInput(screenFile, 'matroska')]
+          : ['-ss', (-offsetSeconds).toFixed(3), ...localInput(screenFile, 'matroska')];
       const muxed = path.join(job, 'muxed.webm');
       await runFfmpeg([
         ...screenInput,
-        '-i',
-        voiceFile,
+        ...localInput(voiceFile, 'mp3'),
         '-map',
         '0:v:0',
         '-map',
@@ -184,7 +185,7 @@ export class ScreenMuxer {
         '-y',
         muxed,
       ]);
-      const probe = await probeMedia(muxed);
+      const probe = await probeMedia(muxed, 'matroska');
       const durationMs = probe.durationMs ?? 0;
       const thumbnail = path.join(job, 'thumbnail.jpg');
       await this.cutThumbnail(screenFile, thumbnail);
@@ -229,10 +230,10 @@ export class ScreenMuxer {
   private async cutThumbnail(screenFile: string, thumbnail: string): Promise<void> {
     const still = ['-frames:v', '1', '-vf', 'scale=320:-1', '-q:v', '3', '-y', thumbnail];
     try {
-      await runFfmpeg(['-ss', '1', '-i', screenFile, ...still]);
+      await runFfmpeg(['-ss', '1', ...localInput(screenFile, 'matroska'), ...still]);
       await fs.access(thumbnail);
     } catch {
-      await runFfmpeg(['-i', screenFile, ...still]);
+      await runFfmpeg([...localInput(screenFile, 'matroska'), ...still]);
     }
   }
 
