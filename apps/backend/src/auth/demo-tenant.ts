@@ -9,7 +9,7 @@ interface DemoUser {
   group?: string;
 }
 
-/** The demo tenant of DESIGN.md; each password is `<username>-demo`. */
+/** The demo tenant of docs/api.md; each password is `<username>-demo`. */
 export const demoUsers: DemoUser[] = [
   { username: 'admin', role: 'admin' },
   { username: 'supervisor1', role: 'supervisor', group: 'sales' },

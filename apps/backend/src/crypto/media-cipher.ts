@@ -45,9 +45,27 @@ export function decodeHeader(firstBytes: Buffer): { header: MediaCipherHeader; h
   const length = firstBytes.readUInt32BE(mediaCipherMagic.length);
   const start = mediaCipherMagic.length + 4;
   if (start + length > firstBytes.length) throw new MediaCipherError('the encrypted media header is cut short');
-  const header = JSON.parse(firstBytes.subarray(start, start + length).toString('utf8')) as MediaCipherHeader;
-  if (header.algorithm !== 'AES-256-GCM' || !(header.chunkSize > 0)) {
-    throw new MediaCipherError(`unsupported encrypted media header: ${header.algorithm}`);
+  let header: MediaCipherHeader;
+  try {
+    header = JSON.parse(firstBytes.subarray(start, start + length).toString('utf8')) as MediaCipherHeader;
+  } catch {
+    throw new MediaCipherError('the encrypted media header is not readable');
+  }
+  if (header.algorithm !== 'AES-256-GCM') {
+    throw new MediaCipherError(`unsupported encrypted media header: ${String(header.algorithm)}`);
+  }
+  // Every writer (MCP, muxer, desktop) seals 8 KiB chunks: a crafted header with tiny chunks would
+  // cost a decryption per few bytes, minutes of CPU for one upload.
+  if (header.chunkSize !== mediaCipherChunkSize) {
+    throw new MediaCipherError(
+      `unsupported chunk size ${String(header.chunkSize)} (Vox writes ${mediaCipherChunkSize})`,
+    );
+  }
+  if (typeof header.keyId !== 'string' || typeof header.wrappedKey !== 'string') {
+    throw new MediaCipherError('the encrypted media header names no key');
+  }
+  if (typeof header.noncePrefix !== 'string' || Buffer.from(header.noncePrefix, 'base64').length !== 8) {
+    throw new MediaCipherError('the encrypted media header has no 8-byte nonce prefix');
   }
   return { header, headerBytes: start + length };
 }

@@ -13,12 +13,23 @@ export class FfmpegError extends Error {
   }
 }
 
-/** Runs ffmpeg to completion; rejects with the tail of its stderr when it fails. */
-export function runFfmpeg(args: string[]): Promise<{ stderr: string }> {
+/**
+ * Runs ffmpeg to completion; rejects with the tail of its stderr when it fails, or when it runs
+ * past `timeoutMs` (it is killed then: a crafted input must not hold a worker for hours).
+ */
+export function runFfmpeg(args: string[], options: { timeoutMs?: number } = {}): Promise<{ stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
@@ -26,7 +37,10 @@ export function runFfmpeg(args: string[]): Promise<{ stderr: string }> {
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve({ stderr });
+      clearTimeout(timer);
+      if (timedOut)
+        reject(new FfmpegError(`ffmpeg ran past its limit of ${options.timeoutMs} ms and was stopped`, stderr));
+      else if (code === 0) resolve({ stderr });
       else reject(new FfmpegError(`ffmpeg exited with ${code}: ${lastLines(stderr)}`, stderr));
     });
   });

@@ -31,6 +31,26 @@ async function recordedCall(ani: string, dn: string, during: () => Promise<unkno
   return connId;
 }
 
+/** Waits for the call's screen upload to fail (or gives its last state). */
+async function uploadState(connId: string): Promise<{ state: string; failure: string | null } | undefined> {
+  const client = new pg.Client({ connectionString: backend.vox.databaseUrl });
+  await client.connect();
+  try {
+    let upload: { state: string; failure: string | null } | undefined;
+    for (let i = 0; i < 50 && upload?.state !== 'failed'; i++) {
+      await pause(200);
+      const rows = await client.query<{ state: string; failure: string | null }>(
+        'SELECT state, failure FROM screen_uploads WHERE conn_id = $1',
+        [connId],
+      );
+      upload = rows.rows[0];
+    }
+    return upload;
+  } finally {
+    await client.end();
+  }
+}
+
 async function withScreens(recordingId: string, count: number): Promise<Recording> {
   for (let i = 0; i < 150; i++) {
     const recording = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recordingId}`));
@@ -108,22 +128,21 @@ describe('the screen muxer', () => {
     const connId = await recordedCall('5550404', '7001', () => pause(1500));
     const [recording] = await backend.recordingsOf(connId);
     await uploadScreen(backend, 'agent1', playlist, { connId, startedAt });
-    const client = new pg.Client({ connectionString: backend.vox.databaseUrl });
-    await client.connect();
-    try {
-      let upload: { state: string; failure: string | null } | undefined;
-      for (let i = 0; i < 50 && upload?.state !== 'failed'; i++) {
-        await pause(200);
-        const rows = await client.query<{ state: string; failure: string | null }>(
-          'SELECT state, failure FROM screen_uploads WHERE conn_id = $1',
-          [connId],
-        );
-        upload = rows.rows[0];
-      }
-      expect(upload).toMatchObject({ state: 'failed', failure: expect.stringMatching(/not a WebM/) });
-    } finally {
-      await client.end();
-    }
+    expect(await uploadState(connId)).toMatchObject({ state: 'failed', failure: expect.stringMatching(/not a WebM/) });
+    const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    expect(after.screenRecordings).toEqual([]);
+  });
+
+  it('refuses an upload whose cipher header asks for tiny chunks, instead of decrypting it for minutes', async () => {
+    const startedAt = new Date().toISOString();
+    const connId = await recordedCall('5550405', '7001', () => pause(1500));
+    const [recording] = await backend.recordingsOf(connId);
+    const screen = await recordedScreen(backend.dataDir, 1);
+    await uploadScreen(backend, 'agent1', screen, { connId, startedAt }, { chunkSize: 16 });
+    expect(await uploadState(connId)).toMatchObject({
+      state: 'failed',
+      failure: expect.stringMatching(/chunk size 16/),
+    });
     const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
     expect(after.screenRecordings).toEqual([]);
   });

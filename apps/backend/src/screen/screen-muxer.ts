@@ -43,6 +43,7 @@ interface VoiceMedia {
   recording_id: string;
   media_id: string;
   start_time: Date;
+  stop_time: Date;
   storage_path: string;
 }
 
@@ -131,7 +132,7 @@ export class ScreenMuxer {
    * while the file it needs is not stored yet: `RecordingStored` brings the upload back.
    */
   private async voiceFor(upload: WaitingUpload): Promise<VoiceMedia | undefined> {
-    const result = await this.pool.query<VoiceMedia & { stop_time: Date }>(
+    const result = await this.pool.query<VoiceMedia>(
       `SELECT m.recording_id, m.media_id, m.start_time, m.stop_time, m.storage_path
          FROM media_files m JOIN recordings r ON r.id = m.recording_id
         WHERE r.conn_id = $1 AND ($2::text IS NULL OR r.id = $2) AND m.type = 'audio/mp3'
@@ -167,24 +168,30 @@ export class ScreenMuxer {
           ? ['-itsoffset', offsetSeconds.toFixed(3), ...localInput(screenFile, 'matroska')]
           : ['-ss', (-offsetSeconds).toFixed(3), ...localInput(screenFile, 'matroska')];
       const muxed = path.join(job, 'muxed.webm');
-      await runFfmpeg([
-        ...screenInput,
-        ...localInput(voiceFile, 'mp3'),
-        '-map',
-        '0:v:0',
-        '-map',
-        '1:a:0',
-        '-c:v',
-        'copy',
-        '-c:a',
-        'libopus',
-        '-b:a',
-        '32k',
-        '-f',
-        'webm',
-        '-y',
-        muxed,
-      ]);
+      // Copying the video and encoding the call's audio takes a fraction of the call's length: a
+      // mux that runs far longer is stuck on a crafted file and is stopped, so others get their turn.
+      const timeoutMs = muxTimeLimitMs(voice.stop_time.getTime() - voice.start_time.getTime());
+      await runFfmpeg(
+        [
+          ...screenInput,
+          ...localInput(voiceFile, 'mp3'),
+          '-map',
+          '0:v:0',
+          '-map',
+          '1:a:0',
+          '-c:v',
+          'copy',
+          '-c:a',
+          'libopus',
+          '-b:a',
+          '32k',
+          '-f',
+          'webm',
+          '-y',
+          muxed,
+        ],
+        { timeoutMs },
+      );
       const probe = await probeMedia(muxed, 'matroska');
       const durationMs = probe.durationMs ?? 0;
       const thumbnail = path.join(job, 'thumbnail.jpg');
@@ -230,10 +237,10 @@ export class ScreenMuxer {
   private async cutThumbnail(screenFile: string, thumbnail: string): Promise<void> {
     const still = ['-frames:v', '1', '-vf', 'scale=320:-1', '-q:v', '3', '-y', thumbnail];
     try {
-      await runFfmpeg(['-ss', '1', ...localInput(screenFile, 'matroska'), ...still]);
+      await runFfmpeg(['-ss', '1', ...localInput(screenFile, 'matroska'), ...still], { timeoutMs: thumbnailLimitMs });
       await fs.access(thumbnail);
     } catch {
-      await runFfmpeg([...localInput(screenFile, 'matroska'), ...still]);
+      await runFfmpeg([...localInput(screenFile, 'matroska'), ...still], { timeoutMs: thumbnailLimitMs });
     }
   }
 
@@ -271,4 +278,12 @@ export class ScreenMuxer {
       stored.uploaderGroup,
     );
   }
+}
+
+/** A still takes well under a second to cut. */
+const thumbnailLimitMs = 30_000;
+
+/** How long one mux may take: a minute, and half the voice file's length (an 8-hour shift: 4 h). */
+export function muxTimeLimitMs(voiceMs: number): number {
+  return 60_000 + Math.max(0, voiceMs) / 2;
 }

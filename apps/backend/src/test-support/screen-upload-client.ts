@@ -33,10 +33,13 @@ export async function uploadScreen(
   agent: string,
   webm: Buffer,
   metadata: Omit<ScreenUploadMetadata, 'filetype'>,
-  options: { cutShort?: boolean } = {},
+  options: {
+    cutShort?: boolean;
+    /** a chunk size other than the desktop's, as a crafted upload has */ chunkSize?: number;
+  } = {},
 ): Promise<{ created: number; patched: number }> {
   const tenant = tenantPublicKeySchema.parse(await backend.admin('GET', '/api/v2/screen-recordings/key'));
-  const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey);
+  const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey, options.chunkSize);
   const sealed = encryptor.push(webm);
   const { last, first } = encryptor.finish();
   const body = Buffer.concat([encryptor.header, ...sealed, ...(options.cutShort ? [] : [last])]);
