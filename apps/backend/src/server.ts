@@ -210,7 +210,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerCallLadderRoutes(app, auth, ladders);
   registerScreenUploadRoutes(
     app,
-    createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, authenticate: (h) => auth.fromHeader(h) }),
+    createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, vault, authenticate: (h) => auth.fromHeader(h) }),
   );
   await registerRendererPages(app, config.rendererDir);
 

@@ -117,6 +117,22 @@ export class MediaVault {
     await pipeline(await media.read(), createWriteStream(target));
   }
 
+  /**
+   * The first `bytes` of an uploaded file's plaintext, checking on the way what can be checked
+   * before the whole file is read: encrypted while encryption is on, a header Vox writes, a key
+   * of this tenant, and a first chunk that authenticates. Throws a sentence the uploader can read.
+   */
+  async uploadedHead(source: string, bytes: number, options: { cutShort?: boolean } = {}): Promise<Buffer> {
+    const local = new MediaVault(new LocalDirectoryStorage(path.dirname(source)), this.keystore);
+    const media = await local.open(path.basename(source), options);
+    if (this.keystore && !media.encrypted) {
+      throw new Error('the screen recording was uploaded unencrypted, but encryption at rest is on');
+    }
+    if (media.size === 0) return Buffer.alloc(0);
+    const head = await media.read({ start: 0, end: Math.min(bytes, media.size) - 1 });
+    return Buffer.concat(await head.toArray());
+  }
+
   /** Copies a stored object's plaintext to a local file (the screen muxer reads the voice this way). */
   async copyToFile(objectPath: string, target: string): Promise<void> {
     const media = await this.open(objectPath);

@@ -127,7 +127,8 @@ describe('the screen muxer', () => {
     const startedAt = new Date().toISOString();
     const connId = await recordedCall('5550404', '7001', () => pause(1500));
     const [recording] = await backend.recordingsOf(connId);
-    await uploadScreen(backend, 'agent1', playlist, { connId, startedAt });
+    const refused = await uploadScreen(backend, 'agent1', playlist, { connId, startedAt });
+    expect(refused).toMatchObject({ patched: 422, refusal: expect.stringMatching(/unusable_upload.*not a WebM/) });
     expect(await uploadState(connId)).toMatchObject({ state: 'failed', failure: expect.stringMatching(/not a WebM/) });
     const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
     expect(after.screenRecordings).toEqual([]);
@@ -145,5 +146,14 @@ describe('the screen muxer', () => {
     });
     const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
     expect(after.screenRecordings).toEqual([]);
+  });
+
+  it('refuses a plaintext upload on its last PATCH while encryption is on, saying why, instead of a silent 204', async () => {
+    const startedAt = new Date().toISOString();
+    const connId = await recordedCall('5550406', '7001', () => pause(1200));
+    const screen = await recordedScreen(backend.dataDir, 1);
+    const refused = await uploadScreen(backend, 'agent1', screen, { connId, startedAt }, { plaintext: true });
+    expect(refused).toMatchObject({ created: 201, patched: 422, refusal: expect.stringMatching(/unencrypted/) });
+    expect(await uploadState(connId)).toMatchObject({ state: 'failed', failure: expect.stringMatching(/unencrypted/) });
   });
 });

@@ -4,7 +4,9 @@ import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import type pg from 'pg';
 import { screenUploadMetadataSchema, screenUploadPath, type User } from '@vox/shared';
+import type { MediaVault } from '../crypto/media-vault.ts';
 import type { ScreenMuxer } from './screen-muxer.ts';
+import { isWebmHeader, notWebmMessage, webmHeaderBytes } from './webm-signature.ts';
 
 // A screen recording of an 8-hour shift at ~1 Mbit/s is ~3.6 GB; refuse anything beyond that.
 const maxUploadBytes = 4 * 1024 ** 3;
@@ -23,6 +25,7 @@ export function createScreenUploadServer(options: {
   dataDir: string;
   pool: pg.Pool;
   muxer: ScreenMuxer;
+  vault: MediaVault;
   authenticate: Authenticate;
 }): TusServer {
   const directory = path.join(options.dataDir, 'screen-uploads');
@@ -61,10 +64,12 @@ export function createScreenUploadServer(options: {
       const metadata = screenUploadMetadataSchema.parse(upload.metadata ?? {});
       const file = path.join(directory, upload.id);
       await fs.access(file);
+      // What cannot be muxed is refused now, on the last PATCH, so the desktop hears why.
+      const unusable = await unusableBecause(options.vault, file, metadata.interrupted !== undefined);
       await options.pool.query(
         `INSERT INTO screen_uploads (upload_id, conn_id, recording_id, uploaded_by, started_at, file_path, state,
-           interrupted)
-         VALUES ($1,$2,$3,$4,$5,$6,'waiting_for_voice',$7) ON CONFLICT (upload_id) DO NOTHING`,
+           interrupted, failure)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (upload_id) DO NOTHING`,
         [
           upload.id,
           metadata.connId,
@@ -72,11 +77,25 @@ export function createScreenUploadServer(options: {
           upload.metadata?.uploadedBy ?? null,
           metadata.startedAt,
           file,
+          unusable ? 'failed' : 'waiting_for_voice',
           metadata.interrupted ?? null,
+          unusable ?? null,
         ],
       );
+      if (unusable) throw refuse(422, 'unusable_upload', `screen recording refused: ${unusable}`);
       void options.muxer.processCall(metadata.connId);
       return {};
     },
   });
+}
+
+/** Why an uploaded screen recording cannot be muxed, or undefined when it can be tried. */
+async function unusableBecause(vault: MediaVault, file: string, cutShort: boolean): Promise<string | undefined> {
+  let head: Buffer;
+  try {
+    head = await vault.uploadedHead(file, webmHeaderBytes, { cutShort });
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return isWebmHeader(head) ? undefined : notWebmMessage;
 }

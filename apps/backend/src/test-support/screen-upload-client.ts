@@ -35,15 +35,19 @@ export async function uploadScreen(
   metadata: Omit<ScreenUploadMetadata, 'filetype'>,
   options: {
     cutShort?: boolean;
+    /** sent as it is, unencrypted, as a desktop that skipped encryption would */
+    plaintext?: boolean;
     /** a chunk size other than the desktop's, as a crafted upload has */ chunkSize?: number;
   } = {},
-): Promise<{ created: number; patched: number }> {
+): Promise<{ created: number; patched: number; refusal?: string }> {
   const tenant = tenantPublicKeySchema.parse(await backend.admin('GET', '/api/v2/screen-recordings/key'));
   const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey, options.chunkSize);
   const sealed = encryptor.push(webm);
   const { last, first } = encryptor.finish();
-  const body = Buffer.concat([encryptor.header, ...sealed, ...(options.cutShort ? [] : [last])]);
-  if (first) first.copy(body, encryptor.firstChunkOffset);
+  const body = options.plaintext
+    ? webm
+    : Buffer.concat([encryptor.header, ...sealed, ...(options.cutShort ? [] : [last])]);
+  if (first && !options.plaintext) first.copy(body, encryptor.firstChunkOffset);
   const token = await backend.token(agent);
   const encoded = Object.entries({ ...metadata, filetype: 'video/webm' })
     .filter(([, value]) => value !== undefined)
@@ -69,5 +73,6 @@ export async function uploadScreen(
     },
     body,
   });
+  if (patched.status >= 400) return { created: created.status, patched: patched.status, refusal: await patched.text() };
   return { created: created.status, patched: patched.status };
 }
