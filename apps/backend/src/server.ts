@@ -210,7 +210,14 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerCallLadderRoutes(app, auth, ladders);
   registerScreenUploadRoutes(
     app,
-    createScreenUploadServer({ dataDir: config.dataDir, pool, muxer, vault, authenticate: (h) => auth.fromHeader(h) }),
+    createScreenUploadServer({
+      dataDir: config.dataDir,
+      pool,
+      muxer,
+      vault,
+      audit,
+      authenticate: (h) => auth.fromHeader(h),
+    }),
   );
   await registerRendererPages(app, config.rendererDir);
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordingSchema, type Recording } from '@vox/shared';
+import { auditListSchema, recordingSchema, type Recording } from '@vox/shared';
 import { recordedScreen, uploadScreen } from '../test-support/screen-upload-client.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
@@ -155,5 +155,14 @@ describe('the screen muxer', () => {
     const refused = await uploadScreen(backend, 'agent1', screen, { connId, startedAt }, { plaintext: true });
     expect(refused).toMatchObject({ created: 201, patched: 422, refusal: expect.stringMatching(/unencrypted/) });
     expect(await uploadState(connId)).toMatchObject({ state: 'failed', failure: expect.stringMatching(/unencrypted/) });
+    // Reported as a screen incident of the agent's, and a resumed upload hears the refusal again.
+    const { records } = auditListSchema.parse(await backend.admin('GET', '/api/v2/admin/audit?action=screen-incident'));
+    const incident = records.find((r) => r.details['connId'] === connId);
+    expect(incident).toMatchObject({ actor: 'agent1', details: { reason: 'upload_refused' } });
+    const head = await fetch(new URL(refused.location!, backend.url), {
+      method: 'HEAD',
+      headers: { Authorization: `Bearer ${await backend.token('agent1')}`, 'Tus-Resumable': '1.0.0' },
+    });
+    expect(head.status).toBe(410);
   });
 });

@@ -4,6 +4,7 @@ import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import type pg from 'pg';
 import { screenUploadMetadataSchema, screenUploadPath, type User } from '@vox/shared';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import type { ScreenMuxer } from './screen-muxer.ts';
 import { isWebmHeader, notWebmMessage, webmHeaderBytes } from './webm-signature.ts';
@@ -26,6 +27,7 @@ export function createScreenUploadServer(options: {
   pool: pg.Pool;
   muxer: ScreenMuxer;
   vault: MediaVault;
+  audit: AuditLog;
   authenticate: Authenticate;
 }): TusServer {
   const directory = path.join(options.dataDir, 'screen-uploads');
@@ -46,6 +48,15 @@ export function createScreenUploadServer(options: {
       const upload = await datastore.getUpload(uploadId).catch(() => undefined);
       if (upload && upload.metadata?.uploadedBy !== user.id && user.role !== 'admin') {
         throw refuse(403, 'forbidden', 'this upload belongs to another user');
+      }
+      // A refused upload stays refused: resuming it must not look like a finished one.
+      if (upload && upload.offset === upload.size) {
+        const refused = await options.pool.query<{ failure: string }>(
+          "SELECT failure FROM screen_uploads WHERE upload_id = $1 AND state = 'failed'",
+          [uploadId],
+        );
+        const failure = refused.rows[0]?.failure;
+        if (failure) throw refuse(410, 'unusable_upload', `screen recording refused: ${failure}`);
       }
     },
     async onUploadCreate(req, upload) {
@@ -82,7 +93,16 @@ export function createScreenUploadServer(options: {
           unusable ?? null,
         ],
       );
-      if (unusable) throw refuse(422, 'unusable_upload', `screen recording refused: ${unusable}`);
+      if (unusable) {
+        await options.audit.append({
+          actor: upload.metadata?.uploadedBy ?? 'unknown',
+          action: 'screen-incident',
+          target: metadata.recordingId ?? metadata.connId,
+          source: 'screen upload',
+          details: { connId: metadata.connId, uploadId: upload.id, reason: 'upload_refused', message: unusable },
+        });
+        throw refuse(422, 'unusable_upload', `screen recording refused: ${unusable}`);
+      }
       void options.muxer.processCall(metadata.connId);
       return {};
     },

@@ -39,7 +39,7 @@ export async function uploadScreen(
     plaintext?: boolean;
     /** a chunk size other than the desktop's, as a crafted upload has */ chunkSize?: number;
   } = {},
-): Promise<{ created: number; patched: number; refusal?: string }> {
+): Promise<{ created: number; patched: number; refusal?: string; location?: string }> {
   const tenant = tenantPublicKeySchema.parse(await backend.admin('GET', '/api/v2/screen-recordings/key'));
   const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey, options.chunkSize);
   const sealed = encryptor.push(webm);
@@ -73,6 +73,9 @@ export async function uploadScreen(
     },
     body,
   });
-  if (patched.status >= 400) return { created: created.status, patched: patched.status, refusal: await patched.text() };
+  const location = created.headers.get('location')!;
+  if (patched.status >= 400) {
+    return { created: created.status, patched: patched.status, refusal: await patched.text(), location };
+  }
   return { created: created.status, patched: patched.status };
 }

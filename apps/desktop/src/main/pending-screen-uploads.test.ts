@@ -2,6 +2,7 @@ import type { ScreenUploadProgress } from '@vox/shared';
 import { describe, expect, it } from 'vitest';
 import { PendingScreenUploads, type UploadWithToken } from './pending-screen-uploads.ts';
 import { ScreenSpoolError } from './screen-spool.ts';
+import { ScreenUploadRefusedError } from './screen-upload.ts';
 
 /** An upload that records its calls and fails for the spools listed in `failing`. */
 function recordingUpload(failing: Set<string>) {
@@ -85,5 +86,14 @@ describe('PendingScreenUploads', () => {
     expect(calls).toEqual(['spool-a']);
     finish();
     await uploading;
+  });
+
+  it('does not send again a recording the backend refused', async () => {
+    const upload: UploadWithToken = (spoolId) =>
+      Promise.reject(new ScreenUploadRefusedError(`screen recording refused: ${spoolId} is not a WebM`));
+    const pending = new PendingScreenUploads(upload);
+    await expect(pending.uploadNow('refused', 'token-a', () => undefined)).rejects.toThrow(/not a WebM/);
+    await settle();
+    expect(pending.spoolIds).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { ScreenUploadProgress } from '@vox/shared';
 import { ScreenSpoolError } from './screen-spool.ts';
+import { ScreenUploadRefusedError } from './screen-upload.ts';
 
 export type ReportScreenUpload = (progress: ScreenUploadProgress) => void;
 export type UploadWithToken = (spoolId: string, token: string, report: ReportScreenUpload) => Promise<void>;
@@ -61,9 +62,10 @@ export class PendingScreenUploads {
       await this.upload(spoolId, token, report);
       this.attempts.delete(spoolId);
     } catch (error) {
-      // A spool error means there is nothing left to upload (gone, or empty); anything else is
-      // the network or the backend, worth another try.
-      if (!(error instanceof ScreenSpoolError)) this.waiting.add(spoolId);
+      // A spool error means there is nothing left to upload (gone, or empty), and a refusal that
+      // the backend will not take it; anything else is the network or the backend, worth another try.
+      if (!(error instanceof ScreenSpoolError) && !(error instanceof ScreenUploadRefusedError))
+        this.waiting.add(spoolId);
       else this.attempts.delete(spoolId);
       throw error;
     } finally {

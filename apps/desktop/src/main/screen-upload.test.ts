@@ -7,7 +7,7 @@ import path from 'node:path';
 import { screenUploadPath, type ScreenUploadProgress } from '@vox/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScreenSpoolError, ScreenSpoolStore } from './screen-spool.ts';
-import { uploadScreenSpool } from './screen-upload.ts';
+import { ScreenUploadRefusedError, uploadScreenSpool } from './screen-upload.ts';
 
 interface TusUpload {
   length: number;
@@ -24,6 +24,8 @@ class TusServerStub {
   readonly uploads = new Map<string, TusUpload>();
   readonly patchedBytes: number[] = [];
   token = 'agent-token';
+  /** When set, the last PATCH is refused with 422 and this reason, as the backend does. */
+  refuseWith: string | undefined;
   /** How many PATCH requests to answer 503 before accepting any, from the given offset on. */
   failPatchesFrom: { offset: number; times: number } | undefined;
   private server: Server | undefined;
@@ -71,6 +73,11 @@ class TusServerStub {
       this.patchedBytes.push(data.length);
       upload.body.push(data);
       upload.offset += data.length;
+      if (this.refuseWith && upload.offset === upload.length) {
+        res.writeHead(422, { 'Tus-Resumable': '1.0.0', 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'unusable_upload', message: this.refuseWith } }));
+        return;
+      }
       return answer(204, { 'Upload-Offset': String(upload.offset) });
     }
     answer(405);
@@ -200,6 +207,24 @@ describe('uploadScreenSpool', () => {
       }),
     ).rejects.toThrow(/401/);
     expect(progress.at(-1)).toMatchObject({ spoolId, state: 'failed', bytesTotal: 1000 });
+    expect(await exists(store.videoPath(spoolId))).toBe(true);
+  });
+
+  it('reports the reason when the backend refuses the recording, and keeps the spool without retrying', async () => {
+    tus.refuseWith = 'the screen recording was uploaded unencrypted, but encryption at rest is on';
+    const spoolId = await spoolWith([randomBytes(1000)]);
+    const progress: ScreenUploadProgress[] = [];
+    const upload = uploadScreenSpool({
+      store,
+      spoolId,
+      backendUrl,
+      token: tus.token,
+      onProgress: (p) => progress.push(p),
+      retryDelays: [0, 10, 10],
+    });
+    await expect(upload).rejects.toThrow(ScreenUploadRefusedError);
+    expect(progress.at(-1)).toMatchObject({ state: 'failed', message: tus.refuseWith });
+    expect(tus.patchedBytes).toHaveLength(1);
     expect(await exists(store.videoPath(spoolId))).toBe(true);
   });
 

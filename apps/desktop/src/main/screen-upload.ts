@@ -14,6 +14,29 @@ export interface ScreenSpoolUploadRequest {
   retryDelays?: number[];
 }
 
+/**
+ * The backend refused the recording itself (not encrypted as it requires, not a WebM, a foreign
+ * cipher header): sending it again changes nothing. The spool stays on disk for support to look at.
+ */
+export class ScreenUploadRefusedError extends Error {
+  override readonly name = 'ScreenUploadRefusedError';
+}
+
+/** The backend's reason when it refused the upload (422 on the last PATCH, 410 on a resume of it). */
+function refusalOf(error: unknown): string | undefined {
+  if (!(error instanceof tus.DetailedError)) return undefined;
+  const status = error.originalResponse?.getStatus();
+  if (status !== 422 && status !== 410) return undefined;
+  const body = error.originalResponse?.getBody() ?? '';
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return parsed.error.message;
+  } catch {
+    // not the backend's JSON: the status says enough
+  }
+  return `the backend refused the screen recording (${status})`;
+}
+
 /** Large enough to keep requests few, small enough that a dropped request repeats little. */
 const chunkSize = 4 * 1024 * 1024;
 const defaultRetryDelays = [0, 1000, 3000, 5000, 10000];
@@ -58,6 +81,11 @@ export async function uploadScreenSpool(request: ScreenSpoolUploadRequest): Prom
       upload.start();
     });
   } catch (error) {
+    const refusal = refusalOf(error);
+    if (refusal) {
+      onProgress({ spoolId, bytesSent: 0, bytesTotal: size, state: 'failed', message: refusal });
+      throw new ScreenUploadRefusedError(refusal, { cause: error });
+    }
     const message = `screen upload of spool ${spoolId} failed: ${error instanceof Error ? error.message : String(error)}`;
     onProgress({ spoolId, bytesSent: 0, bytesTotal: size, state: 'failed', message });
     throw new Error(message, { cause: error });
