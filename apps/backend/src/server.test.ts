@@ -168,3 +168,27 @@ describe('the SIPREC recording server at start', () => {
     }
   });
 });
+
+describe('what every answer carries, and what no input may', () => {
+  it('sends nosniff, no referrer, no framing and a closed policy on API answers; the pages connect only to the backend', async () => {
+    const api = await fetch(`${backend.url}/api/v2/recordings`);
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(api.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    const page = await fetch(`${backend.url}/agent`);
+    const policy = page.headers.get('content-security-policy') ?? '';
+    if (page.status === 200) expect(policy).toContain("connect-src 'self';");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it.each([
+    ['a NUL in the login name', 'POST', '/api/v2/auth/login', { username: 'agent1\u0000', password: 'x' }],
+    ['an escape sequence in a label', 'PUT', '/api/v2/recordings/some-id/labels', { labels: ['\u001b[31mred'] }],
+    ['a NUL in a path id', 'GET', '/api/v2/recordings/abc%00def', undefined],
+    ['a NUL in a query', 'GET', '/api/v2/recordings?agent=agent1%00', undefined],
+  ])('answers %s with 400, never 500', async (_what, method, route, body) => {
+    const answer = await call(method, route, body, await backend.token('admin'));
+    expect(answer.status).toBe(400);
+    expect(apiErrorSchema.parse(answer.body).error.message).toMatch(/control character/);
+  });
+});

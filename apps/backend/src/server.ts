@@ -44,6 +44,8 @@ import type { MediaStorage } from './storage/media-storage.ts';
 import { MediaVault } from './crypto/media-vault.ts';
 import { TenantKeystore } from './crypto/tenant-keystore.ts';
 import { StorageOutbox } from './storage/storage-outbox.ts';
+import { refuseControlCharacters } from './api/control-characters.ts';
+import { addSecurityHeaders } from './api/security-headers.ts';
 import { RtpPortPool } from './siprec/rtp-port-pool.ts';
 import { SiprecServer, type SiprecServerOptions } from './siprec/siprec-server.ts';
 import { WebdavStorage } from './storage/webdav-storage.ts';
@@ -191,6 +193,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
 
   const auth = new Authenticator(pool);
   installErrorHandlers(app);
+  addSecurityHeaders(app);
+  refuseControlCharacters(app);
   allowDesktopOrigin(app, config.desktopOrigin);
   app.get('/healthz', async () => {
     await pool.query('SELECT 1');

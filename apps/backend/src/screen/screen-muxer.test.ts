@@ -165,4 +165,17 @@ describe('the screen muxer', () => {
     });
     expect(head.status).toBe(410);
   });
+
+  it('never serves an upload back, and its uploader cannot delete a finished one', async () => {
+    const startedAt = new Date().toISOString();
+    const connId = await recordedCall('5550407', '7001', () => pause(1200));
+    const screen = await recordedScreen(backend.dataDir, 1);
+    const uploaded = await uploadScreen(backend, 'agent1', screen, { connId, startedAt }, { plaintext: true });
+    const headers = { Authorization: `Bearer ${await backend.token('agent1')}`, 'Tus-Resumable': '1.0.0' };
+    const url = new URL(uploaded.location!, backend.url);
+    expect((await fetch(url, { headers })).status).toBe(405);
+    expect((await fetch(url, { method: 'DELETE', headers })).status).toBe(403);
+    // The backend is still up.
+    expect((await fetch(`${backend.url}/healthz`)).status).toBe(200);
+  });
 });

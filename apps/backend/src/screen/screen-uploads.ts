@@ -44,10 +44,16 @@ export function createScreenUploadServer(options: {
     respectForwardedHeaders: false,
     async onIncomingRequest(req, uploadId) {
       const user = await owner(req.headers.get('authorization'));
+      // Uploads are evidence on their way in: they are never served back from here (the muxed
+      // recording is, through the media route and its audit).
+      if (req.method === 'GET') throw refuse(405, 'method_not_allowed', 'uploads are not served: play the recording');
       if (req.method === 'POST' || req.method === 'OPTIONS') return;
       const upload = await datastore.getUpload(uploadId).catch(() => undefined);
       if (upload && upload.metadata?.uploadedBy !== user.id && user.role !== 'admin') {
         throw refuse(403, 'forbidden', 'this upload belongs to another user');
+      }
+      if (upload && req.method === 'DELETE' && upload.offset === upload.size && user.role !== 'admin') {
+        throw refuse(403, 'forbidden', 'a finished screen recording is evidence: its uploader cannot delete it');
       }
       // A refused upload stays refused: resuming it must not look like a finished one.
       if (upload && upload.offset === upload.size) {
