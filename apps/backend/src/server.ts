@@ -201,8 +201,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     return { status: 'ok' };
   });
   registerOpenApi(app);
-  registerAuthRoutes(app, pool, config.tokenTtlMs);
   const audit = new AuditLog(pool);
+  registerAuthRoutes(app, pool, config.tokenTtlMs, audit);
   registerSimRoutes(app, auth, { sipServer, siprec, directory, tLibrary, resourceManager, mcps, scenarios, audit });
   const lifecycle = new RecordingLifecycle(pool, recordings, storage, audit);
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;

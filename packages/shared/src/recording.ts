@@ -227,6 +227,9 @@ export const auditRecordSchema = z.object({
     'screen-incident',
     /** a T-Library client started, stopped, paused or resumed a call's recording (TPrivateService) */
     'private-service',
+    'login',
+    /** a wrong username or password; `target` is the username tried */
+    'login-failed',
   ]),
   /** `<recordingId>` or `<recordingId>/<mediaId>` */
   target: z.string(),

@@ -1,15 +1,42 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { loginRequestSchema } from '@vox/shared';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { login } from '../auth/login.ts';
+import { LoginThrottle } from '../auth/login-throttle.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 
-export function registerAuthRoutes(app: FastifyInstance, pool: pg.Pool, tokenTtlMs: number): void {
-  app.post('/api/v2/auth/login', async (request) => {
+export function registerAuthRoutes(
+  app: FastifyInstance,
+  pool: pg.Pool,
+  tokenTtlMs: number,
+  audit: AuditLog,
+  throttle = new LoginThrottle(),
+): void {
+  app.post('/api/v2/auth/login', async (request, reply) => {
     const credentials = parseWith(loginRequestSchema, request.body, 'body');
+    const source = `${request.ip} ${request.headers['user-agent'] ?? ''}`.trim();
+    const waitMs = throttle.waitFor(credentials.username, request.ip);
+    if (waitMs !== undefined) {
+      const seconds = Math.ceil(waitMs / 1000);
+      reply.header('Retry-After', String(seconds));
+      throw new HttpError(429, 'too_many_attempts', `too many failed logins: try again in ${seconds} s`);
+    }
     const session = await login(pool, credentials, tokenTtlMs);
-    // One message for every wrong credential: a caller must not learn which usernames exist.
-    if (!session) throw new HttpError(401, 'unauthorized', 'wrong username or password');
+    if (!session) {
+      throttle.failed(credentials.username, request.ip);
+      await audit.append({
+        actor: 'anonymous',
+        action: 'login-failed',
+        target: credentials.username,
+        source,
+        details: { username: credentials.username },
+      });
+      // One message for every wrong credential: a caller must not learn which usernames exist.
+      throw new HttpError(401, 'unauthorized', 'wrong username or password');
+    }
+    throttle.succeeded(credentials.username);
+    await audit.append({ actor: session.user.id, action: 'login', target: session.user.id, source, details: {} });
     return session;
   });
 }

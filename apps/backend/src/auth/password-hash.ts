@@ -5,12 +5,23 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 const params = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } satisfies ScryptOptions;
 const keyLength = 32;
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads), which file I/O shares: a burst of logins must
+ * not take all of them, or recordings and uploads stall behind password checks. One at a time.
+ */
+let hashing: Promise<unknown> = Promise.resolve();
+
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, keyLength, options, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+  const run = hashing.then(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password.normalize('NFKC'), salt, keyLength, options, (error, key) =>
+          error ? reject(error) : resolve(key),
+        ),
+      ),
   );
+  hashing = run.catch(() => undefined);
+  return run;
 }
 
 /** `scrypt$N$r$p$salt$hash`, base64url parts: the parameters travel with the hash. */
