@@ -27,10 +27,13 @@ test('labels, legal hold and download follow the user rights, and each change is
   await supervisor.getByRole('button', { name: 'Add label' }).click();
   await expect(supervisor.getByRole('alert')).toContainText('is not a label');
   await expect(supervisor.getByRole('button', { name: /legal hold/ })).toHaveCount(0);
+  // The link carries no credential: its click asks for a download ticket and follows it.
+  const voice = recording.mediaFiles.find((m) => m.type === 'audio/mp3')!;
   const link = supervisor.getByRole('link', { name: /^Voice \(audio\/mp3/ });
-  const download = await request.get((await link.getAttribute('href'))!);
-  expect(download.status()).toBe(200);
-  expect(download.headers()['content-disposition']).toMatch(/^attachment/);
+  expect(await link.getAttribute('href')).not.toContain('?');
+  const [download] = await Promise.all([supervisor.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toBe(voice.mediaId);
+  expect(await download.failure()).toBeNull();
 
   // The admin places a legal hold from the same view, then withdraws supervisor1's download right.
   const admin = await openSupervisor(browser, 'admin', `?recording=${recording.id}`);
@@ -50,8 +53,11 @@ test('labels, legal hold and download follow the user rights, and each change is
       dn: null,
       mayDownload: false,
     });
-  const refused = await request.get((await link.getAttribute('href'))!);
-  expect(refused.status()).toBe(403);
+  // Without the right, the file is neither fetched with the bearer token nor ticketed for a download.
+  const headers = { Authorization: `Bearer ${await SupervisorSeed.tokenOf(request, 'supervisor1')}` };
+  const media = `/api/v2/recordings/${recording.id}/media/${voice.mediaId}`;
+  expect((await request.get(media, { headers })).status()).toBe(403);
+  expect((await request.post(`${media}/ticket`, { headers, data: { purpose: 'download' } })).status()).toBe(403);
   await supervisor.reload();
   await supervisor.getByLabel('Username').fill('supervisor1');
   await supervisor.getByLabel('Password').fill('supervisor1-demo');

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -27,6 +30,8 @@ const envSchema = z.object({
   VOX_ENCRYPTION: z.enum(['0', '1']).default('1'),
   VOX_KEYSTORE_FILE: z.string().optional(),
   VOX_KEYSTORE_PASSPHRASE: z.string().min(8, 'VOX_KEYSTORE_PASSPHRASE needs at least 8 characters').optional(),
+  VOX_AUDIT_KEY_FILE: z.string().optional(),
+  VOX_AUDIT_HEAD_FILE: z.string().optional(),
   VOX_MCP_COUNT: z.coerce.number().int().min(1).max(16).default(2),
   VOX_SIP_HOST: z.string().optional(),
   VOX_SIP_PORT: z
@@ -43,6 +48,16 @@ const envSchema = z.object({
     }, 'VOX_RTP_PORTS lies within 1024-65535 and holds at least two even ports')
     .default('40000-40999'),
   VOX_RTP_TIMEOUT_S: z.coerce.number().positive().max(86_400).default(60),
+  VOX_SCENARIO_WAIT_S: z.coerce.number().positive().max(600).default(60),
+  VOX_UPLOAD_EXPIRY_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
+  VOX_TRUST_PROXY: z
+    .string()
+    .regex(/^[0-9a-fA-F.:/, ]+$/, "VOX_TRUST_PROXY lists the proxies' addresses or CIDRs, comma-separated")
+    .optional(),
 });
 
 export interface VoxConfig {
@@ -53,6 +68,8 @@ export interface VoxConfig {
   demoTenant: boolean;
   rendererDir: string;
   logLevel: z.infer<typeof envSchema>['VOX_LOG_LEVEL'];
+  /** where log lines go: standard output when absent (tests read them) */
+  logStream?: { write(line: string): void };
   tokenTtlMs: number;
   desktopOrigin: string;
   /** WebDAV storage for media; undefined: a local directory under `dataDir` */
@@ -64,8 +81,16 @@ export interface VoxConfig {
   mcpCount: number;
   /** encryption at rest: undefined when off (VOX_ENCRYPTION=0) */
   keystore: { file: string; passphrase: string | undefined } | undefined;
+  /** the audit chain's HMAC key and head: files outside the database, which cannot forge them */
+  audit: { keyFile: string; headFile: string };
   /** when the daily retention purge runs (HH:MM UTC), or undefined for never */
   purgeAtUtc: string | undefined;
+  /** the TLS-terminating proxies whose X-Forwarded-For names the client (addresses or CIDRs) */
+  trustProxy: string[] | undefined;
+  /** an unfinished screen upload is deleted this long after it was opened */
+  incompleteUploadTtlMs: number;
+  /** how long `POST /sim/scenarios?wait=1` holds the request for the run's result */
+  scenarioWaitMs: number;
   /** the SIPREC recording server, or undefined when VOX_SIP_PORT=off */
   siprec: { host: string; port: number; rtpPorts: { first: number; last: number }; rtpTimeoutMs: number } | undefined;
 }
@@ -81,6 +106,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
   }
   const e = parsed.data;
   const repoRoot = path.resolve(import.meta.dirname, '../../..');
+  const demo = e.VOX_DEMO === '1';
+  if (e.VOX_ENCRYPTION === '1' && !demo && !e.VOX_KEYSTORE_PASSPHRASE) {
+    throw new ConfigError(
+      'encryption at rest is on (VOX_ENCRYPTION=1): set VOX_KEYSTORE_PASSPHRASE (8 characters or more) so the ' +
+        "tenant's private keys are stored encrypted, or VOX_ENCRYPTION=0 to store media unencrypted",
+    );
+  }
+  const keysDir = keysDirectory(e.VOX_DATA_DIR, demo, env);
   return {
     port: e.VOX_PORT,
     host: e.VOX_HOST,
@@ -98,11 +131,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
     keystore:
       e.VOX_ENCRYPTION === '1'
         ? {
-            file: path.resolve(e.VOX_KEYSTORE_FILE ?? path.join(e.VOX_DATA_DIR, 'keystore', 'tenant-keys.json')),
+            file: path.resolve(e.VOX_KEYSTORE_FILE ?? path.join(keysDir, 'tenant-keys.json')),
             passphrase: e.VOX_KEYSTORE_PASSPHRASE,
           }
         : undefined,
+    audit: {
+      keyFile: path.resolve(e.VOX_AUDIT_KEY_FILE ?? path.join(keysDir, 'audit-key')),
+      headFile: path.resolve(e.VOX_AUDIT_HEAD_FILE ?? path.join(e.VOX_DATA_DIR, 'audit-head.json')),
+    },
     purgeAtUtc: e.VOX_PURGE_AT === 'off' ? undefined : e.VOX_PURGE_AT,
+    scenarioWaitMs: e.VOX_SCENARIO_WAIT_S * 1000,
+    incompleteUploadTtlMs: e.VOX_UPLOAD_EXPIRY_HOURS * 3_600_000,
+    trustProxy: e.VOX_TRUST_PROXY?.split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0),
     siprec:
       e.VOX_SIP_PORT === 'off'
         ? undefined
@@ -116,4 +158,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
             rtpTimeoutMs: e.VOX_RTP_TIMEOUT_S * 1000,
           },
   };
+}
+
+/**
+ * Where the tenant keystore and the audit key live unless their variables say otherwise: outside
+ * the data directory, so a backup of the recordings is not a backup of the keys that open them
+ * (`$XDG_CONFIG_HOME/vox-recorder/keys-<hash of the data directory>`, ~/.config by default). The
+ * demo keeps them in its data directory, and so does a keystore found there from before.
+ */
+function keysDirectory(dataDir: string, demo: boolean, env: NodeJS.ProcessEnv): string {
+  const inDataDir = path.resolve(dataDir, 'keystore');
+  if (demo || existsSync(path.join(inDataDir, 'tenant-keys.json'))) return inDataDir;
+  const configHome = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
+  const hash = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  return path.join(configHome, 'vox-recorder', `keys-${hash}`);
 }

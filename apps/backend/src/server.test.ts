@@ -1,4 +1,7 @@
 import dgram from 'node:dgram';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiErrorSchema, recordingSchema, type Recording } from '@vox/shared';
 import { VoxTestBackend } from './test-support/vox-test-backend.ts';
@@ -190,5 +193,29 @@ describe('what every answer carries, and what no input may', () => {
     const answer = await call(method, route, body, await backend.token('admin'));
     expect(answer.status).toBe(400);
     expect(apiErrorSchema.parse(answer.body).error.message).toMatch(/control character/);
+  });
+});
+
+describe('the tenant keystore outside the demo', () => {
+  it('needs a passphrase while encryption is on, and lives outside the data directory with the audit key', async () => {
+    await expect(VoxTestBackend.start({ VOX_DEMO: '0' })).rejects.toThrow(/VOX_KEYSTORE_PASSPHRASE/);
+    const configHome = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-config-home-'));
+    const production = await VoxTestBackend.start({
+      VOX_DEMO: '0',
+      VOX_KEYSTORE_PASSPHRASE: 'a long enough passphrase',
+      XDG_CONFIG_HOME: configHome,
+    });
+    try {
+      const [keysDir] = await fs.readdir(path.join(configHome, 'vox-recorder'));
+      const keys = await fs.readdir(path.join(configHome, 'vox-recorder', keysDir!));
+      expect(keys.sort()).toEqual(['audit-key', 'tenant-keys.json']);
+      // A backup of the data directory holds no key.
+      await expect(fs.stat(path.join(production.dataDir, 'keystore'))).rejects.toThrow(/ENOENT/);
+      const stored = await fs.readFile(path.join(configHome, 'vox-recorder', keysDir!, 'tenant-keys.json'), 'utf8');
+      expect(stored).not.toContain('BEGIN PRIVATE KEY');
+    } finally {
+      await production.stop();
+      await fs.rm(configHome, { recursive: true, force: true });
+    }
   });
 });

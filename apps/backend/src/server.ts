@@ -2,8 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { registerAdminRoutes } from './api/admin-routes.ts';
+import { registerFailedScreenUploadRoutes } from './api/failed-screen-upload-routes.ts';
 import { registerCallLadderRoutes } from './api/call-ladder-routes.ts';
 import { registerUserAdminRoutes } from './api/user-admin-routes.ts';
+import { ExpiredSessionPurge } from './auth/expired-session-purge.ts';
 import { UserDirectory } from './auth/user-directory.ts';
 import { CallLadderStore } from './recordings/call-ladder-store.ts';
 import { registerAgentRoutes } from './api/agent-routes.ts';
@@ -13,11 +15,12 @@ import { AuditLog } from './audit/audit-log.ts';
 import { PurgeSchedule } from './recordings/purge-schedule.ts';
 import { RecordingLifecycle } from './recordings/recording-lifecycle.ts';
 import { installErrorHandlers } from './api/api-errors.ts';
-import { registerAuthRoutes } from './api/auth-routes.ts';
+import { registerAuthRoutes, registerLogoutRoute } from './api/auth-routes.ts';
 import { Authenticator } from './api/authentication.ts';
 import { allowDesktopOrigin } from './api/desktop-cors.ts';
 import { registerOpenApi } from './api/openapi.ts';
 import { registerRecordingRoutes } from './api/recording-routes.ts';
+import { requestLogging } from './api/request-logging.ts';
 import { registerRendererPages } from './api/renderer-pages.ts';
 import { registerScreenUploadRoutes } from './api/screen-upload-routes.ts';
 import { registerSimRoutes } from './api/sim-routes.ts';
@@ -45,6 +48,7 @@ import { MediaVault } from './crypto/media-vault.ts';
 import { TenantKeystore } from './crypto/tenant-keystore.ts';
 import { StorageOutbox } from './storage/storage-outbox.ts';
 import { refuseControlCharacters } from './api/control-characters.ts';
+import { ScreenUploadPolicy } from './screen/screen-upload-policy.ts';
 import { addSecurityHeaders } from './api/security-headers.ts';
 import { RtpPortPool } from './siprec/rtp-port-pool.ts';
 import { SiprecServer, type SiprecServerOptions } from './siprec/siprec-server.ts';
@@ -80,10 +84,12 @@ async function listenForSiprec(options: SiprecServerOptions): Promise<SiprecServ
 
 export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: requestLogging(config.logLevel, config.logStream),
     bodyLimit: 1024 * 1024,
     // A <video> seeking through a long recording keeps many range requests open.
     keepAliveTimeout: 10_000,
+    // Behind a TLS proxy, the client is the one its X-Forwarded-For names, but only for these proxies.
+    ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
   });
   const log = (message: string, error?: unknown) =>
     error ? app.log.error({ err: error }, message) : app.log.info(message);
@@ -146,7 +152,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   bus.on('callLadderComplete', (connId, callUuid, messages) => ladders.keep(connId, callUuid, messages));
   const sipServer = new SipServer(directory, resourceManager, callDetails, bus, (id) => recordings.exists(id));
   const tLibrary = new TLibraryRequests(sipServer);
-  const scenarios = new ScenarioRunner({ sipServer, directory, tLibrary, resourceManager, mcps });
+  const audit = await AuditLog.open(pool, config.audit);
+  const scenarios = new ScenarioRunner({ sipServer, directory, tLibrary, resourceManager, mcps, audit });
   const muxer = new ScreenMuxer(pool, vault, outbox, bus, path.join(config.dataDir, 'mux'), log);
   bus.on('recordingEvent', (name, event) => {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
@@ -201,28 +208,41 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     return { status: 'ok' };
   });
   registerOpenApi(app);
-  const audit = new AuditLog(pool);
   registerAuthRoutes(app, pool, config.tokenTtlMs, audit);
-  registerSimRoutes(app, auth, { sipServer, siprec, directory, tLibrary, resourceManager, mcps, scenarios, audit });
+  registerLogoutRoute(app, pool, auth, bus, audit);
+  const sessionPurge = new ExpiredSessionPurge(pool, config.tokenTtlMs, log);
+  sessionPurge.start();
+  registerSimRoutes(app, auth, {
+    sipServer,
+    siprec,
+    directory,
+    tLibrary,
+    resourceManager,
+    mcps,
+    scenarios,
+    audit,
+    scenarioWaitMs: config.scenarioWaitMs,
+  });
   const lifecycle = new RecordingLifecycle(pool, recordings, storage, audit);
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
   purgeSchedule?.start();
   registerRecordingRoutes(app, auth, recordings, vault, audit, lifecycle);
   registerAgentRoutes(app, auth, { agentStates: new AgentStates(bus), audit });
   registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore });
-  registerUserAdminRoutes(app, auth, new UserDirectory(pool), audit);
+  registerUserAdminRoutes(app, auth, new UserDirectory(pool, bus), audit);
   registerCallLadderRoutes(app, auth, ladders);
-  registerScreenUploadRoutes(
-    app,
-    createScreenUploadServer({
-      dataDir: config.dataDir,
-      pool,
-      muxer,
-      vault,
-      audit,
-      authenticate: (h) => auth.fromHeader(h),
-    }),
-  );
+  const screenUploads = createScreenUploadServer({
+    dataDir: config.dataDir,
+    pool,
+    muxer,
+    vault,
+    audit,
+    policy: new ScreenUploadPolicy(pool, callDetails),
+    authenticate: (h) => auth.fromHeader(h),
+    incompleteUploadTtlMs: config.incompleteUploadTtlMs,
+  });
+  registerScreenUploadRoutes(app, screenUploads.tus);
+  registerFailedScreenUploadRoutes(app, auth, pool);
   await registerRendererPages(app, config.rendererDir);
 
   const io = attachSocketGateway(app.server, auth, bus);
@@ -231,6 +251,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   } catch (error) {
     clearInterval(healthCheck);
     await purgeSchedule?.stop();
+    await sessionPurge.stop();
     await siprec?.close();
     await engine.close();
     await outbox.stop();
@@ -250,6 +271,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
       closing ??= (async () => {
         clearInterval(healthCheck);
         await purgeSchedule?.stop();
+        await sessionPurge.stop();
         await scenarios.stop();
         sipServer.stopAll('backend shutting down');
         await siprec?.close();

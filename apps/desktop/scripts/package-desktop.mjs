@@ -1,9 +1,11 @@
 // `npm run dist` (at the root, or in apps/desktop): builds the pages, the main process and the
 // preload, then packages the agent desktop with electron-builder for this platform (Linux:
 // AppImage and deb; Windows: NSIS; macOS: dmg), or for the targets given after `--`
-// (`npm run dist -- --linux deb`). electron-builder downloads Electron's release zip (and, for
-// some targets, its own tools) from GitHub; where that is out of reach, this says so and how to
-// get around it, instead of ending on a stack trace.
+// (`npm run dist -- --linux deb`). electron-builder also blows Electron's fuses as
+// electron-builder.yml says (no ELECTRON_RUN_AS_NODE, NODE_OPTIONS or --inspect; the app only
+// from its checked app.asar) before it signs the binary. electron-builder downloads Electron's
+// release zip (and, for some targets, its own tools) from GitHub; where that is out of reach,
+// this says so and how to get around it, instead of ending on a stack trace.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

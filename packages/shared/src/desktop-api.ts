@@ -24,6 +24,13 @@ export interface DesktopSettings {
   capture: ScreenCaptureSettings;
 }
 
+/**
+ * What came of a page asking for another backend: `changed` once the user confirmed it (the page
+ * is reloaded under it), `declined` when the user kept the old one, `unchanged` when it was the
+ * same backend.
+ */
+export type BackendUrlChangeOutcome = 'changed' | 'declined' | 'unchanged';
+
 export interface ScreenUploadProgress {
   spoolId: string;
   bytesSent: number;
@@ -74,10 +81,12 @@ export interface DesktopApi {
   readonly kind: 'electron' | 'browser';
   getSettings(): Promise<DesktopSettings>;
   /**
-   * Makes `backendUrl` the backend this desktop talks to, kept in the settings. The pages may
-   * reach only the configured backend (their content security policy), so they reload after it.
+   * Asks to make `backendUrl` the backend this desktop talks to, kept in the settings. In Electron
+   * it must be https:// (http:// only on this computer) and the user confirms the change in a
+   * dialog of the main process; the pages may reach only the configured backend (their content
+   * security policy), so the main process reloads the asking page after a change.
    */
-  saveBackendUrl(backendUrl: string): Promise<void>;
+  saveBackendUrl(backendUrl: string): Promise<BackendUrlChangeOutcome>;
   /** Opens a spool for one screen recording; chunks are appended as MediaRecorder yields them. */
   openScreenSpool(metadata: ScreenUploadMetadata): Promise<string>;
   /**

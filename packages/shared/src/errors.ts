@@ -18,6 +18,8 @@ export const apiErrorCodes = [
   'unknown_dn',
   'invalid_call_state',
   'range_not_satisfiable',
+  /** 429: the user's unfinished screen uploads are at their limit (count or bytes) */
+  'upload_limit',
   /** 429: too many failed logins for this username or address; `Retry-After` says how long to wait */
   'too_many_attempts',
   /** 503: the tenant key that encrypted the media is missing or unreadable */

@@ -3,6 +3,7 @@ export * from './auth.ts';
 export * from './sim.ts';
 export * from './agent-state.ts';
 export * from './recording.ts';
+export * from './media-ticket.ts';
 export * from './events.ts';
 export * from './t-library.ts';
 export * from './scenario.ts';

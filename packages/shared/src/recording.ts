@@ -227,9 +227,18 @@ export const auditRecordSchema = z.object({
     'screen-incident',
     /** a T-Library client started, stopped, paused or resumed a call's recording (TPrivateService) */
     'private-service',
+    /** the retention rules were replaced; `details.rules` holds the new ones */
+    'retention-rules',
+    /** an admin took an MCP out of service (`target` is its name), or put it back */
+    'mcp-fail',
+    'mcp-recover',
+    /** an agent desktop's screen recording finished uploading and was accepted for the muxer */
+    'screen-upload',
     'login',
     /** a wrong username or password; `target` is the username tried */
     'login-failed',
+    /** a user ended its session (`POST /auth/logout`) */
+    'logout',
   ]),
   /** `<recordingId>` or `<recordingId>/<mediaId>` */
   target: z.string(),
@@ -253,6 +262,11 @@ export const auditVerificationSchema = z.object({
   problem: z.string().optional(),
   /** the newest record's hash: kept elsewhere, it also shows when newest records were deleted */
   headHash: z.string().optional(),
+  /**
+   * records from this one on are HMAC-keyed (the key lives outside the database); older ones are
+   * the plain SHA-256 chain written before the key existed
+   */
+  keyedFrom: z.number().int().optional(),
 });
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;
 

@@ -35,3 +35,18 @@ export const screenRecordingIncidentSchema = z.object({
   message: z.string().max(1000),
 });
 export type ScreenRecordingIncident = z.infer<typeof screenRecordingIncidentSchema>;
+
+/** `GET /admin/screen-uploads/failed`: screen recordings the backend refused or could not mux, newest first. */
+export const failedScreenUploadListSchema = z.object({
+  uploads: z.array(
+    z.object({
+      uploadId: z.string(),
+      connId: z.string(),
+      recordingId: z.string().optional(),
+      uploadedBy: z.string(),
+      failure: z.string(),
+      at: z.string(),
+    }),
+  ),
+});
+export type FailedScreenUploadList = z.infer<typeof failedScreenUploadListSchema>;

@@ -47,10 +47,19 @@ export function registerAdminRoutes(
   });
 
   app.put('/api/v2/admin/retention', async (request) => {
-    await auth.require(request, { roles: ['admin'] });
+    const user = await auth.require(request, { roles: ['admin'] });
     const { rules } = parseWith(retentionRulesSchema, request.body, 'body');
+    const previous = await parts.lifecycle.rules();
     await parts.lifecycle.setRules(rules);
-    return { rules: await parts.lifecycle.rules() };
+    const current = await parts.lifecycle.rules();
+    // What decides which recordings get purged: who changed it, and from what to what.
+    await parts.audit.append({
+      ...requesterOf(user, request),
+      action: 'retention-rules',
+      target: 'retention',
+      details: { previous, rules: current },
+    });
+    return { rules: current };
   });
 
   app.post('/api/v2/admin/purge', async (request) => {

@@ -4,7 +4,11 @@ import { loginRequestSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { login } from '../auth/login.ts';
 import { LoginThrottle } from '../auth/login-throttle.ts';
+import { endSession } from '../auth/session-tokens.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { HttpError, parseWith } from './api-errors.ts';
+import type { Authenticator } from './authentication.ts';
+import { requesterOf } from './requester.ts';
 
 export function registerAuthRoutes(
   app: FastifyInstance,
@@ -38,5 +42,28 @@ export function registerAuthRoutes(
     throttle.succeeded(credentials.username);
     await audit.append({ actor: session.user.id, action: 'login', target: session.user.id, source, details: {} });
     return session;
+  });
+}
+
+/** Ends the bearer token's session: the token is refused from then on, and the sockets it opened close. */
+export function registerLogoutRoute(
+  app: FastifyInstance,
+  pool: pg.Pool,
+  auth: Authenticator,
+  bus: EventBus,
+  audit: AuditLog,
+): void {
+  app.post('/api/v2/auth/logout', async (request, reply) => {
+    const session = await auth.sessionFromHeader(request.headers.authorization);
+    if (!session) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
+    await endSession(pool, session.tokenHash);
+    bus.emit('sessionsEnded', { tokenHash: session.tokenHash });
+    await audit.append({
+      ...requesterOf(session.user, request),
+      action: 'logout',
+      target: session.user.id,
+      details: {},
+    });
+    return reply.status(204).send();
   });
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Role, User } from '@vox/shared';
-import { userForToken } from '../auth/session-tokens.ts';
+import { sessionForToken, type Session } from '../auth/session-tokens.ts';
 import { HttpError } from './api-errors.ts';
 
 export function bearerToken(authorization: string | null | undefined): string | undefined {
@@ -13,20 +13,20 @@ export class Authenticator {
   constructor(private readonly pool: pg.Pool) {}
 
   async fromHeader(authorization: string | null | undefined): Promise<User | undefined> {
+    return (await this.sessionFromHeader(authorization))?.user;
+  }
+
+  async sessionFromHeader(authorization: string | null | undefined): Promise<Session | undefined> {
     const token = bearerToken(authorization);
-    return token ? userForToken(this.pool, token) : undefined;
+    return token ? sessionForToken(this.pool, token) : undefined;
   }
 
   /**
-   * The request's user, from `Authorization: Bearer`, or for media only from `access_token`
-   * (RFC 6750 section 2.3), because a `<video src>` cannot send headers.
+   * The request's user, from `Authorization: Bearer` only: a token in a URL would end up in logs,
+   * histories and proxies (media elements use a media ticket instead).
    */
-  async require(request: FastifyRequest, options: { roles?: Role[]; allowQueryToken?: boolean } = {}): Promise<User> {
-    const queryToken = options.allowQueryToken ? (request.query as Record<string, unknown>).access_token : undefined;
-    const user =
-      typeof queryToken === 'string'
-        ? await userForToken(this.pool, queryToken)
-        : await this.fromHeader(request.headers.authorization);
+  async require(request: FastifyRequest, options: { roles?: Role[] } = {}): Promise<User> {
+    const user = await this.fromHeader(request.headers.authorization);
     if (!user)
       throw new HttpError(401, 'unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
     if (options.roles && !options.roles.includes(user.role)) {

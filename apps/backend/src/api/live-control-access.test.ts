@@ -1,4 +1,4 @@
-import { auditListSchema, createCallResponseSchema, eventErrorSchema } from '@vox/shared';
+import { auditListSchema, createCallResponseSchema, eventErrorSchema, scenarioRunSchema } from '@vox/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
@@ -6,7 +6,7 @@ import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 let vox: VoxTestBackend;
 
 beforeAll(async () => {
-  vox = await VoxTestBackend.start();
+  vox = await VoxTestBackend.start({ VOX_SCENARIO_WAIT_S: '1' });
 });
 
 afterAll(async () => {
@@ -70,5 +70,64 @@ describe('TPrivateService on a call the DN is not on', () => {
     ]);
     expect(ofCall[1]!.details['reasons']).toEqual(reasons);
     await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7002' });
+  });
+});
+
+describe('a supervisor of another group', () => {
+  it('can neither register, route to, answer for, list, read nor record a sales agent', async () => {
+    const connId = await recordedCallOn('7001', '5550303');
+    const token = await vox.token('supervisor2');
+    const as = (method: string, route: string, body?: unknown) => vox.call(method, route, body, token);
+    expect((await as('POST', '/api/v2/sim/register', { dn: '7001' })).status).toBe(403);
+    expect((await as('POST', '/api/v2/sim/calls', { ani: '5550304', dnis: '800', targetDn: '7002' })).status).toBe(403);
+    expect((await as('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' })).status).toBe(403);
+    expect((await as('GET', '/api/v2/sim/calls?dn=7001')).status).toBe(403);
+    expect((await as('GET', `/api/v2/sim/calls/${connId}`)).status).toBe(404);
+    expect((await as('GET', `/api/v2/sim/calls/${connId}/trace`)).status).toBe(404);
+    const paused = await privateService('supervisor2', { privateMsgId: 3015, thisDn: '7001', connId });
+    expect(eventErrorSchema.parse(paused.body).errorCode).toBe(1603);
+    // Its own group's agents it may still drive and watch.
+    expect((await as('POST', '/api/v2/sim/register', { dn: '7003' })).status).toBe(200);
+    expect((await as('GET', '/api/v2/sim/calls?dn=7003')).status).toBe(200);
+    // And supervisor1 watches its agent's call.
+    expect(
+      (await vox.call('GET', `/api/v2/sim/calls/${connId}`, undefined, await vox.token('supervisor1'))).status,
+    ).toBe(200);
+    await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' });
+  });
+});
+
+describe('scenario runs', () => {
+  const scenario = (dn: string, delayMs = 0) => ({
+    name: 'probe',
+    steps: [
+      { action: 'route', ani: '5550310', dnis: '800', targetDn: dn, delayMs },
+      { action: 'release', dn, delayMs: 0 },
+    ],
+  });
+
+  it('act only within the poster’s group, and are visible to their owner and admins only', async () => {
+    const supervisor2 = await vox.token('supervisor2');
+    expect((await vox.call('POST', '/api/v2/sim/scenarios', scenario('7001'), supervisor2)).status).toBe(403);
+    const started = await vox.call('POST', '/api/v2/sim/scenarios', scenario('7003'), supervisor2);
+    expect(started.status).toBe(202);
+    const run = scenarioRunSchema.parse(started.body);
+    const route = `/api/v2/sim/scenarios/${run.id}`;
+    expect((await vox.call('GET', route, undefined, await vox.token('supervisor1'))).status).toBe(404);
+    expect((await vox.call('GET', route, undefined, supervisor2)).status).toBe(200);
+    expect((await vox.call('GET', route, undefined, await vox.token('admin'))).status).toBe(200);
+  });
+
+  it('are bounded: total delay, runs at once per user, and ?wait=1 answers 202 once its wait is up', async () => {
+    const supervisor1 = await vox.token('supervisor1');
+    const tooLong = await vox.call('POST', '/api/v2/sim/scenarios', scenario('7002', 3_600_000), supervisor1);
+    expect(tooLong.status).toBe(400);
+    const started = Date.now();
+    const waited = await vox.call('POST', '/api/v2/sim/scenarios?wait=1', scenario('7002', 20_000), supervisor1);
+    expect(waited.status).toBe(202);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await vox.call('POST', '/api/v2/sim/scenarios', scenario('7002', 20_000), supervisor1);
+    await vox.call('POST', '/api/v2/sim/scenarios', scenario('7002', 20_000), supervisor1);
+    expect((await vox.call('POST', '/api/v2/sim/scenarios', scenario('7002', 20_000), supervisor1)).status).toBe(409);
   });
 });

@@ -15,6 +15,31 @@ afterAll(async () => {
 
 const tryLogin = (username: string, password: string) => vox.call('POST', '/api/v2/auth/login', { username, password });
 
+describe('behind a TLS proxy', () => {
+  it('takes the client address from X-Forwarded-For only when the proxy is trusted (VOX_TRUST_PROXY)', async () => {
+    const behindProxy = await VoxTestBackend.start({ VOX_TRUST_PROXY: '127.0.0.1' });
+    try {
+      const login = (backend: VoxTestBackend) =>
+        fetch(`${backend.url}/api/v2/auth/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '203.0.113.9' },
+          body: JSON.stringify({ username: 'agent3', password: 'agent3-demo' }),
+        });
+      expect((await login(behindProxy)).status).toBe(200);
+      expect((await login(vox)).status).toBe(200);
+      const sources = async (backend: VoxTestBackend) =>
+        auditListSchema
+          .parse(await backend.admin('GET', '/api/v2/admin/audit?action=login&actor=agent3'))
+          .records.map((r) => r.source.split(' ')[0]);
+      expect(await sources(behindProxy)).toEqual(['203.0.113.9']);
+      // Not trusted: a client cannot pick the address its failures count against.
+      expect(await sources(vox)).toEqual(['127.0.0.1']);
+    } finally {
+      await behindProxy.stop();
+    }
+  });
+});
+
 describe('failed logins', () => {
   it('make a username wait (429 with Retry-After) after five, even with the right password, and are audited', async () => {
     for (let i = 0; i < 5; i++) expect((await tryLogin('agent4', `guess-${i}`)).status).toBe(401);

@@ -43,6 +43,9 @@ import {
   groupListSchema,
   updateUserRequestSchema,
   userListSchema,
+  mediaQuerySchema,
+  mediaTicketRequestSchema,
+  mediaTicketSchema,
 } from '@vox/shared';
 
 interface Operation {
@@ -80,6 +83,11 @@ const operations: Operation[] = [
     body: loginRequestSchema,
     response: loginResponseSchema,
     public: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v2/auth/logout',
+    summary: "Ends the bearer token's session (204): the token is refused from then on and its sockets close",
   },
   {
     method: 'post',
@@ -328,10 +336,19 @@ const operations: Operation[] = [
   },
   { method: 'get', path: '/api/v2/recordings/{id}', summary: 'One recording resource', response: recordingSchema },
   {
+    method: 'post',
+    path: '/api/v2/recordings/{id}/media/{mediaId}/ticket',
+    summary:
+      "A ticket that opens this one media file for the caller, for a media element's URL (no token in URLs): used within a minute, alive while in use (15 min idle, 4 h at most, never past the session); purpose download needs the download right",
+    body: mediaTicketRequestSchema,
+    response: mediaTicketSchema,
+  },
+  {
     method: 'get',
     path: '/api/v2/recordings/{id}/media/{mediaId}',
     summary:
-      'Media bytes (voice MP3 or WAV, muxed screen WebM, thumbnail JPEG); HTTP Range supported; access_token query parameter accepted for media elements; ?download=1 as an attachment (admins, and supervisors keeping the download right; 403 otherwise); each playback and download is audited',
+      'Media bytes (voice MP3 or WAV, muxed screen WebM, thumbnail JPEG); HTTP Range supported. With ?ticket= (no bearer needed): a playback, preview or download, audited once per ticket whatever the ranges. With the bearer token: a download, whatever the Range (admins, and supervisors keeping the download right; 403 otherwise), audited at each request; ?download=1 sends it as an attachment',
+    query: mediaQuerySchema,
   },
 ];
 

@@ -1,18 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { legalHoldRequestSchema, mayDownload, recordingQuerySchema, setLabelsRequestSchema } from '@vox/shared';
+import { legalHoldRequestSchema, recordingQuerySchema, setLabelsRequestSchema } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { LegalHoldError, type RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
 import type { RecordingStore } from '../recordings/recording-store.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
-import { parseRange } from './http-range.ts';
+import { registerMediaRoutes } from './media-routes.ts';
 import { requesterOf } from './requester.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(128) });
-const mediaParams = idParams.extend({ mediaId: z.string().min(1).max(256) });
-const mediaQuery = z.object({ download: z.enum(['0', '1']).default('0') });
 
 export function registerRecordingRoutes(
   app: FastifyInstance,
@@ -24,8 +22,7 @@ export function registerRecordingRoutes(
 ): void {
   app.get('/api/v2/recordings', async (request) => {
     const user = await auth.require(request);
-    const { access_token: _ignored, ...query } = request.query as Record<string, unknown>;
-    return recordings.list(parseWith(recordingQuerySchema, query, 'query'), user);
+    return recordings.list(parseWith(recordingQuerySchema, request.query, 'query'), user);
   });
 
   app.get('/api/v2/recordings/:id', async (request) => {
@@ -36,55 +33,7 @@ export function registerRecordingRoutes(
     return recording;
   });
 
-  app.get('/api/v2/recordings/:id/media/:mediaId', async (request, reply) => {
-    const user = await auth.require(request, { allowQueryToken: true });
-    const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
-    const { access_token: _token, ...query } = request.query as Record<string, unknown>;
-    const { download } = parseWith(mediaQuery, query, 'query');
-    if (download === '1' && !mayDownload(user)) {
-      throw new HttpError(
-        403,
-        'forbidden',
-        'you may play this recording but not download it: ask an admin for the right',
-      );
-    }
-    const media = await recordings.findMedia(id, mediaId, user);
-    if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
-    // Decrypted on the fly: sizes and ranges are the plaintext's.
-    const opened = await vault.open(media.storagePath);
-    const size = opened.size;
-    const range = parseRange(request.headers.range, size);
-    // A playback or download starts at byte 0; later ranges of it are seeks, not new playbacks.
-    // Audited before a byte is sent: media that cannot be audited is not served.
-    if (range !== 'unsatisfiable' && (!range || range.start === 0)) {
-      await audit.append({
-        actor: user.id,
-        // A thumbnail in a results table is a look, not a playback: kept apart so playbacks stay readable.
-        action: download === '1' ? 'download' : media.type.startsWith('image/') ? 'preview' : 'playback',
-        target: `${id}/${mediaId}`,
-        source: requesterOf(user, request).source,
-        details: { type: media.type },
-      });
-    }
-    if (download === '1') reply.header('Content-Disposition', `attachment; filename="${mediaId}"`);
-    reply
-      .header('Accept-Ranges', 'bytes')
-      .header('Content-Type', media.type)
-      .header('Cache-Control', 'private, no-store');
-    if (range === 'unsatisfiable') {
-      reply.header('Content-Range', `bytes */${size}`);
-      throw new HttpError(416, 'range_not_satisfiable', `the range is outside the ${size} bytes of ${mediaId}`);
-    }
-    if (!range) {
-      reply.header('Content-Length', size);
-      return reply.send(await opened.read());
-    }
-    reply
-      .status(206)
-      .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
-      .header('Content-Length', range.end - range.start + 1);
-    return reply.send(await opened.read(range));
-  });
+  registerMediaRoutes(app, auth, recordings, vault, audit);
 
   app.put('/api/v2/recordings/:id/labels', async (request) => {
     const user = await auth.require(request, { roles: ['admin', 'supervisor'] });

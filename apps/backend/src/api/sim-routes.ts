@@ -13,6 +13,7 @@ import {
   sendDigitsRequestSchema,
   type CallActionRequest,
   type CallSnapshot,
+  type Scenario,
   type User,
 } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -25,19 +26,13 @@ import type { SipServer } from '../sip-server/sip-server.ts';
 import { eventError, TLibraryError, type TLibraryRequests } from '../sip-server/t-library-requests.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
+import { DnScope } from './dn-scope.ts';
 import { requesterOf } from './requester.ts';
 import type { SiprecServer } from '../siprec/siprec-server.ts';
 
 const connIdParams = z.object({ connId: connIdSchema });
 const dnParams = z.object({ dn: dnSchema });
 const mcpParams = z.object({ name: z.string().regex(/^[a-z0-9-]{1,32}$/) });
-
-/** An agent acts only for its own DN; supervisors and admins drive the simulation for any DN. */
-function assertMayActFor(user: User, dn: string): void {
-  if (user.role === 'agent' && user.dn !== dn) {
-    throw new HttpError(403, 'forbidden', `agent ${user.username} may act only for DN ${user.dn ?? '(none)'}`);
-  }
-}
 
 function requireToDn(body: CallActionRequest): string {
   if (!body.toDn) throw new HttpError(400, 'bad_request', 'invalid body: toDn: required for this action');
@@ -55,6 +50,20 @@ export interface SimulationParts {
   scenarios: ScenarioRunner;
   /** DN configuration changes are audited */
   audit: AuditLog;
+  /** how long `POST /sim/scenarios?wait=1` waits for the result before answering 202 */
+  scenarioWaitMs: number;
+}
+
+/** What one user's scenarios may cost the backend. */
+const scenarioLimits = { runningPerUser: 3, totalDelayMs: 30 * 60_000 };
+
+/** The DNs a scenario step acts for or on. */
+function dnsOfStep(step: Scenario['steps'][number]): string[] {
+  return [
+    ...('targetDn' in step ? [step.targetDn] : []),
+    ...('dn' in step ? [step.dn] : []),
+    ...('toDn' in step ? [step.toDn] : []),
+  ];
 }
 
 /** T-Library requests answer EventACK, or EventError with the code's status, never `{error}`. */
@@ -76,6 +85,15 @@ async function answerTLibrary(reply: FastifyReply, run: () => unknown) {
 
 export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, parts: SimulationParts): void {
   const { sipServer, siprec, directory, tLibrary, resourceManager, mcps, scenarios, audit } = parts;
+  const scope = new DnScope(directory);
+  /** A call the user may not watch is, for that user, a call that does not exist. */
+  const watchedCall = async (user: User, connId: string): Promise<CallSnapshot> => {
+    const call = siprec?.snapshotOf(connId) ?? sipServer.snapshot(connId);
+    if (!(await scope.mayWatch(user, call.parties))) {
+      throw new HttpError(404, 'not_found', `no active call with ConnectionID ${connId}`);
+    }
+    return call;
+  };
 
   app.get('/api/v2/sim/dns', async (request) => {
     await auth.require(request, { roles: ['admin', 'supervisor'] });
@@ -92,8 +110,9 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
   });
 
   app.post('/api/v2/sim/calls', async (request, reply) => {
-    await auth.require(request, { roles: ['admin', 'supervisor'] });
+    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
     const body = parseWith(createCallRequestSchema, request.body, 'body');
+    await scope.assertMayActFor(user, body.targetDn);
     const created = await sipServer.routeCall(body);
     return reply.status(201).send(created);
   });
@@ -101,7 +120,7 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
   app.get('/api/v2/sim/calls', async (request) => {
     const user = await auth.require(request);
     const { dn } = parseWith(z.object({ dn: dnSchema }), request.query, 'query');
-    assertMayActFor(user, dn);
+    await scope.assertMayActFor(user, dn);
     // A real call recorded through SIPREC is one of the DN's calls too (the desktop's catch-up).
     return { calls: [...sipServer.callsOf(dn), ...(siprec?.callsOf(dn) ?? [])] };
   });
@@ -109,16 +128,17 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
   app.get('/api/v2/sim/calls/:connId', async (request) => {
     const user = await auth.require(request);
     const { connId } = parseWith(connIdParams, request.params, 'path');
-    const call = siprec?.snapshotOf(connId) ?? sipServer.snapshot(connId);
-    if (user.role === 'agent' && !call.parties.some((p) => p.dn === user.dn)) {
-      throw new HttpError(404, 'not_found', `no active call with ConnectionID ${connId}`);
-    }
-    return call;
+    return watchedCall(user, connId);
   });
 
   app.get('/api/v2/sim/calls/:connId/trace', async (request) => {
-    await auth.require(request, { roles: ['admin', 'supervisor'] });
+    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
     const { connId } = parseWith(connIdParams, request.params, 'path');
+    // The trace outlives the call: who may read it is decided by who took part.
+    const parties = sipServer.partiesOf(connId).map((dn) => ({ dn }));
+    if (!(await scope.mayWatch(user, parties))) {
+      throw new HttpError(404, 'not_found', `no call with ConnectionID ${connId}`);
+    }
     return { messages: sipServer.trace(connId) };
   });
 
@@ -139,7 +159,8 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
       const user = await auth.require(request);
       const { connId } = parseWith(connIdParams, request.params, 'path');
       const body = parseWith(callActionRequestSchema, request.body, 'body');
-      assertMayActFor(user, body.dn);
+      await scope.assertMayActFor(user, body.dn);
+      if (body.toDn) await scope.assertMayActFor(user, body.toDn);
       return run(connId, body);
     });
   }
@@ -148,23 +169,22 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
     const user = await auth.require(request);
     const { connId } = parseWith(connIdParams, request.params, 'path');
     const body = parseWith(sendDigitsRequestSchema, request.body, 'body');
-    assertMayActFor(user, body.dn);
+    await scope.assertMayActFor(user, body.dn);
     return sipServer.sendDigits(connId, body.dn, body.digits);
   });
 
   app.post('/api/v2/sim/calls/:connId/ivr-record', async (request, reply) => {
-    await auth.require(request, { roles: ['admin', 'supervisor'] });
+    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
     const { connId } = parseWith(connIdParams, request.params, 'path');
     const body = parseWith(ivrRecordRequestSchema, request.body, 'body');
+    await watchedCall(user, connId);
     return answerTLibrary(reply, () => tLibrary.ivrRecord(connId, body));
   });
 
   app.post('/api/v2/sim/register', async (request) => {
     const user = await auth.require(request);
     const { dn } = parseWith(registerAddressRequestSchema, request.body, 'body');
-    if (user.role === 'agent' && user.dn !== dn) {
-      throw new HttpError(403, 'forbidden', `agent ${user.username} may register only its own DN ${user.dn ?? ''}`);
-    }
+    await scope.assertMayActFor(user, dn);
     return { dns: tLibrary.register(user, dn), allDns: user.role === 'admin' };
   });
 
@@ -207,16 +227,40 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
     if (adminOnly && user.role !== 'admin') {
       throw new HttpError(403, 'forbidden', 'only an admin may run a scenario that configures DNs or fails MCPs');
     }
+    // A scenario acts as its poster: every DN it names must be one the poster may act for.
+    for (const dn of new Set(scenario.steps.flatMap(dnsOfStep))) await scope.assertMayActFor(user, dn);
+    const totalDelayMs = scenario.steps.reduce((sum, step) => sum + step.delayMs, 0) / speed;
+    if (totalDelayMs > scenarioLimits.totalDelayMs) {
+      throw new HttpError(
+        400,
+        'bad_request',
+        `the scenario waits ${Math.round(totalDelayMs / 1000)} s in all; at most ${scenarioLimits.totalDelayMs / 1000} s`,
+      );
+    }
+    // Admins run test batteries (many scenarios at once); a supervisor's runs are few at a time.
+    if (user.role !== 'admin' && scenarios.runningOf(user.id) >= scenarioLimits.runningPerUser) {
+      throw new HttpError(409, 'conflict', `${user.username} has ${scenarioLimits.runningPerUser} scenario runs going`);
+    }
     const run = scenarios.start(user, scenario, speed);
-    if (wait === '1') return reply.status(200).send(await scenarios.finished(run.id));
-    return reply.status(202).header('Location', `/api/v2/sim/scenarios/${run.id}`).send(run);
+    const location = `/api/v2/sim/scenarios/${run.id}`;
+    if (wait === '1') {
+      // Waits for the result, but not for ever: a run still going is answered as without ?wait=1.
+      const finished = await scenarios.finished(run.id, parts.scenarioWaitMs);
+      if (finished && finished.state !== 'running') return reply.status(200).send(finished);
+    }
+    return reply
+      .status(202)
+      .header('Location', location)
+      .send(scenarios.get(run.id) ?? run);
   });
 
   app.get('/api/v2/sim/scenarios/:id', async (request) => {
-    await auth.require(request, { roles: ['admin', 'supervisor'] });
+    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
     const { id } = parseWith(z.object({ id: z.uuid() }), request.params, 'path');
     const run = scenarios.get(id);
-    if (!run) throw new HttpError(404, 'not_found', `no scenario run ${id}`);
+    if (!run || (user.role !== 'admin' && scenarios.ownerOf(id) !== user.id)) {
+      throw new HttpError(404, 'not_found', `no scenario run ${id}`);
+    }
     return run;
   });
 
@@ -227,7 +271,7 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
 
   for (const action of ['fail', 'recover'] as const) {
     app.post(`/api/v2/sim/mcps/:name/${action}`, async (request) => {
-      await auth.require(request, { roles: ['admin'] });
+      const admin = await auth.require(request, { roles: ['admin'] });
       const { name } = parseWith(mcpParams, request.params, 'path');
       const mcp = mcps.find((m) => m.name === name);
       if (!mcp)
@@ -240,6 +284,8 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
         mcp.recover();
         resourceManager.markHealthy(name);
       }
+      // Failing an MCP moves or cuts the recordings it carries: who did it must be on record.
+      await audit.append({ ...requesterOf(admin, request), action: `mcp-${action}`, target: name, details: {} });
       return { mcps: resourceManager.status() };
     });
   }

@@ -1,12 +1,18 @@
 import type http from 'node:http';
-import { Server as SocketServer } from 'socket.io';
+import { Server as SocketServer, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, User } from '@vox/shared';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Authenticator } from './authentication.ts';
 
 interface SocketData {
   user: User;
+  tokenHash: string;
+  expiresAt: Date;
+  /** how many session ends had been announced when the handshake looked its session up */
+  endingsBeforeLookup: number;
 }
+
+type VoxSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const rooms = {
   dn: (dn: string) => `dn:${dn}`,
@@ -14,22 +20,45 @@ const rooms = {
   admins: 'admins',
 };
 
+/** setTimeout's longest delay (about 24.8 days): a later expiry is waited for in steps. */
+const longestTimerMs = 2 ** 31 - 1;
+
+function authorizationOf(socket: VoxSocket): string | undefined {
+  const token: unknown = socket.handshake.auth.token;
+  return typeof token === 'string' ? `Bearer ${token}` : undefined;
+}
+
+/** A socket lives no longer than the session it was opened with. */
+function closeAtExpiry(socket: VoxSocket): void {
+  let timer: NodeJS.Timeout | undefined;
+  const wait = () => {
+    const remainingMs = socket.data.expiresAt.getTime() - Date.now();
+    if (remainingMs <= 0) return void socket.disconnect(true);
+    timer = setTimeout(wait, Math.min(remainingMs, longestTimerMs));
+  };
+  wait();
+  socket.once('disconnect', () => clearTimeout(timer));
+}
+
 /**
  * socket.io: an agent receives the events of its DN, a supervisor those of its group, an admin
  * all of them. The domain publishes on the bus; this is the only place that knows about sockets.
+ * A socket closes when its session ends: at expiry, at logout, or when an admin changes the
+ * user's password, role, DN or group (the client must log in again).
  */
 export function attachSocketGateway(server: http.Server, auth: Authenticator, bus: EventBus): SocketServer {
   const io = new SocketServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
     path: '/socket.io',
     serveClient: false,
   });
+  let endings = 0;
   io.use((socket, next) => {
-    const token: unknown = socket.handshake.auth.token;
+    const endingsBeforeLookup = endings;
     auth
-      .fromHeader(typeof token === 'string' ? `Bearer ${token}` : undefined)
-      .then((user) => {
-        if (!user) return next(new Error('unauthorized: log in and pass the token as auth.token'));
-        socket.data.user = user;
+      .sessionFromHeader(authorizationOf(socket))
+      .then((session) => {
+        if (!session) return next(new Error('unauthorized: log in and pass the token as auth.token'));
+        socket.data = { ...session, endingsBeforeLookup };
         next();
       })
       .catch(next);
@@ -39,6 +68,24 @@ export function attachSocketGateway(server: http.Server, auth: Authenticator, bu
     if (user.role === 'agent' && user.dn) void socket.join(rooms.dn(user.dn));
     if (user.role === 'supervisor' && user.group) void socket.join(rooms.group(user.group));
     if (user.role === 'admin') void socket.join(rooms.admins);
+    closeAtExpiry(socket);
+    // A session ended while the handshake looked it up was announced before this socket could hear
+    // it: look again, now that any later end reaches the socket.
+    if (socket.data.endingsBeforeLookup !== endings) {
+      void auth
+        .sessionFromHeader(authorizationOf(socket))
+        .catch(() => undefined)
+        .then((session) => {
+          if (!session) socket.disconnect(true);
+        });
+    }
+  });
+  bus.on('sessionsEnded', (ended) => {
+    endings += 1;
+    for (const socket of io.of('/').sockets.values()) {
+      const { user, tokenHash } = socket.data;
+      if ('tokenHash' in ended ? ended.tokenHash === tokenHash : ended.userId === user.id) socket.disconnect(true);
+    }
   });
   const audience = (dn: string, group: string | undefined) => {
     const target = [rooms.dn(dn), rooms.admins];

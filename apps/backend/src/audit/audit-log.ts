@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type pg from 'pg';
 import type { AuditAction, AuditRecord, AuditVerification } from '@vox/shared';
 import { withTransaction } from '../db/transaction.ts';
+import { openAuditChainKey, type AuditChainKey } from './audit-chain-key.ts';
+import { AuditHead, type AuditHeadMark } from './audit-head.ts';
 
 interface AuditRow {
   seq: string;
@@ -34,7 +36,33 @@ const genesisHash = '0'.repeat(64);
 /** Serialises appends across backend instances sharing one database. */
 const appendLockKey = 0x766f7861; // "voxa"
 
-function hashOf(fields: Omit<AuditRecord, 'hash'>): string {
+/** Where the chain's secrets live: both outside the database, so its writers cannot forge them. */
+export interface AuditFiles {
+  /** the HMAC key (`VOX_AUDIT_KEY_FILE`), created 0600 at first start */
+  keyFile: string;
+  /** the newest record's sequence number and hash (`VOX_AUDIT_HEAD_FILE`) */
+  headFile: string;
+}
+
+/** Object keys in one order at every depth: PostgreSQL's jsonb gives nested keys back reordered. */
+function withSortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(object)
+      .sort()
+      .map((key) => [key, withSortedKeys(object[key])]),
+  );
+}
+
+/**
+ * HMAC-SHA256 with the audit key over the record's fields and the previous hash. The records
+ * written before the key existed keep the plain SHA-256 they were made with, details sorted at
+ * the top level only.
+ */
+function hashOf(fields: Omit<AuditRecord, 'hash'>, chainKey: AuditChainKey): string {
+  const keyed = fields.seq >= chainKey.keyedFrom;
   // A fixed field order: the hash must not depend on how JSON orders keys.
   const canonical = JSON.stringify([
     fields.seq,
@@ -43,10 +71,10 @@ function hashOf(fields: Omit<AuditRecord, 'hash'>): string {
     fields.action,
     fields.target,
     fields.source,
-    Object.entries(fields.details).sort(([a], [b]) => a.localeCompare(b)),
+    keyed ? withSortedKeys(fields.details) : Object.entries(fields.details).sort(([a], [b]) => a.localeCompare(b)),
     fields.prevHash,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return (keyed ? createHmac('sha256', chainKey.key) : createHash('sha256')).update(canonical).digest('hex');
 }
 
 function toRecord(row: AuditRow): AuditRecord {
@@ -66,19 +94,47 @@ function toRecord(row: AuditRow): AuditRecord {
 /**
  * The audit log of who played, downloaded, deleted or purged which recording. Hash-chained: each
  * record's hash covers its fields and the previous record's hash, so an edited, inserted or
- * deleted record breaks the chain from there on, which `verify()` reports.
+ * deleted record breaks the chain from there on, which `verify()` reports. The hashes are keyed
+ * with a key kept outside the database, and the newest record is also named in a head file
+ * outside it: someone who can write the database can neither re-hash the chain after an edit
+ * nor drop its newest records unnoticed.
  */
 export class AuditLog {
-  constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly chainKey: AuditChainKey,
+    private readonly head: AuditHead,
+  ) {}
+
+  static async open(pool: pg.Pool, files: AuditFiles): Promise<AuditLog> {
+    const head = await AuditHead.open(files.headFile);
+    let legacyHead: AuditHeadMark | undefined;
+    const chainKey = await openAuditChainKey(files.keyFile, async () => {
+      const newest = await pool.query<{ seq: string; hash: string }>(
+        'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+      );
+      const row = newest.rows[0];
+      if (row) legacyHead = { seq: Number(row.seq), hash: row.hash };
+      return legacyHead?.seq ?? 0;
+    });
+    // The unkeyed chain of before is pinned by the head from now on: it cannot be re-hashed either.
+    if (legacyHead && !head.latest) await head.advance(legacyHead);
+    return new AuditLog(pool, chainKey, head);
+  }
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
-    return withTransaction(this.pool, async (client) => {
+    const appended = await withTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [appendLockKey]);
       const last = await client.query<{ seq: string; hash: string }>(
         'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
       );
+      const newest = last.rows[0] ? { seq: Number(last.rows[0].seq), hash: last.rows[0].hash } : undefined;
+      // Where the head is ahead of the database (newest records deleted) or names another hash
+      // (re-hashed), the chain goes on from the head: the next record must not paper over the gap.
+      const known = this.head.latest;
+      const previous = known && known.seq >= (newest?.seq ?? 0) ? known : newest;
       const fields: Omit<AuditRecord, 'hash'> = {
-        seq: Number(last.rows[0]?.seq ?? 0) + 1,
+        seq: (previous?.seq ?? 0) + 1,
         // Millisecond precision, as PostgreSQL keeps it microseconds: what is hashed is what is read back.
         at: new Date().toISOString(),
         actor: entry.actor,
@@ -86,9 +142,9 @@ export class AuditLog {
         target: entry.target,
         source: entry.source,
         details: entry.details ?? {},
-        prevHash: last.rows[0]?.hash ?? genesisHash,
+        prevHash: previous?.hash ?? genesisHash,
       };
-      const record: AuditRecord = { ...fields, hash: hashOf(fields) };
+      const record: AuditRecord = { ...fields, hash: hashOf(fields, this.chainKey) };
       await client.query(
         `INSERT INTO audit_log (seq, at, actor, action, target, source, details, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -106,6 +162,9 @@ export class AuditLog {
       );
       return record;
     });
+    // After the commit: a head naming a record that was rolled back would look like tampering.
+    await this.head.advance({ seq: appended.seq, hash: appended.hash });
+    return appended;
   }
 
   /**
@@ -125,11 +184,23 @@ export class AuditLog {
     return result.rows.map(toRecord);
   }
 
-  /** Walks the whole chain in order, a page at a time. */
+  /**
+   * Walks the whole chain in order, a page at a time, then holds its end against the head file:
+   * the record the head names must still be there, with the same hash.
+   */
   async verify(): Promise<AuditVerification> {
+    const keyedFrom = this.chainKey.keyedFrom;
+    let head: AuditHeadMark | undefined;
+    try {
+      head = await this.head.read();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { records: 0, intact: false, keyedFrom, problem: `the audit head cannot be read: ${reason}` };
+    }
     let previousHash = genesisHash;
     let expectedSeq = 1;
     let records = 0;
+    let hashAtHead: string | undefined;
     const pageSize = 1000;
     for (;;) {
       const page = await this.pool.query<AuditRow>('SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2', [
@@ -138,28 +209,42 @@ export class AuditLog {
       ]);
       for (const row of page.rows) {
         const record = toRecord(row);
+        const broken = (problem: string) => ({ records, intact: false, keyedFrom, brokenAt: record.seq, problem });
         if (record.seq !== expectedSeq) {
-          return { records, intact: false, brokenAt: expectedSeq, problem: `record ${expectedSeq} is missing` };
+          return { ...broken(`record ${expectedSeq} is missing`), brokenAt: expectedSeq };
         }
-        if (record.prevHash !== previousHash) {
-          return {
-            records,
-            intact: false,
-            brokenAt: record.seq,
-            problem: 'its previous hash does not match the chain',
-          };
-        }
+        if (record.prevHash !== previousHash) return broken('its previous hash does not match the chain');
         const { hash, ...fields } = record;
-        if (hashOf(fields) !== hash) {
-          return { records, intact: false, brokenAt: record.seq, problem: 'its fields do not match its hash (edited)' };
-        }
+        if (hashOf(fields, this.chainKey) !== hash) return broken('its fields do not match its hash (edited)');
+        if (record.seq === head?.seq) hashAtHead = hash;
         previousHash = hash;
         expectedSeq++;
         records++;
       }
-      if (page.rows.length < pageSize) {
-        return { records, intact: true, ...(records > 0 ? { headHash: previousHash } : {}) };
+      if (page.rows.length === pageSize) continue;
+      const intact = { records, intact: true, keyedFrom, ...(records > 0 ? { headHash: previousHash } : {}) };
+      if (!head) {
+        return records >= keyedFrom
+          ? { ...intact, intact: false, problem: `the audit head file ${this.head.file} is missing` }
+          : intact;
       }
+      if (head.seq > records) {
+        return {
+          ...intact,
+          intact: false,
+          brokenAt: records + 1,
+          problem: `record ${head.seq}, the newest in the audit head kept outside the database, is missing: the newest records were deleted`,
+        };
+      }
+      if (hashAtHead !== head.hash) {
+        return {
+          ...intact,
+          intact: false,
+          brokenAt: head.seq,
+          problem: 'its hash is not the one the audit head kept outside the database holds: the chain was re-hashed',
+        };
+      }
+      return intact;
     }
   }
 }

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { CreateUserRequest, GroupList, Role, UpdateUserRequest, User } from '@vox/shared';
+import { withTransaction } from '../db/transaction.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { hashPassword } from './password-hash.ts';
 import { rowToUser, type UserRow } from './user-rows.ts';
 
@@ -26,7 +28,10 @@ function conflictOf(error: unknown, request: { username?: string; dn?: string | 
  * its agents share) and the rights beyond a role. Passwords are only ever stored hashed.
  */
 export class UserDirectory {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly bus: EventBus,
+  ) {}
 
   async list(): Promise<User[]> {
     const result = await this.pool.query<UserRow>('SELECT * FROM users ORDER BY username');
@@ -52,7 +57,12 @@ export class UserDirectory {
     }
   }
 
-  /** Changes what the request names; undefined when there is no such user (of `onlyRole`, when given). */
+  /**
+   * Changes what the request names; undefined when there is no such user (of `onlyRole`, when given).
+   * A new password, role, DN or group ends the user's sessions, and the bus is told so that their
+   * sockets close: whoever knew the old password is logged out, and no socket keeps the events of
+   * a DN or group the user no longer has.
+   */
   async update(username: string, request: UpdateUserRequest, onlyRole?: Role): Promise<User | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [username, onlyRole ?? null];
@@ -67,15 +77,28 @@ export class UserDirectory {
     if (request.ownRecordings !== undefined) set('own_recordings', request.ownRecordings);
     if (request.mayDownload !== undefined) set('may_download', request.mayDownload);
     try {
-      const result = await this.pool.query<UserRow>(
-        `UPDATE users SET ${sets.join(', ')} WHERE username = $1 AND ($2::text IS NULL OR role = $2) RETURNING *`,
-        params,
-      );
-      const row = result.rows[0];
-      if (row && request.password !== undefined) {
-        // A new password ends the user's sessions: whoever knew the old one is logged out.
-        await this.pool.query('DELETE FROM sessions WHERE user_id = $1', [row.id]);
-      }
+      const { row, sessionsEnded } = await withTransaction(this.pool, async (client) => {
+        const before = await client.query<UserRow>(
+          'SELECT * FROM users WHERE username = $1 AND ($2::text IS NULL OR role = $2) FOR UPDATE',
+          params.slice(0, 2),
+        );
+        const old = before.rows[0];
+        if (!old) return { row: undefined, sessionsEnded: false };
+        const result = await client.query<UserRow>(
+          `UPDATE users SET ${sets.join(', ')} WHERE username = $1 AND ($2::text IS NULL OR role = $2) RETURNING *`,
+          params,
+        );
+        const row = result.rows[0]!;
+        // The admin form sends role, DN and group with every change: only a real change counts.
+        const changed =
+          request.password !== undefined ||
+          row.role !== old.role ||
+          row.dn !== old.dn ||
+          row.group_name !== old.group_name;
+        if (changed) await client.query('DELETE FROM sessions WHERE user_id = $1', [row.id]);
+        return { row, sessionsEnded: changed };
+      });
+      if (row && sessionsEnded) this.bus.emit('sessionsEnded', { userId: row.id });
       return row ? rowToUser(row) : undefined;
     } catch (error) {
       return conflictOf(error, { ...request, username });

@@ -8,7 +8,7 @@ import { syntheticCallAudio } from '../siprec-caller/synthetic-voice.ts';
 import { readTelephoneWav } from '../siprec-caller/wav-file.ts';
 import { connectionUsage, parseCommandLine, runCli, sessionFor, UsageError, type CliSession } from './cli-session.ts';
 
-const usage = `Usage: vox-sim run <scenario.json> [--url URL] [--user NAME] [--password PASSWORD] [--speed N]
+const usage = `Usage: vox-sim run <scenario.json> --user NAME [--password-file FILE] [--url URL] [--speed N]
        vox-sim check <scenario.json>
        vox-sim siprec --to HOST:PORT [options]   (vox-sim siprec --help for its options)
 

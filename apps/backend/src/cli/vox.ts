@@ -7,10 +7,12 @@ import {
   tenantKeyListSchema,
 } from '@vox/shared';
 import { connectionUsage, parseCommandLine, runCli, sessionFor, UsageError } from './cli-session.ts';
+import { terminalSafe } from './terminal-text.ts';
 
-const usage = `Usage: vox <command> [--url URL] [--user NAME] [--password PASSWORD]
+const usage = `Usage: vox <command> --user NAME [--password-file FILE] [--url URL]
 
-  audit verify     checks the audit log's hash chain; exits 1 when a record was edited or deleted
+  audit verify     checks the audit log's keyed hash chain against the head kept outside the
+                   database; exits 1 when a record was edited, deleted or re-hashed
   audit list       the newest audit records (--limit N, default 20)
   storage status   media files waiting for storage, and the last storage error
   keys list        the tenant keys media is encrypted with
@@ -45,11 +47,15 @@ async function main(argv: string[]): Promise<number> {
   if (area === 'audit' && command === 'verify') {
     const result = auditVerificationSchema.parse(await session.get('/api/v2/admin/audit/verify'));
     if (result.intact) {
-      console.log(`audit log intact: ${result.records} records${result.headHash ? `, head ${result.headHash}` : ''}`);
+      const keyed = result.keyedFrom !== undefined ? `, keyed from record ${result.keyedFrom}` : '';
+      console.log(
+        `audit log intact: ${result.records} records${keyed}${result.headHash ? `, head ${result.headHash}` : ''}`,
+      );
       return 0;
     }
+    const where = result.brokenAt !== undefined ? ` at record ${result.brokenAt}` : '';
     console.log(
-      `audit log BROKEN at record ${result.brokenAt}: ${result.problem} (${result.records} records verified before it)`,
+      terminalSafe(`audit log BROKEN${where}: ${result.problem} (${result.records} records verified before it)`),
     );
     return 1;
   }
@@ -57,7 +63,10 @@ async function main(argv: string[]): Promise<number> {
     const limit = Number(commandLine.option('limit'));
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit is a positive whole number');
     const { records } = auditListSchema.parse(await session.get(`/api/v2/admin/audit?limit=${limit}`));
-    for (const r of records) console.log(`${r.seq}\t${r.at}\t${r.actor}\t${r.action}\t${r.target}\t${r.source}`);
+    // Anyone who can send a User-Agent or try a username writes into these fields.
+    for (const r of records) {
+      console.log([r.seq, r.at, r.actor, r.action, r.target, r.source].map((f) => terminalSafe(String(f))).join('\t'));
+    }
     return 0;
   }
   if (area === 'keys') {
@@ -76,15 +85,16 @@ async function main(argv: string[]): Promise<number> {
     for (const rule of rules) {
       const include = rule.includeLabels.length ? ` with a label of ${rule.includeLabels.join(', ')}` : '';
       const exclude = rule.excludeLabels.length ? `, except those labelled ${rule.excludeLabels.join(', ')}` : '';
-      console.log(`${rule.name}: recordings older than ${rule.maxAgeDays} days${include}${exclude}`);
+      console.log(terminalSafe(`${rule.name}: recordings older than ${rule.maxAgeDays} days${include}${exclude}`));
     }
     return 0;
   }
   if (area === 'purge') {
     const result = purgeResultSchema.parse(await session.post(`/api/v2/admin/purge?dryRun=${dryRun ? 1 : 0}`, {}));
-    for (const r of result.recordings)
-      console.log(`${dryRun ? 'would purge' : 'purged'}\t${r.id}\t${r.startTime}\t${r.rule}`);
-    for (const f of result.failed) console.log(`FAILED\t${f.id}\t${f.error}`);
+    for (const r of result.recordings) {
+      console.log([dryRun ? 'would purge' : 'purged', r.id, r.startTime, r.rule].map(terminalSafe).join('\t'));
+    }
+    for (const f of result.failed) console.log(['FAILED', f.id, f.error].map(terminalSafe).join('\t'));
     console.log(
       `${result.recordings.length} recording(s) ${dryRun ? 'would be purged' : 'purged'}, ${result.keptByLegalHold} kept by legal hold, ${result.failed.length} failed`,
     );

@@ -88,7 +88,7 @@ export class TenantKeystore {
         },
       ],
     };
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const partial = `${this.file}.partial`;
     await fs.writeFile(partial, JSON.stringify(this.keystore, null, 2), { mode: 0o600 });
     await fs.rename(partial, this.file);

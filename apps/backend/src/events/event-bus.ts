@@ -20,6 +20,11 @@ export type DomainEvents = {
   agentState: [event: AgentStateEvent];
   /** a recorded call ended (or the backend stops): its SIP and MSML ladder is complete */
   callLadderComplete: [connId: string, callUuid: string, messages: TraceMessage[]];
+  /** sessions ended before their expiry (a logout; a user's password, role, DN or group changed) */
+  sessionsEnded: [ended: EndedSessions];
 };
+
+/** One session by its token's hash, or every session of a user. */
+export type EndedSessions = { tokenHash: string } | { userId: string };
 
 export class EventBus extends EventEmitter<DomainEvents> {}

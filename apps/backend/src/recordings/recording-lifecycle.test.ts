@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditListSchema, purgeResultSchema, recordingSchema, type Recording } from '@vox/shared';
+import { cliPasswordFile } from '../test-support/cli-password-file.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 let backend: VoxTestBackend;
@@ -146,7 +147,18 @@ describe('retention', () => {
 describe('vox retention show, vox purge --dry-run', () => {
   it('print the rules and what they would purge', async () => {
     const cli = path.resolve(import.meta.dirname, '../../bin/vox.mjs');
-    const run = (...args: string[]) => promisify(execFile)(process.execPath, [cli, ...args, '--url', backend.url]);
+    const passwordFile = await cliPasswordFile(backend);
+    const run = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [
+        cli,
+        ...args,
+        '--url',
+        backend.url,
+        '--user',
+        'admin',
+        '--password-file',
+        passwordFile,
+      ]);
     expect((await run('retention', 'show')).stdout).toContain(
       'thirty-days: recordings older than 30 days, except those labelled keep-forever',
     );

@@ -12,6 +12,7 @@ import {
   type Recording,
   type ScenarioRun,
 } from '@vox/shared';
+import { cliPasswordFile } from '../test-support/cli-password-file.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 import { DecodedAudio } from '../test-support/decoded-audio.ts';
 import { detectDtmf } from '../mcp/audio-engine/dtmf.ts';
@@ -334,6 +335,10 @@ describe('the vox-sim CLI', () => {
       path.join(scenariosDir, 'static-dn-recording.json'),
       '--url',
       backend.url,
+      '--user',
+      'admin',
+      '--password-file',
+      await cliPasswordFile(backend),
       '--speed',
       '4',
     ]);

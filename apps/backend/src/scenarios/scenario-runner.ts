@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { privateMsgIds, type Scenario, type ScenarioRun, type ScenarioStep, type User } from '@vox/shared';
+import {
+  privateMsgIds,
+  type AuditAction,
+  type Scenario,
+  type ScenarioRun,
+  type ScenarioStep,
+  type User,
+} from '@vox/shared';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { MediaControlPlatform } from '../mcp/media-control-platform.ts';
 import type { ResourceManager } from '../resource-manager/resource-manager.ts';
 import type { DnDirectory } from '../sip-server/dn-directory.ts';
@@ -14,6 +22,8 @@ interface ScenarioParts {
   tLibrary: TLibraryRequests;
   resourceManager: ResourceManager;
   mcps: MediaControlPlatform[];
+  /** a scenario's DN configuration, MCP failures and recording controls are audited as the API's are */
+  audit: AuditLog;
 }
 
 const recordMsgIds = {
@@ -34,6 +44,8 @@ const runsKept = 200;
  */
 export class ScenarioRunner {
   private readonly runs = new Map<string, ScenarioRun>();
+  /** run id -> the user who started it: only they (and admins) may read it */
+  private readonly owners = new Map<string, string>();
   private readonly running = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
 
@@ -52,9 +64,13 @@ export class ScenarioRunner {
       results: [],
     };
     this.runs.set(run.id, run);
+    this.owners.set(run.id, user.id);
     if (this.runs.size > runsKept) {
       const oldest = [...this.runs.values()].find((r) => r.state !== 'running');
-      if (oldest) this.runs.delete(oldest.id);
+      if (oldest) {
+        this.runs.delete(oldest.id);
+        this.owners.delete(oldest.id);
+      }
     }
     const job = this.execute(user, scenario, run, speed).finally(() => this.running.delete(job));
     this.running.add(job);
@@ -65,9 +81,21 @@ export class ScenarioRunner {
     return this.runs.get(id);
   }
 
-  /** Resolves when the run has finished (passed or failed). */
-  async finished(id: string): Promise<ScenarioRun | undefined> {
-    while (this.runs.get(id)?.state === 'running') await Promise.race([...this.running, sleep(50)]);
+  ownerOf(id: string): string | undefined {
+    return this.owners.get(id);
+  }
+
+  /** How many of the user's runs are still going. */
+  runningOf(userId: string): number {
+    return [...this.runs.values()].filter((r) => r.state === 'running' && this.owners.get(r.id) === userId).length;
+  }
+
+  /** Resolves when the run has finished (passed or failed), or after `limitMs` with the run as it is. */
+  async finished(id: string, limitMs = Infinity): Promise<ScenarioRun | undefined> {
+    const until = Date.now() + limitMs;
+    while (this.runs.get(id)?.state === 'running' && Date.now() < until) {
+      await Promise.race([...this.running, sleep(Math.min(50, Math.max(0, until - Date.now())))]);
+    }
     return this.runs.get(id);
   }
 
@@ -83,7 +111,10 @@ export class ScenarioRunner {
       if ((scenario.dns || adminOnly) && user.role !== 'admin') {
         throw new Error('only an admin may run a scenario that configures DNs or fails MCPs');
       }
-      for (const [dn, config] of Object.entries(scenario.dns ?? {})) await this.parts.directory.configure(dn, config);
+      for (const [dn, config] of Object.entries(scenario.dns ?? {})) {
+        await this.parts.directory.configure(dn, config);
+        await this.audited(user, run, 'dn-config', dn, config);
+      }
       for (const [index, step] of scenario.steps.entries()) {
         if (step.delayMs > 0) await sleep(step.delayMs / speed, undefined, { signal: this.shutdown.signal });
         this.shutdown.signal.throwIfAborted();
@@ -127,6 +158,7 @@ export class ScenarioRunner {
         for (const mcp of this.parts.mcps) {
           mcp.recover();
           this.parts.resourceManager.markHealthy(mcp.name);
+          await this.audited(user, run, 'mcp-recover', mcp.name, {});
         }
         return { outcome: 'ok', detail: 'every MCP answers again' };
       }
@@ -160,6 +192,7 @@ export class ScenarioRunner {
           if (!mcp) throw new SimError('invalid_call_state', 409, `call ${connId} is not being recorded on an MCP`);
           mcp.fail();
           this.parts.resourceManager.checkHealth();
+          await this.audited(user, run, 'mcp-fail', mcp.name, { connId });
           return {
             outcome: 'ok',
             detail: `MCP ${mcp.name} failed; recording now on ${sipServer.snapshot(connId).recording.mcp ?? 'no MCP'}`,
@@ -189,6 +222,11 @@ export class ScenarioRunner {
                 }
               : {}),
           });
+          await this.audited(user, run, 'private-service', ack.recordingId ?? connId, {
+            privateMsgId: recordMsgIds[step.action],
+            thisDn: step.dn,
+            connId,
+          });
           return { outcome: 'ok', detail: `EventACK${ack.recordingId ? ` (${ack.recordingId})` : ''}`, connId };
         }
       }
@@ -206,6 +244,16 @@ export class ScenarioRunner {
       }
       return { outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  private async audited(
+    user: User,
+    run: ScenarioRun,
+    action: AuditAction,
+    target: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.parts.audit.append({ actor: user.id, action, target, source: `scenario run ${run.id}`, details });
   }
 
   private connIdOf(name: string | undefined, run: ScenarioRun): string {

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditListSchema, recordingSchema, type Recording } from '@vox/shared';
+import { auditListSchema, failedScreenUploadListSchema, recordingSchema, type Recording } from '@vox/shared';
 import { recordedScreen, uploadScreen } from '../test-support/screen-upload-client.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
@@ -155,6 +155,10 @@ describe('the screen muxer', () => {
     const refused = await uploadScreen(backend, 'agent1', screen, { connId, startedAt }, { plaintext: true });
     expect(refused).toMatchObject({ created: 201, patched: 422, refusal: expect.stringMatching(/unencrypted/) });
     expect(await uploadState(connId)).toMatchObject({ state: 'failed', failure: expect.stringMatching(/unencrypted/) });
+    const { uploads } = failedScreenUploadListSchema.parse(
+      await backend.admin('GET', '/api/v2/admin/screen-uploads/failed'),
+    );
+    expect(uploads.find((u) => u.connId === connId)).toMatchObject({ uploadedBy: 'agent1' });
     // Reported as a screen incident of the agent's, and a resumed upload hears the refusal again.
     const { records } = auditListSchema.parse(await backend.admin('GET', '/api/v2/admin/audit?action=screen-incident'));
     const incident = records.find((r) => r.details['connId'] === connId);
@@ -177,5 +181,26 @@ describe('the screen muxer', () => {
     expect((await fetch(url, { method: 'DELETE', headers })).status).toBe(403);
     // The backend is still up.
     expect((await fetch(`${backend.url}/healthz`)).status).toBe(200);
+  });
+
+  it('accepts a screen recording only from an agent who took part in the call, for a recording of that call', async () => {
+    const startedAt = new Date().toISOString();
+    const connId = await recordedCall('5550408', '7001', () => pause(1200));
+    const other = await recordedCall('5550409', '7002', () => pause(600));
+    const [recording] = await backend.recordingsOf(connId);
+    const [otherRecording] = await backend.recordingsOf(other);
+    const screen = await recordedScreen(backend.dataDir, 1);
+    // agent3 was never on the call, and a supervisor is no agent: both refused at creation.
+    expect((await uploadScreen(backend, 'agent3', screen, { connId, startedAt })).created).toBe(403);
+    expect((await uploadScreen(backend, 'supervisor1', screen, { connId, startedAt })).created).toBe(403);
+    // agent1 may not pin its video on another call's recording.
+    const wrongRecording = { connId, recordingId: otherRecording!.id, startedAt };
+    expect((await uploadScreen(backend, 'agent1', screen, wrongRecording)).created).toBe(403);
+    await pause(1000);
+    const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    expect(after.screenRecordings).toEqual([]);
+    // The agent who took the call may.
+    expect(await uploadScreen(backend, 'agent1', screen, { connId, startedAt })).toMatchObject({ patched: 204 });
+    await withScreens(recording!.id, 1);
   });
 });

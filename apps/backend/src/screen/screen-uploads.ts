@@ -7,6 +7,8 @@ import { screenUploadMetadataSchema, screenUploadPath, type User } from '@vox/sh
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import type { ScreenMuxer } from './screen-muxer.ts';
+import type { ScreenUploadPolicy } from './screen-upload-policy.ts';
+import { UploadQuota } from './upload-quota.ts';
 import { isWebmHeader, notWebmMessage, webmHeaderBytes } from './webm-signature.ts';
 
 // A screen recording of an 8-hour shift at ~1 Mbit/s is ~3.6 GB; refuse anything beyond that.
@@ -18,9 +20,16 @@ function refuse(status: number, code: string, message: string): { status_code: n
   return { status_code: status, body: JSON.stringify({ error: { code, message } }) };
 }
 
+export interface ScreenUploadEndpoint {
+  tus: TusServer;
+  /** Stops the expiry of unfinished uploads. */
+  close(): void;
+}
+
 /**
  * The resumable (tus 1.0) screen-recording upload endpoint. Each upload belongs to the user who
- * created it; when one finishes it is queued for the muxer.
+ * created it; when one finishes it is queued for the muxer. Unfinished uploads count against their
+ * user's quota and are deleted once `incompleteUploadTtlMs` has passed since they were opened.
  */
 export function createScreenUploadServer(options: {
   dataDir: string;
@@ -28,16 +37,20 @@ export function createScreenUploadServer(options: {
   muxer: ScreenMuxer;
   vault: MediaVault;
   audit: AuditLog;
+  policy: ScreenUploadPolicy;
   authenticate: Authenticate;
-}): TusServer {
+  incompleteUploadTtlMs: number;
+  quota?: UploadQuota;
+}): ScreenUploadEndpoint {
   const directory = path.join(options.dataDir, 'screen-uploads');
-  const datastore = new FileStore({ directory });
+  const datastore = new FileStore({ directory, expirationPeriodInMilliseconds: options.incompleteUploadTtlMs });
+  const quota = options.quota ?? new UploadQuota();
   const owner = async (authorization: string | null) => {
     const user = await options.authenticate(authorization);
     if (!user) throw refuse(401, 'unauthorized', 'a valid bearer token is required to upload');
     return user;
   };
-  return new TusServer({
+  const tus = new TusServer({
     path: screenUploadPath,
     datastore,
     maxSize: maxUploadBytes,
@@ -75,14 +88,27 @@ export function createScreenUploadServer(options: {
           `Upload-Metadata: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
         );
       }
+      const refusal = await options.policy.refusal(user, parsed.data.connId, parsed.data.recordingId);
+      if (refusal) throw refuse(403, 'forbidden', refusal);
+      if (upload.size === undefined) throw refuse(400, 'bad_request', 'Upload-Length is required (no deferred length)');
+      const overQuota = quota.refusal(user.id, upload.size);
+      if (overQuota) throw refuse(429, 'upload_limit', overQuota);
+      quota.opened(upload.id, user.id, upload.size);
       return { metadata: { ...upload.metadata, uploadedBy: user.id } };
     },
     async onUploadFinish(_req, upload) {
+      quota.closed(upload.id);
       const metadata = screenUploadMetadataSchema.parse(upload.metadata ?? {});
       const file = path.join(directory, upload.id);
       await fs.access(file);
+      // Checked again at the end: the agent's rights may have changed during a long upload.
+      const refusal = await options.policy.refusalForUploader(
+        upload.metadata?.uploadedBy ?? '',
+        metadata.connId,
+        metadata.recordingId,
+      );
       // What cannot be muxed is refused now, on the last PATCH, so the desktop hears why.
-      const unusable = await unusableBecause(options.vault, file, metadata.interrupted !== undefined);
+      const unusable = refusal ?? (await unusableBecause(options.vault, file, metadata.interrupted !== undefined));
       await options.pool.query(
         `INSERT INTO screen_uploads (upload_id, conn_id, recording_id, uploaded_by, started_at, file_path, state,
            interrupted, failure)
@@ -107,12 +133,45 @@ export function createScreenUploadServer(options: {
           source: 'screen upload',
           details: { connId: metadata.connId, uploadId: upload.id, reason: 'upload_refused', message: unusable },
         });
+        if (refusal) throw refuse(403, 'forbidden', `screen recording refused: ${refusal}`);
         throw refuse(422, 'unusable_upload', `screen recording refused: ${unusable}`);
       }
+      // Evidence entered the system: who brought which video to which call, before it is muxed in.
+      await options.audit.append({
+        actor: upload.metadata?.uploadedBy ?? 'unknown',
+        action: 'screen-upload',
+        target: metadata.recordingId ?? metadata.connId,
+        source: 'screen upload',
+        details: {
+          connId: metadata.connId,
+          uploadId: upload.id,
+          bytes: upload.size ?? upload.offset,
+          startedAt: metadata.startedAt,
+          ...(metadata.interrupted !== undefined ? { interrupted: metadata.interrupted } : {}),
+        },
+      });
       void options.muxer.processCall(metadata.connId);
       return {};
     },
   });
+  // Unfinished uploads are deleted once they expire; the quota forgets them then too.
+  const expiry = setInterval(
+    () =>
+      void tus
+        .cleanUpExpiredUploads()
+        .then(() =>
+          quota.prune((id) =>
+            datastore.getUpload(id).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        )
+        .catch(() => undefined),
+    Math.min(3_600_000, Math.max(500, options.incompleteUploadTtlMs / 2)),
+  );
+  expiry.unref();
+  return { tus, close: () => clearInterval(expiry) };
 }
 
 /** Why an uploaded screen recording cannot be muxed, or undefined when it can be tried. */

@@ -91,7 +91,7 @@ function takesOneCall(entry: DnEntry): boolean {
  */
 export class SipServer {
   private readonly calls = new Map<string, Call>();
-  private readonly released = new Map<string, CallTrace>();
+  private readonly released = new Map<string, { trace: CallTrace; parties: string[] }>();
 
   constructor(
     private readonly directory: DnDirectory,
@@ -347,9 +347,17 @@ export class SipServer {
   }
 
   trace(connId: string) {
-    const trace = this.calls.get(connId)?.trace ?? this.released.get(connId);
+    const trace = this.calls.get(connId)?.trace ?? this.released.get(connId)?.trace;
     if (!trace) throw new SimError('not_found', 404, `no call ${connId}`);
     return trace.list();
+  }
+
+  /** The DNs that took part in a call, live or released (as long as its trace is kept). */
+  partiesOf(connId: string): string[] {
+    const call = this.calls.get(connId);
+    const parties = call ? call.parties.map((p) => p.dn) : this.released.get(connId)?.parties;
+    if (!parties) throw new SimError('not_found', 404, `no call ${connId}`);
+    return parties;
   }
 
   /** Stops every recording, as at shutdown, so no file is left unfinished. */
@@ -458,7 +466,7 @@ export class SipServer {
       }
     }
     this.publishLadder(call);
-    this.released.set(call.connId, call.trace);
+    this.released.set(call.connId, { trace: call.trace, parties: call.parties.map((p) => p.dn) });
     if (this.released.size > releasedTracesKept) {
       const oldest = this.released.keys().next().value;
       if (oldest !== undefined) this.released.delete(oldest);

@@ -22,12 +22,16 @@ export class VoxTestBackend {
     readonly dataDir: string,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<VoxTestBackend> {
+  /** `logStream` receives the backend's log lines (with a `VOX_LOG_LEVEL` other than silent). */
+  static async start(
+    env: Record<string, string> = {},
+    options: { logStream?: { write(line: string): void } } = {},
+  ): Promise<VoxTestBackend> {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-backend-'));
     // The embedded database runs as the `postgres` user when tests run as root: it must reach the directory.
     await fs.chmod(dataDir, 0o755);
-    const vox = await startVox(
-      loadConfig({
+    const vox = await startVox({
+      ...loadConfig({
         VOX_PORT: '0',
         VOX_SIP_PORT: '0',
         VOX_DATA_DIR: dataDir,
@@ -35,7 +39,8 @@ export class VoxTestBackend {
         VOX_LOG_LEVEL: 'silent',
         ...env,
       }),
-    ).catch(async (error: unknown) => {
+      ...options,
+    }).catch(async (error: unknown) => {
       await fs.rm(dataDir, { recursive: true, force: true });
       throw error;
     });

@@ -59,7 +59,7 @@ beforeEach(async () => {
     settings: () => ({ backendUrl: 'http://127.0.0.1:8080', capture: defaultScreenCaptureSettings }),
     saveBackendUrl: (url) => {
       savedUrls.push(url);
-      return Promise.resolve();
+      return Promise.resolve('changed');
     },
     screenSpools: store,
     uploadScreenSpool: (spoolId, token, report) => {

@@ -1,5 +1,6 @@
 import {
   desktopInvokeChannels,
+  type BackendUrlChangeOutcome,
   screenUploadProgressChannel,
   type DesktopInvokeArgs,
   type DesktopInvokeMethod,
@@ -8,7 +9,7 @@ import {
   type DesktopStatus,
   type ScreenUploadProgress,
 } from '@vox/shared';
-import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { frameUrl } from './app-url.ts';
 import { checkDesktopInvoke } from './ipc-request.ts';
 import type { ScreenSpoolStore } from './screen-spool.ts';
@@ -16,8 +17,8 @@ import type { ScreenSpoolStore } from './screen-spool.ts';
 /** What the IPC handlers act on; main.ts wires the real ones, tests their own. */
 export interface DesktopIpcServices {
   settings(): DesktopSettings;
-  /** validates and keeps a new backend URL (the settings file, the pages' policy) */
-  saveBackendUrl(backendUrl: string): Promise<void>;
+  /** checks a backend URL a page asks for, and keeps it once the user confirms the change */
+  saveBackendUrl(backendUrl: string, sender: WebContents): Promise<BackendUrlChangeOutcome>;
   screenSpools: ScreenSpoolStore;
   uploadScreenSpool(spoolId: string, token: string, report: (progress: ScreenUploadProgress) => void): Promise<void>;
   /** finishes and uploads what an earlier run left on disk */
@@ -46,7 +47,7 @@ export function registerDesktopIpc(ipcMain: Pick<IpcMain, 'handle'>, services: D
   };
 
   handle('getSettings', () => services.settings());
-  handle('saveBackendUrl', (_event, backendUrl) => services.saveBackendUrl(backendUrl));
+  handle('saveBackendUrl', (event, backendUrl) => services.saveBackendUrl(backendUrl, event.sender));
   handle('openScreenSpool', async (_event, metadata) => (await services.screenSpools.open(metadata)).spoolId);
   handle('appendScreenChunk', async (_event, spoolId, chunk) => {
     await services.screenSpools.append(spoolId, chunk);

@@ -17,6 +17,10 @@ const electron = vi.hoisted(() => {
     privileged: [] as unknown[],
     protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
     ipcChannels: [] as string[],
+    ipcHandlers: new Map<string, Listener>(),
+    questions: [] as { window: unknown; options: { detail?: string; buttons?: string[] } }[],
+    /** the button the user clicks in the next message box */
+    answer: 0,
     appListeners: new Map<string, Listener>(),
     menuTemplates: [] as unknown[][],
     displayMediaHandlerInstalled: false,
@@ -39,7 +43,17 @@ const electron = vi.hoisted(() => {
     static getAllWindows() {
       return BrowserWindow.all;
     }
+    static fromWebContents(contents: unknown) {
+      return BrowserWindow.all.find((window) => window.webContents === contents) ?? null;
+    }
     url = '';
+    readonly webContents = {
+      reloads: 0,
+      reload() {
+        this.reloads += 1;
+      },
+      isDestroyed: () => false,
+    };
     constructor(readonly options: { webPreferences: Record<string, unknown> }) {
       BrowserWindow.all.push(this);
     }
@@ -85,12 +99,24 @@ const electron = vi.hoisted(() => {
       handle: (scheme: string, handler: (request: Request) => Promise<Response>) =>
         state.protocolHandlers.set(scheme, handler),
     },
-    ipcMain: { handle: (channel: string) => state.ipcChannels.push(channel) },
+    ipcMain: {
+      handle: (channel: string, handler: Listener) => {
+        state.ipcChannels.push(channel);
+        state.ipcHandlers.set(channel, handler);
+      },
+    },
     Menu: {
       buildFromTemplate: (template: unknown[]) => state.menuTemplates.push(template),
       setApplicationMenu: () => undefined,
     },
-    dialog: { showErrorBox: (_title: string, message: string) => state.errors.push(message) },
+    dialog: {
+      showErrorBox: (_title: string, message: string) => state.errors.push(message),
+      showMessageBox: (...args: unknown[]) => {
+        const [window, options] = args.length === 2 ? args : [undefined, args[0]];
+        state.questions.push({ window, options: options as { detail?: string; buttons?: string[] } });
+        return Promise.resolve({ response: state.answer, checkboxChecked: false });
+      },
+    },
     desktopCapturer: { getSources: () => Promise.resolve([]) },
     screen: { getPrimaryDisplay: () => ({ id: 1 }) },
     Tray,
@@ -197,5 +223,54 @@ describe('main.ts', () => {
       'vox-app://desktop/agent.html',
       'vox-app://desktop/supervisor.html',
     ]);
+  });
+});
+
+describe('main.ts, a page asking for another backend', () => {
+  const keep = 0;
+  const change = 1;
+  const settingsFile = () => path.join(userData, 'settings.json');
+  const savedBackendUrl = async () =>
+    (JSON.parse(await readFile(settingsFile(), 'utf8')) as { backendUrl: string }).backendUrl;
+  const agentWindow = () => BrowserWindow.all[0]!;
+
+  function ask(backendUrl: string): Promise<unknown> {
+    const handler = state.ipcHandlers.get(desktopInvokeChannels.saveBackendUrl)!;
+    const event = { senderFrame: { url: 'vox-app://desktop/agent.html' }, sender: agentWindow().webContents };
+    return Promise.resolve().then(() => handler(event, backendUrl));
+  }
+
+  it('refuses http://10.0.0.5 with the reason, asking nothing and saving nothing', async () => {
+    state.questions.length = 0;
+    await expect(ask('http://10.0.0.5')).rejects.toThrow(
+      'a backend on another computer must be reached over https:// (http:// only for 127.0.0.1, ::1 or localhost)',
+    );
+    expect(state.questions).toEqual([]);
+    expect(await savedBackendUrl()).toBe('http://127.0.0.1:8080');
+    expect(agentWindow().webContents.reloads).toBe(0);
+  });
+
+  it('keeps the old backend when the user answers Keep in the dialog', async () => {
+    state.questions.length = 0;
+    state.answer = keep;
+    expect(await ask('https://vox.example')).toBe('declined');
+    expect(state.questions).toHaveLength(1);
+    expect(state.questions[0]?.window).toBe(agentWindow());
+    expect(state.questions[0]?.options.detail).toContain('Now: http://127.0.0.1:9181\nNew: https://vox.example');
+    expect(await savedBackendUrl()).toBe('http://127.0.0.1:8080');
+    expect(agentWindow().webContents.reloads).toBe(0);
+    const csp = (await state.protocolHandlers.get('vox-app')!(new Request('vox-app://desktop/agent.html'))).headers;
+    expect(csp.get('content-security-policy')).toContain("connect-src 'self' http://127.0.0.1:9181 ");
+  });
+
+  it('saves the backend and reloads the page under it once the user answers Change', async () => {
+    state.questions.length = 0;
+    state.answer = change;
+    await ask('http://127.0.0.1:8081');
+    expect(state.questions[0]?.options.detail).toContain('Now: http://127.0.0.1:9181\nNew: http://127.0.0.1:8081');
+    expect(await savedBackendUrl()).toBe('http://127.0.0.1:8081');
+    expect(agentWindow().webContents.reloads).toBe(1);
+    const csp = (await state.protocolHandlers.get('vox-app')!(new Request('vox-app://desktop/agent.html'))).headers;
+    expect(csp.get('content-security-policy')).toContain("connect-src 'self' http://127.0.0.1:8081 ");
   });
 });

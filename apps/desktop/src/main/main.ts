@@ -16,13 +16,14 @@ import {
 } from 'electron';
 import { appMenuTemplate } from './app-menu.ts';
 import { createAppAssetHandler } from './app-protocol.ts';
+import { BackendUrlChanger } from './backend-url-change.ts';
 import { DesktopLog } from './desktop-log.ts';
 import { appPageUrl, type AppPage } from './app-url.ts';
 import { installDisplayMediaHandler } from './display-media-handler.ts';
 import { registerDesktopIpc } from './ipc-handlers.ts';
 import { installPermissionHandlers } from './media-permissions.ts';
 import { PendingScreenUploads } from './pending-screen-uploads.ts';
-import { loadDesktopSettings, parseBackendUrl, saveDesktopSettings } from './settings.ts';
+import { loadDesktopSettings, saveDesktopSettings } from './settings.ts';
 import { ScreenSpoolStore } from './screen-spool.ts';
 import { uploadScreenSpool } from './screen-upload.ts';
 import { trayIconBitmap, trayLook } from './tray-status.ts';
@@ -103,12 +104,26 @@ async function start(loaded: DesktopSettings): Promise<void> {
     console.log(`${leftovers.length} screen recording(s) from an earlier run wait for the agent's login to upload`);
   }
 
-  registerDesktopIpc(ipcMain, {
-    settings: () => settings,
-    async saveBackendUrl(backendUrl) {
-      settings = { ...settings, backendUrl: parseBackendUrl(backendUrl) };
+  const backendUrlChanger = new BackendUrlChanger({
+    current: () => settings.backendUrl,
+    async save(backendUrl) {
+      settings = { ...settings, backendUrl };
       await saveDesktopSettings(settingsFile, settings);
     },
+    showMessageBox: (window, options) =>
+      window ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options),
+  });
+
+  registerDesktopIpc(ipcMain, {
+    settings: () => settings,
+    saveBackendUrl: (backendUrl, sender) =>
+      backendUrlChanger.request(backendUrl, {
+        window: BrowserWindow.fromWebContents(sender),
+        // The window may have closed while the dialog was up.
+        reload: () => {
+          if (!sender.isDestroyed()) sender.reload();
+        },
+      }),
     screenSpools,
     uploadScreenSpool: (spoolId, token, report) => pendingUploads.uploadNow(spoolId, token, report),
     async uploadPendingScreenSpools(token, report) {

@@ -77,11 +77,26 @@ async function readSettingsFile(settingsFile: string): Promise<DesktopSettings> 
   return parsed.data;
 }
 
-/** Checks a backend URL the agent typed, in the form the settings keep it. */
+/**
+ * Checks a backend URL a page asks for, in the form the settings keep it (host in ASCII, no
+ * trailing slash). The page gets the agent's password and the screen recordings to send there, so
+ * they never cross a network in the clear: https://, or http:// only to this computer.
+ */
 export function parseBackendUrl(backendUrl: string): string {
   const parsed = backendUrlSchema.safeParse(backendUrl);
   if (!parsed.success) throw new DesktopSettingsError(`"${backendUrl}" is not usable: ${issuesOf(parsed.error)}`);
-  return parsed.data;
+  const url = new URL(parsed.data);
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new DesktopSettingsError(
+      `"${backendUrl}" is not usable: a backend on another computer must be reached over https:// (http:// only for 127.0.0.1, ::1 or localhost)`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** 127.0.0.0/8, ::1 and localhost, as the URL parser writes them (it turns `127.1` into `127.0.0.1`). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** Writes the settings back, through a temporary file so a crash never leaves half a file. */

@@ -23,26 +23,44 @@ export function LoginForm(props: LoginFormProps) {
     return changed ? `This desktop now talks to ${changed}. Log in again.` : undefined;
   });
   const [saveError, setSaveError] = useState<string>();
+  const [kept, setKept] = useState<string>();
+  const logIn = (url: string) => {
+    setSaveError(undefined);
+    setBusy(true);
+    void props.onLogin(url, username, password).finally(() => setBusy(false));
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const url = backendUrl.replace(/\/+$/, '');
-    if (props.askBackendUrl && url !== props.defaultBackendUrl.replace(/\/+$/, '')) {
-      // The page may reach only the configured backend: keep the new one and reload under it.
-      setBusy(true);
-      void desktopApi()
-        .saveBackendUrl(url)
-        .then(() => {
-          sessionStorage.setItem(backendChangedKey, url);
-          window.location.reload();
-        })
-        .catch((error: unknown) => {
-          setSaveError(error instanceof Error ? error.message : String(error));
-          setBusy(false);
-        });
+    const configured = props.defaultBackendUrl.replace(/\/+$/, '');
+    if (!props.askBackendUrl || url === configured) {
+      logIn(url);
       return;
     }
+    // The page may reach only the configured backend: the main process asks the user to confirm
+    // the new one and reloads this page under it, so the notice for after the reload goes first.
     setBusy(true);
-    void props.onLogin(url, username, password).finally(() => setBusy(false));
+    setSaveError(undefined);
+    setKept(undefined);
+    sessionStorage.setItem(backendChangedKey, url);
+    void desktopApi()
+      .saveBackendUrl(url)
+      .then((outcome) => {
+        if (outcome === 'changed') return;
+        sessionStorage.removeItem(backendChangedKey);
+        if (outcome === 'unchanged') {
+          logIn(configured);
+          return;
+        }
+        setBackendUrl(props.defaultBackendUrl);
+        setKept(`The backend URL was not changed: this desktop still talks to ${configured}.`);
+        setBusy(false);
+      })
+      .catch((error: unknown) => {
+        sessionStorage.removeItem(backendChangedKey);
+        setSaveError(refusalMessage(error));
+        setBusy(false);
+      });
   };
   return (
     <form className="login" onSubmit={submit} aria-label="Log in">
@@ -77,7 +95,7 @@ export function LoginForm(props: LoginFormProps) {
       <button type="submit" disabled={busy}>
         {busy ? 'Logging in…' : 'Log in'}
       </button>
-      {notice && <p role="status">{notice}</p>}
+      {(kept ?? notice) && <p role="status">{kept ?? notice}</p>}
       {(saveError ?? props.error) && (
         <p role="alert" className="error">
           {saveError ?? props.error}
@@ -85,4 +103,10 @@ export function LoginForm(props: LoginFormProps) {
       )}
     </form>
   );
+}
+
+/** Electron prefixes a refusal from the main process with the channel and the error's class. */
+function refusalMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^Error invoking remote method '[^']*': (?:\w*Error: )?/, '');
 }

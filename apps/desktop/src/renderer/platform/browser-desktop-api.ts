@@ -81,7 +81,7 @@ export function createBrowserDesktopApi(
     kind: 'browser',
     getSettings: () => Promise.resolve({ backendUrl, capture: defaultScreenCaptureSettings }),
     // The page's own origin is its backend: there is nothing to change.
-    saveBackendUrl: () => Promise.resolve(),
+    saveBackendUrl: () => Promise.resolve('unchanged'),
     async openScreenSpool(metadata) {
       // Live before it exists: a look for leftovers meanwhile must not take it for a crashed one.
       const spoolId = crypto.randomUUID();

@@ -21,7 +21,7 @@ function fakeApi(options: { diskFullAfter?: number } = {}) {
   const api: DesktopApi = {
     kind: 'browser',
     getSettings: async () => ({ backendUrl: 'http://backend', capture: defaultScreenCaptureSettings }),
-    saveBackendUrl: async () => undefined,
+    saveBackendUrl: async () => 'unchanged',
     openScreenSpool: async (metadata) => {
       const id = `spool-${spools.size + 1}`;
       spools.set(id, { metadata, bytes: [] });

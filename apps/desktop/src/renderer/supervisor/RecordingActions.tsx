@@ -1,24 +1,52 @@
-import { useState, type FormEvent } from 'react';
-import { labelSchema, mayDownload, type Recording } from '@vox/shared';
+import { useState, type FormEvent, type MouseEvent } from 'react';
+import { labelSchema, mayDownload, type MediaFile, type Recording, type ScreenRecording } from '@vox/shared';
 import { useSupervisorStore } from './supervisor-store.ts';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function Downloads({ recording }: { recording: Recording }) {
+/**
+ * A download link: the click asks for a download ticket (checked against the user's right) and
+ * follows it, so no credential sits in the page or in a URL that outlives the click.
+ */
+function DownloadLink({ recording, file }: { recording: Recording; file: MediaFile | ScreenRecording }) {
   const client = useSupervisorStore((s) => s.client);
+  const [error, setError] = useState<string>();
   if (!client) return null;
+  const download = async (event: MouseEvent<HTMLAnchorElement>) => {
+    event.preventDefault();
+    try {
+      const link = document.createElement('a');
+      link.href = await client.mediaUrl(recording.id, file.mediaId, 'download');
+      link.download = file.mediaId;
+      link.click();
+      setError(undefined);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <li>
+      <a href={client.mediaLocation(recording.id, file.mediaId)} onClick={(e) => void download(e)}>
+        {file.type.startsWith('video/') ? 'Screen and voice' : 'Voice'} ({file.type}, {Math.round(file.size / 1024)}{' '}
+        KiB)
+      </a>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function Downloads({ recording }: { recording: Recording }) {
   const files = [...recording.mediaFiles, ...recording.screenRecordings];
   return (
     <div className="downloads">
       <h3>Download</h3>
       <ul>
         {files.map((file) => (
-          <li key={file.mediaId}>
-            <a href={client.mediaUrl(recording.id, file.mediaId, true)} download={file.mediaId}>
-              {file.type.startsWith('video/') ? 'Screen and voice' : 'Voice'} ({file.type},{' '}
-              {Math.round(file.size / 1024)} KiB)
-            </a>
-          </li>
+          <DownloadLink key={file.mediaId} recording={recording} file={file} />
         ))}
       </ul>
     </div>

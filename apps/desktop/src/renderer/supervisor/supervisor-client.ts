@@ -5,6 +5,7 @@ import {
   callLadderSchema,
   dnConfigSchema,
   groupListSchema,
+  mediaTicketSchema,
   recordingListSchema,
   recordingSchema,
   userListSchema,
@@ -12,6 +13,8 @@ import {
   type AuditQuery,
   type CreateUserRequest,
   type DnConfigRequest,
+  type MediaTicketPurpose,
+  type MediaTicketRequest,
   type UpdateUserRequest,
 } from '@vox/shared';
 import { ApiSession, backendErrorOf } from '../backend/rest-request.ts';
@@ -54,22 +57,26 @@ export class SupervisorClient extends ApiSession {
   }
 
   /**
-   * The media's bytes, fetched once with the bearer header: the waveform is drawn from them and
-   * the audio element plays them, so one playback is one request and one audit record.
+   * A URL that opens one media file for a `<video>`, an `<img>` or a download link: media elements
+   * cannot send an Authorization header, and a token in a URL would end up in logs. The ticket in it
+   * must be used within a minute, and is one opening (one audit record) of the file.
    */
-  async mediaBlob(recordingId: string, mediaId: string, signal?: AbortSignal): Promise<Blob> {
-    const response = await fetch(this.mediaPath(recordingId, mediaId), {
-      headers: this.token ? { Authorization: `Bearer ${this.token}` } : {},
-      ...(signal ? { signal } : {}),
-    });
-    if (!response.ok) throw await backendErrorOf(response);
-    return response.blob();
+  async mediaUrl(recordingId: string, mediaId: string, purpose: MediaTicketPurpose = 'play'): Promise<string> {
+    const { path } = await this.request('POST', `${this.mediaPath(recordingId, mediaId)}/ticket`, mediaTicketSchema, {
+      purpose,
+    } satisfies MediaTicketRequest);
+    return `${this.baseUrl}${path}`;
   }
 
-  /** A URL a `<video>` or `<img>` can load: media elements cannot send an Authorization header. */
-  mediaUrl(recordingId: string, mediaId: string, download = false): string {
-    const query = queryString({ access_token: this.token, ...(download ? { download: '1' } : {}) });
-    return `${this.mediaPath(recordingId, mediaId)}${query}`;
+  /**
+   * The media's bytes, fetched once: the waveform is drawn from them and the audio element plays
+   * them, so one playback is one request and one audit record.
+   */
+  async mediaBlob(recordingId: string, mediaId: string, signal?: AbortSignal): Promise<Blob> {
+    const url = await this.mediaUrl(recordingId, mediaId);
+    const response = await fetch(url, signal ? { signal } : {});
+    if (!response.ok) throw await backendErrorOf(response);
+    return response.blob();
   }
 
   auditLog(query: Partial<AuditQuery>) {
@@ -104,7 +111,12 @@ export class SupervisorClient extends ApiSession {
     return this.request('PUT', `/api/v2/sim/dns/${encodeURIComponent(dn)}`, dnConfigSchema, body);
   }
 
+  /** Where a media file is, without any credential: what a link shows. */
+  mediaLocation(recordingId: string, mediaId: string): string {
+    return `${this.baseUrl}${this.mediaPath(recordingId, mediaId)}`;
+  }
+
   private mediaPath(recordingId: string, mediaId: string): string {
-    return `${this.baseUrl}/api/v2/recordings/${encodeURIComponent(recordingId)}/media/${encodeURIComponent(mediaId)}`;
+    return `/api/v2/recordings/${encodeURIComponent(recordingId)}/media/${encodeURIComponent(mediaId)}`;
   }
 }

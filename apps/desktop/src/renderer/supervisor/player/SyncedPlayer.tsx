@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { MediaFile, Recording, ScreenRecording } from '@vox/shared';
 import { formatClock } from '../../common/time-format.ts';
 import type { SupervisorClient } from '../supervisor-client.ts';
+import { useMediaUrl } from '../use-media-url.ts';
 import { eventMarkersOf, pauseMarkersOf } from './call-markers.ts';
 import { MediaSync } from './media-sync.ts';
 import { nextRate, playbackRates, playerCommandOf } from './player-keys.ts';
@@ -36,6 +37,8 @@ function useVoiceFile(client: SupervisorClient, recordingId: string, mediaId: st
  */
 export function SyncedPlayer({ client, recording, voice, screen }: Props) {
   const voiceFile = useVoiceFile(client, recording.id, voice.mediaId);
+  const screenFile = useMediaUrl(client, recording.id, screen?.mediaId);
+  const poster = useMediaUrl(client, recording.id, screen?.thumbnail);
   const [audio] = useState(() => {
     const element = document.createElement('audio');
     element.preload = 'auto';
@@ -110,12 +113,17 @@ export function SyncedPlayer({ client, recording, voice, screen }: Props) {
             // Muted by the player when it plays: the voice file carries the sound.
             preload="auto"
             playsInline
-            src={client.mediaUrl(recording.id, screen.mediaId)}
-            poster={screen.thumbnail ? client.mediaUrl(recording.id, screen.thumbnail) : undefined}
+            src={screenFile.url}
+            poster={poster.url}
             onClick={() => void sync?.toggle()}
           />
         ) : (
           <p className="hint screen-missing">No screen recording for this call: voice only.</p>
+        )}
+        {screenFile.error && (
+          <p role="alert" className="error">
+            The screen recording cannot be played: {screenFile.error}
+          </p>
         )}
       </div>
       <div ref={holder} hidden />

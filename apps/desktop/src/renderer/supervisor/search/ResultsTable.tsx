@@ -1,6 +1,7 @@
 import type { Recording, RecordingSort } from '@vox/shared';
 import { useSupervisorStore } from '../supervisor-store.ts';
 import { formatClock } from '../../common/time-format.ts';
+import { useMediaUrl } from '../use-media-url.ts';
 
 function voiceDuration(recording: Recording): number {
   return recording.mediaFiles.filter((m) => m.type === 'audio/mp3').reduce((sum, m) => sum + m.duration, 0);
@@ -22,10 +23,17 @@ function SortHeader({ label, field }: { label: string; field: 'startTime' | 'dur
   );
 }
 
+/** A still of the recording's screen, loaded with a ticket of its own (a preview in the audit log). */
+function Thumbnail({ recording, mediaId }: { recording: Recording; mediaId: string }) {
+  const client = useSupervisorStore((s) => s.client);
+  const { url } = useMediaUrl(client, recording.id, mediaId);
+  const alt = `screen of ${recording.agentId ?? recording.recordDN}`;
+  return url ? <img alt={alt} src={url} width={96} /> : <span className="hint">screen</span>;
+}
+
 /** The results page: a row per recording with a still of its screen recording; a click opens it. */
 export function ResultsTable() {
   const results = useSupervisorStore((s) => s.search.results);
-  const client = useSupervisorStore((s) => s.client);
   const openRecording = useSupervisorStore((s) => s.openRecording);
   return (
     <table data-testid="recordings" className="results">
@@ -48,8 +56,8 @@ export function ResultsTable() {
           return (
             <tr key={r.id} data-recording-id={r.id} onClick={() => void openRecording(r.id)}>
               <td className="thumbnail">
-                {thumbnail && client ? (
-                  <img alt={`screen of ${r.agentId ?? r.recordDN}`} src={client.mediaUrl(r.id, thumbnail)} width={96} />
+                {thumbnail ? (
+                  <Thumbnail recording={r} mediaId={thumbnail} />
                 ) : (
                   <span className="hint">{r.screenRecordings.length > 0 ? 'screen' : '—'}</span>
                 )}

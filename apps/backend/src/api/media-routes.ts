@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  mayDownload,
+  mediaQuerySchema,
+  mediaTicketRequestSchema,
+  type MediaTicket,
+  type MediaTicketPurpose,
+  type User,
+} from '@vox/shared';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { MediaVault } from '../crypto/media-vault.ts';
+import type { RecordingStore } from '../recordings/recording-store.ts';
+import { HttpError, parseWith } from './api-errors.ts';
+import type { Authenticator } from './authentication.ts';
+import { parseRange } from './http-range.ts';
+import { MediaTickets, type MediaTicketGrant } from './media-tickets.ts';
+import { requesterOf } from './requester.ts';
+
+const mediaParams = z.object({ id: z.string().min(1).max(128), mediaId: z.string().min(1).max(256) });
+
+const mediaPath = (id: string, mediaId: string) =>
+  `/api/v2/recordings/${encodeURIComponent(id)}/media/${encodeURIComponent(mediaId)}`;
+
+function requireDownloadRight(user: User): void {
+  if (!mayDownload(user)) {
+    throw new HttpError(
+      403,
+      'forbidden',
+      'you may play this recording but not download it: ask an admin for the right (players ask for a ticket)',
+    );
+  }
+}
+
+/** Who reads the bytes and as what; `grant` when a ticket opened them. */
+interface Reader {
+  user: User;
+  purpose: MediaTicketPurpose;
+  grant?: MediaTicketGrant;
+}
+
+/**
+ * Media bytes and the tickets that open them. A player (`<audio>`, `<video>`, `<img>`) asks for a
+ * ticket with its bearer token and loads the ticket's URL: one ticket is one opening, audited once
+ * whatever ranges follow. Bytes read with the bearer token itself are a download, whatever the
+ * Range, audited at each request and refused without the download right.
+ */
+export function registerMediaRoutes(
+  app: FastifyInstance,
+  auth: Authenticator,
+  recordings: RecordingStore,
+  vault: MediaVault,
+  audit: AuditLog,
+): void {
+  const tickets = new MediaTickets();
+
+  async function readerOf(request: FastifyRequest, id: string, mediaId: string, ticket?: string): Promise<Reader> {
+    // Without a ticket the bytes are not for a player: a download, whatever the Range (`bytes=1-` too).
+    if (ticket === undefined) return { user: await auth.require(request), purpose: 'download' };
+    const grant = tickets.redeem(ticket, id, mediaId);
+    // Each use checks the session again: a logout, or a changed role or group, ends the ticket too.
+    const session = grant && (await auth.sessionFromHeader(grant.authorization));
+    if (!grant || !session) {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        `this media ticket is unknown, expired, for another file or its session ended: ask for a new one at POST ${mediaPath(id, mediaId)}/ticket`,
+      );
+    }
+    return { user: session.user, purpose: grant.purpose, grant };
+  }
+
+  app.post('/api/v2/recordings/:id/media/:mediaId/ticket', async (request, reply) => {
+    const user = await auth.require(request);
+    const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
+    const { purpose } = parseWith(mediaTicketRequestSchema, request.body, 'body');
+    if (!(await recordings.findMedia(id, mediaId, user))) {
+      throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
+    }
+    if (purpose === 'download') requireDownloadRight(user);
+    const { ticket, openBy } = tickets.issue({
+      userId: user.id,
+      authorization: request.headers.authorization!,
+      recordingId: id,
+      mediaId,
+      purpose,
+    });
+    const answer: MediaTicket = { path: `${mediaPath(id, mediaId)}?ticket=${ticket}`, openBy: openBy.toISOString() };
+    return reply.status(201).send(answer);
+  });
+
+  app.get('/api/v2/recordings/:id/media/:mediaId', async (request, reply) => {
+    const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
+    const { download, ticket } = parseWith(mediaQuerySchema, request.query, 'query');
+    const { user, purpose, grant } = await readerOf(request, id, mediaId, ticket);
+    // Checked at each request: a right withdrawn, or a user moved to another group, applies at once.
+    const media = await recordings.findMedia(id, mediaId, user);
+    if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
+    if (purpose === 'download') requireDownloadRight(user);
+    // Decrypted on the fly: sizes and ranges are the plaintext's.
+    const opened = await vault.open(media.storagePath);
+    const size = opened.size;
+    const range = parseRange(request.headers.range, size);
+    // Audited before a byte is sent: media that cannot be audited is not served.
+    if (range !== 'unsatisfiable') {
+      const record = () =>
+        audit.append({
+          actor: user.id,
+          // A thumbnail in a results table is a look, not a playback: kept apart so playbacks stay readable.
+          action: purpose === 'download' ? 'download' : media.type.startsWith('image/') ? 'preview' : 'playback',
+          target: `${id}/${mediaId}`,
+          source: requesterOf(user, request).source,
+          details: { type: media.type },
+        });
+      if (grant) {
+        grant.opening ??= record().catch((error: unknown) => {
+          grant.opening = undefined;
+          throw error;
+        });
+        await grant.opening;
+      } else {
+        await record();
+      }
+    }
+    const attachment = grant ? grant.purpose === 'download' : download === '1';
+    if (attachment) reply.header('Content-Disposition', `attachment; filename="${mediaId}"`);
+    reply
+      .header('Accept-Ranges', 'bytes')
+      .header('Content-Type', media.type)
+      .header('Cache-Control', 'private, no-store');
+    if (range === 'unsatisfiable') {
+      reply.header('Content-Range', `bytes */${size}`);
+      throw new HttpError(416, 'range_not_satisfiable', `the range is outside the ${size} bytes of ${mediaId}`);
+    }
+    if (!range) {
+      reply.header('Content-Length', size);
+      return reply.send(await opened.read());
+    }
+    reply
+      .status(206)
+      .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
+      .header('Content-Length', range.end - range.start + 1);
+    return reply.send(await opened.read(range));
+  });
+}
