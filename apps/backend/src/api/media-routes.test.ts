@@ -11,16 +11,7 @@ let otherSales: Recording;
 let support: Recording;
 
 async function recordedCall(ani: string, dn: string): Promise<Recording> {
-  const { connId } = (await backend.admin(
-    'POST',
-    '/api/v2/sim/calls',
-    { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
-    201,
-  )) as { connId: string };
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });
-  return (await backend.recordingsOf(connId))[0]!;
+  return (await backend.recordingsOf(await backend.recordedCall(ani, dn, 500)))[0]!;
 }
 
 beforeAll(async () => {

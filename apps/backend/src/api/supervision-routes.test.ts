@@ -15,16 +15,7 @@ const calls: Recording[] = [];
 
 /** A recorded call of `ms` on `dn`, stored. */
 async function recordedCall(ani: string, dn: string, ms: number): Promise<Recording> {
-  const { connId } = (await backend.admin(
-    'POST',
-    '/api/v2/sim/calls',
-    { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
-    201,
-  )) as { connId: string };
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });
-  return (await backend.recordingsOf(connId))[0]!;
+  return (await backend.recordingsOf(await backend.recordedCall(ani, dn, ms)))[0]!;
 }
 
 beforeAll(async () => {

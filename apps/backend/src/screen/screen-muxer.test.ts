@@ -18,18 +18,7 @@ afterAll(async () => {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function recordedCall(ani: string, dn: string, during: () => Promise<unknown>) {
-  const { connId } = (await backend.admin(
-    'POST',
-    '/api/v2/sim/calls',
-    { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
-    201,
-  )) as { connId: string };
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
-  await during();
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });
-  return connId;
-}
+const recordedCall = (ani: string, dn: string, during: () => Promise<unknown>) => backend.recordedCall(ani, dn, during);
 
 /** Waits for the call's screen upload to fail (or gives its last state). */
 async function uploadState(connId: string): Promise<{ state: string; failure: string | null } | undefined> {

@@ -94,6 +94,24 @@ export class VoxTestBackend {
     return answer.body;
   }
 
+  /**
+   * A call routed to `dn` (routing strategy record=destination), answered, held for `during` (ms, or
+   * while a function runs) and released: its ConnectionID.
+   */
+  async recordedCall(ani: string, dn: string, during: number | (() => Promise<unknown>)): Promise<string> {
+    const { connId } = (await this.admin(
+      'POST',
+      '/api/v2/sim/calls',
+      { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
+      201,
+    )) as { connId: string };
+    await this.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
+    if (typeof during === 'number') await new Promise((resolve) => setTimeout(resolve, during));
+    else await during();
+    await this.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });
+    return connId;
+  }
+
   /** The recordings of a call once the MCP has stored `mediaFiles` files for them in all. */
   async recordingsOf(connId: string, mediaFiles = 1, timeoutMs = 15_000): Promise<Recording[]> {
     const deadline = Date.now() + timeoutMs;

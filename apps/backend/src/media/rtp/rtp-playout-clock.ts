@@ -14,8 +14,12 @@ export interface RtpStreamStats {
   placedOver20Ms: number;
 }
 
-/** A packet that came this much later than its timestamp says is not jitter: the timeline moves. */
-const lateResyncMs = 200;
+/**
+ * A packet that came this much later than its timestamp says is not jitter: the timeline moves.
+ * Less than the 500 ms a recording is rendered behind real time (minus an MP3 output's lead), so
+ * a media worker busy for a few hundred ms receives late but still places by timestamp.
+ */
+const lateResyncMs = 300;
 /** The sender's clock is checked against ours over windows this long. */
 const driftWindowMs = 2000;
 /** Drift is corrected once the earliest arrival of a window is this late. */
