@@ -131,3 +131,17 @@ describe('scenario runs', () => {
     expect((await vox.call('POST', '/api/v2/sim/scenarios', scenario('7002', 20_000), supervisor1)).status).toBe(409);
   });
 });
+
+describe('an agent on its call', () => {
+  it('transfers it to any DN, as the desktop does', async () => {
+    const connId = await recordedCallOn('7001', '5550320');
+    const transferred = await vox.call(
+      'POST',
+      `/api/v2/sim/calls/${connId}/transfer`,
+      { dn: '7001', toDn: '7003' },
+      await vox.token('agent1'),
+    );
+    expect(transferred.status).toBe(200);
+    await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7003' });
+  });
+});

@@ -160,7 +160,8 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
       const { connId } = parseWith(connIdParams, request.params, 'path');
       const body = parseWith(callActionRequestSchema, request.body, 'body');
       await scope.assertMayActFor(user, body.dn);
-      if (body.toDn) await scope.assertMayActFor(user, body.toDn);
+      // An agent may transfer to anyone; a supervisor may not bring another group's agent into a call.
+      if (body.toDn && user.role === 'supervisor') await scope.assertMayActFor(user, body.toDn);
       return run(connId, body);
     });
   }
