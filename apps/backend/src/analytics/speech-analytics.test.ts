@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderDtmfTone } from '../mcp/audio-engine/dtmf.ts';
-import { muLaw, muLawDecode, muLawEncodeStereo, wavHeader } from '../mcp/audio-engine/g711-wav.ts';
+import { muLawEncodeStereo, wavHeader } from '../mcp/audio-engine/g711-wav.ts';
+import { muLawDecodeTable, muLawEncode } from '../media/rtp/g711.ts';
 import { Readable } from 'node:stream';
 import { analyseAnalyticsWav, analyseChannels } from './speech-analytics.ts';
 
@@ -43,15 +44,15 @@ describe('speech analytics', () => {
     const streamed = await analyseAnalyticsWav(Readable.from(pieces));
     const decoded = Float32Array.from(
       data.filter((_, i) => i % 2 === 0),
-      (b) => muLawDecode(b),
+      (b) => muLawDecodeTable[b]! / 32768,
     );
     const decodedCustomer = Float32Array.from(
       data.filter((_, i) => i % 2 === 1),
-      (b) => muLawDecode(b),
+      (b) => muLawDecodeTable[b]! / 32768,
     );
     expect(streamed).toEqual(analyseChannels(decoded, decodedCustomer, rate));
     expect(streamed).toMatchObject({ agentTalkMs: 1100, customerTalkMs: 1200, overtalkMs: 200, dtmfDigits: 1 });
-    expect(muLaw(0)).toBe(0xff);
+    expect(muLawEncode(0)).toBe(0xff);
     await expect(
       analyseAnalyticsWav(Readable.from([Buffer.from('not a wav at all, not at all, not at all, not at all........')])),
     ).rejects.toThrow(/stereo G.711/);

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { DtmfDetector } from '../mcp/audio-engine/dtmf.ts';
-import { muLawDecode, wavHeaderBytes } from '../mcp/audio-engine/g711-wav.ts';
+import { muLawDecodeTable } from '../media/rtp/g711.ts';
+import { wavHeaderBytes } from '../mcp/audio-engine/g711-wav.ts';
 
 /** What the analytics step measures in a recording (GIR: SpeechMiner's Interaction Receiver). */
 export interface SpeechFigures {
@@ -143,8 +144,8 @@ export async function analyseAnalyticsWav(wav: Readable): Promise<SpeechFigures>
     const agent = new Float32Array(frames);
     const customer = new Float32Array(frames);
     for (let i = 0; i < frames; i++) {
-      agent[i] = muLawDecode(pending[2 * i]!);
-      customer[i] = muLawDecode(pending[2 * i + 1]!);
+      agent[i] = muLawDecodeTable[pending[2 * i]!]! / 32768;
+      customer[i] = muLawDecodeTable[pending[2 * i + 1]!]! / 32768;
     }
     analyser.push(agent, customer);
     pending = pending.subarray(frames * 2);

@@ -13,9 +13,9 @@ import {
 } from '../sip/sip-message.ts';
 import { mcpHost } from '../sip/sip-hosts.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
-import type { PendingMetadata, StorageOutbox } from '../storage/storage-outbox.ts';
+import type { StorageOutbox } from '../storage/storage-outbox.ts';
 import type { CaptureEngine, CaptureHandle, CapturedMedia, CaptureOutput, MediaFormat } from './capture-engine.ts';
-import { mediaFileName, storagePathFor } from './media-file-name.ts';
+import { voiceFileDelivery } from './voice-file-metadata.ts';
 import { msmlResult, MsmlParseError, parseMsml } from './msml.ts';
 
 /** The IVR profile's recording settings (GIR: MP3 for playback, plus WAV G.711 for analytics). */
@@ -272,41 +272,11 @@ export class MediaControlPlatform implements MediaServer {
 
   private async storeAndPost(dialog: McpDialog, captured: CapturedMedia, recordingId: string): Promise<void> {
     for (const output of captured.outputs) {
-      const wav = output.format === 'wav-g711-ulaw';
-      const mediaId = mediaFileName(
-        dialog.call.callUuid,
-        captured.startTime,
-        dialog.mediaSequence,
-        wav ? 'wav' : 'mp3',
-      );
-      const storagePath = dialog.destFolder
-        ? `${dialog.destFolder}/${mediaId}`
-        : storagePathFor(mediaId, captured.startTime);
-      const metadata: PendingMetadata = {
-        recordingId,
-        connId: dialog.call.connId,
-        callUuid: dialog.call.callUuid,
-        recordDN: dialog.call.recordDn,
-        mediaFile: {
-          mediaId,
-          type: wav ? 'audio/wav' : 'audio/mp3',
-          callUUID: dialog.call.callUuid,
-          startTime: captured.startTime.toISOString(),
-          stopTime: captured.stopTime.toISOString(),
-          duration: captured.durationMs,
-          size: output.size,
-          ivrprofile: this.options.profile.name,
-          parameters: {
-            connId: dialog.call.connId,
-            ani: dialog.call.ani,
-            dnis: dialog.call.dnis,
-            recordDN: dialog.call.recordDn,
-            dateTime: captured.startTime.toISOString(),
-            ...(dialog.call.agentId ? { agentId: dialog.call.agentId } : {}),
-          },
-          pauses: captured.pauses,
-        },
-      };
+      const { storagePath, metadata } = voiceFileDelivery({ ...dialog.call, recordingId }, captured, output, {
+        mediaSequence: dialog.mediaSequence,
+        ivrProfile: this.options.profile.name,
+        ...(dialog.destFolder ? { destFolder: dialog.destFolder } : {}),
+      });
       await this.options.outbox.deliver('voice', storagePath, output.path, metadata);
     }
   }

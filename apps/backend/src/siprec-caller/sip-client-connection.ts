@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { formatSip, type SipMessage } from '../sip/sip-message.ts';
-import { parseSipWire } from '../siprec/sip-wire.ts';
+import { parseSipWire, SipStreamFramer } from '../siprec/sip-wire.ts';
 
 // The SRC is a client, so it talks to one peer over one UDP socket or TCP connection.
 
@@ -74,30 +74,6 @@ export async function openUdp(peer: Peer, onMessage: (message: SipMessage) => vo
       if (inFlight === 0) socket.close();
     },
   };
-}
-
-/** Cuts a TCP byte stream into SIP messages by their Content-Length (RFC 3261 section 18.3). */
-class SipStreamFramer {
-  private pending = Buffer.alloc(0);
-
-  push(chunk: Buffer): Buffer[] {
-    this.pending = Buffer.concat([this.pending, chunk]);
-    const messages: Buffer[] = [];
-    for (;;) {
-      // CRLFs between messages are keep-alives.
-      let start = 0;
-      while (this.pending[start] === 0x0d || this.pending[start] === 0x0a) start++;
-      this.pending = this.pending.subarray(start);
-      const headEnd = this.pending.indexOf('\r\n\r\n');
-      if (headEnd < 0) return messages;
-      const head = this.pending.subarray(0, headEnd).toString('utf8');
-      const length = Number(/^(?:content-length|l)[ \t]*:[ \t]*(\d+)/im.exec(head)?.[1] ?? 0);
-      const end = headEnd + 4 + length;
-      if (this.pending.length < end) return messages;
-      messages.push(this.pending.subarray(0, end));
-      this.pending = this.pending.subarray(end);
-    }
-  }
 }
 
 async function connectTcp(peer: Peer): Promise<net.Socket> {

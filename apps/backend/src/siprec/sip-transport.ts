@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { SipMessage } from '../sip/sip-message.ts';
-import { parseSipWire, SipWireError } from './sip-wire.ts';
+import { parseSipWire, SipStreamFramer, SipWireError } from './sip-wire.ts';
 
 export type SipTransportName = 'udp' | 'tcp';
 
@@ -96,10 +96,7 @@ export class SipTransport {
 
   private receive(bytes: Buffer, peer: SipPeer): void {
     // Keep-alives (RFC 5626: CRLF) are not messages.
-    if (bytes.toString('latin1').trim().length === 0) {
-      if (peer.transport === 'tcp' && bytes.length >= 4) peer.send('\r\n');
-      return;
-    }
+    if (bytes.toString('latin1').trim().length === 0) return;
     let message: SipMessage;
     try {
       message = parseSipWire(bytes);
@@ -129,38 +126,15 @@ export class SipTransport {
         if (!socket.destroyed) socket.write(text);
       },
     };
-    let buffered: Buffer = Buffer.alloc(0);
+    const framer = new SipStreamFramer(() => peer.send('\r\n'));
     socket.on('data', (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      for (;;) {
-        const length = nextTcpFrame(buffered);
-        if (length === 'incomplete') {
-          if (buffered.length <= maxTcpMessageBytes) return;
-          this.log(`SIP over TCP from ${peer.address}:${peer.port}: no message end in 256 KiB, connection closed`);
-          socket.destroy();
-          return;
-        }
-        const frame = buffered.subarray(0, length);
-        buffered = buffered.subarray(length);
-        this.receive(frame, peer);
+      for (const message of framer.push(chunk)) this.receive(message, peer);
+      if (framer.pendingBytes > maxTcpMessageBytes) {
+        this.log(`SIP over TCP from ${peer.address}:${peer.port}: no message end in 256 KiB, connection closed`);
+        socket.destroy();
       }
     });
     socket.on('error', () => undefined);
     socket.on('close', () => this.connections.delete(socket));
   }
-}
-
-/**
- * The length of the first message in a TCP stream, leading CRLFs (keep-alives) included;
- * 'incomplete' until all of it is there.
- */
-function nextTcpFrame(buffered: Buffer): number | 'incomplete' {
-  const end = buffered.indexOf('\r\n\r\n');
-  if (end < 0) return 'incomplete';
-  const head = buffered.subarray(0, end).toString('latin1');
-  const match = /^(?:content-length|l)[ \t]*:[ \t]*(\d+)/im.exec(head);
-  const length = match ? Number(match[1]) : 0;
-  const total = end + 4 + length;
-  if (buffered.length < total) return 'incomplete';
-  return total;
 }

@@ -98,3 +98,37 @@ export function sipAddressUri(value: string): string {
   if (angle) return angle[1]!.trim();
   return value.split(';')[0]!.trim();
 }
+
+/**
+ * Cuts a SIP stream (TCP) into messages by their Content-Length. CRLFs between messages are
+ * keep-alives (RFC 5626): a double one is a ping, which `onPing` may answer.
+ */
+export class SipStreamFramer {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly onPing: () => void = () => undefined) {}
+
+  /** Bytes held back waiting for the rest of a message. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+
+  push(chunk: Buffer): Buffer[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const messages: Buffer[] = [];
+    for (;;) {
+      let start = 0;
+      while (this.pending[start] === 0x0d || this.pending[start] === 0x0a) start++;
+      if (start >= 4) this.onPing();
+      this.pending = this.pending.subarray(start);
+      const headEnd = this.pending.indexOf('\r\n\r\n');
+      if (headEnd < 0) return messages;
+      const head = this.pending.subarray(0, headEnd).toString('latin1');
+      const length = Number(/^(?:content-length|l)[ \t]*:[ \t]*(\d+)/im.exec(head)?.[1] ?? 0);
+      const end = headEnd + 4 + length;
+      if (this.pending.length < end) return messages;
+      messages.push(this.pending.subarray(0, end));
+      this.pending = this.pending.subarray(end);
+    }
+  }
+}

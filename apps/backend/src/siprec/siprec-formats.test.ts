@@ -79,16 +79,8 @@ describe.each(formats)('a G.722 SIPREC call recorded as $VOX_RECORDING_FORMAT', 
 
   async function decoded(recording: Recording, type: string, rate: number, channels: number): Promise<DecodedAudio> {
     const media = recording.mediaFiles.find((m) => m.type === type)!;
-    const response = await fetch(`${vox.url}/api/v2/recordings/${recording.id}/media/${media.mediaId}`, {
-      headers: { Authorization: `Bearer ${await vox.token('admin')}` },
-    });
-    expect(response.status).toBe(200);
-    return DecodedAudio.fromBytes(
-      Buffer.from(await response.arrayBuffer()),
-      type === 'audio/wav' ? 'wav' : 'mp3',
-      rate,
-      channels,
-    );
+    const bytes = await vox.media(recording.id, media.mediaId);
+    return DecodedAudio.fromBytes(bytes, type === 'audio/wav' ? 'wav' : 'mp3', rate, channels);
   }
 
   /** When the customer's tone starts in `channel`: the file's timeline origin for the checks. */

@@ -13,10 +13,10 @@ import type {
   RtpStreamSpec,
 } from '../mcp/capture-engine.ts';
 import type { IvrProfile } from '../mcp/media-control-platform.ts';
-import { mediaFileName, storagePathFor } from '../mcp/media-file-name.ts';
+import { voiceFileDelivery } from '../mcp/voice-file-metadata.ts';
 import { newCallUuid, newConnId } from '../sip-server/call-ids.ts';
 import type { CallTrace } from '../sip-server/call-trace.ts';
-import type { PendingMetadata, StorageOutbox } from '../storage/storage-outbox.ts';
+import type { StorageOutbox } from '../storage/storage-outbox.ts';
 
 export interface SiprecRecordingDeps {
   engine: CaptureEngine;
@@ -224,36 +224,22 @@ export class SiprecRecording {
   }
 
   private async store(captured: CapturedMedia): Promise<void> {
+    const call = {
+      recordingId: this.recordingId,
+      connId: this.connId,
+      callUuid: this.callUuid,
+      recordDn: this.recordDn,
+      ani: this.call.ani,
+      dnis: this.call.dnis,
+      agentId: this.call.agent?.agentId,
+    };
     for (const output of captured.outputs) {
-      const wav = output.format === 'wav-g711-ulaw';
-      const mediaId = mediaFileName(this.callUuid, captured.startTime, 1, wav ? 'wav' : 'mp3');
-      const metadata: PendingMetadata = {
-        recordingId: this.recordingId,
-        connId: this.connId,
-        callUuid: this.callUuid,
-        recordDN: this.recordDn,
+      const { storagePath, metadata } = voiceFileDelivery(call, captured, output, {
+        mediaSequence: 1,
+        ivrProfile: this.deps.profile.name,
         origin: 'siprec',
-        mediaFile: {
-          mediaId,
-          type: wav ? 'audio/wav' : 'audio/mp3',
-          callUUID: this.callUuid,
-          startTime: captured.startTime.toISOString(),
-          stopTime: captured.stopTime.toISOString(),
-          duration: captured.durationMs,
-          size: output.size,
-          ivrprofile: this.deps.profile.name,
-          parameters: {
-            connId: this.connId,
-            ani: this.call.ani,
-            dnis: this.call.dnis,
-            recordDN: this.recordDn,
-            dateTime: captured.startTime.toISOString(),
-            ...(this.call.agent?.agentId ? { agentId: this.call.agent.agentId } : {}),
-          },
-          pauses: captured.pauses,
-        },
-      };
-      await this.deps.outbox.deliver('voice', storagePathFor(mediaId, captured.startTime), output.path, metadata);
+      });
+      await this.deps.outbox.deliver('voice', storagePath, output.path, metadata);
     }
   }
 

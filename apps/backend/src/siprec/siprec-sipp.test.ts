@@ -97,16 +97,7 @@ async function recordingOf(customerNumber: string, timeoutMs = 15_000): Promise<
 async function decodedMp3(recording: Recording): Promise<DecodedAudio> {
   const mp3 = recording.mediaFiles.find((m) => m.type === 'audio/mp3');
   if (!mp3) throw new Error('no MP3');
-  const { body } = await fetchMedia(recording.id, mp3.mediaId);
-  return DecodedAudio.fromBytes(body, 'mp3', 16_000, 2);
-}
-
-async function fetchMedia(recordingId: string, mediaId: string): Promise<{ body: Buffer }> {
-  const response = await fetch(`${vox.url}/api/v2/recordings/${recordingId}/media/${mediaId}`, {
-    headers: { Authorization: `Bearer ${await vox.token('admin')}` },
-  });
-  expect(response.status).toBe(200);
-  return { body: Buffer.from(await response.arrayBuffer()) };
+  return DecodedAudio.fromBytes(await vox.media(recording.id, mp3.mediaId), 'mp3', 16_000, 2);
 }
 
 /** The first 10 ms window from which a channel is loud for 100 ms, in ms from the file's start. */
