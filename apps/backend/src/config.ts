@@ -54,6 +54,19 @@ const envSchema = z.object({
     .positive()
     .max(24 * 30)
     .default(24),
+  VOX_MIN_FREE_DISK_MB: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 ** 3, 'VOX_MIN_FREE_DISK_MB is at most 1073741824 (a petabyte)')
+    .default(512),
+  VOX_DISK_RESERVE_MB: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 ** 3, 'VOX_DISK_RESERVE_MB is at most 1073741824 (a petabyte)')
+    .default(100),
+  VOX_METRICS_TOKEN: z.string().min(16, 'VOX_METRICS_TOKEN needs at least 16 characters').optional(),
   VOX_TRUST_PROXY: z
     .string()
     .regex(/^[0-9a-fA-F.:/, ]+$/, "VOX_TRUST_PROXY lists the proxies' addresses or CIDRs, comma-separated")
@@ -91,6 +104,12 @@ export interface VoxConfig {
   incompleteUploadTtlMs: number;
   /** how long `POST /sim/scenarios?wait=1` holds the request for the run's result */
   scenarioWaitMs: number;
+  /** below this much free space on the data directory's disk, `GET /readyz` answers not ready */
+  minFreeDiskBytes: number;
+  /** below this much free space recordings stop (sealed, marked disk_full) until space is back; 0: never */
+  diskReserveBytes: number;
+  /** the bearer token `GET /metrics` asks for; undefined: metrics are served to this computer only */
+  metricsToken: string | undefined;
   /** the SIPREC recording server, or undefined when VOX_SIP_PORT=off */
   siprec: { host: string; port: number; rtpPorts: { first: number; last: number }; rtpTimeoutMs: number } | undefined;
 }
@@ -142,6 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
     purgeAtUtc: e.VOX_PURGE_AT === 'off' ? undefined : e.VOX_PURGE_AT,
     scenarioWaitMs: e.VOX_SCENARIO_WAIT_S * 1000,
     incompleteUploadTtlMs: e.VOX_UPLOAD_EXPIRY_HOURS * 3_600_000,
+    minFreeDiskBytes: e.VOX_MIN_FREE_DISK_MB * 1024 * 1024,
+    diskReserveBytes: e.VOX_DISK_RESERVE_MB * 1024 * 1024,
+    metricsToken: e.VOX_METRICS_TOKEN,
     trustProxy: e.VOX_TRUST_PROXY?.split(',')
       .map((p) => p.trim())
       .filter((p) => p.length > 0),

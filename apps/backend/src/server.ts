@@ -1,3 +1,4 @@
+import type { TraceMessage } from '@vox/shared';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Fastify from 'fastify';
@@ -35,6 +36,9 @@ import { speakPhrases } from './mcp/audio-engine/espeak-phrases.ts';
 import { MediaEngine } from './mcp/audio-engine/media-engine.ts';
 import { RecordingProcessor } from './recording-processor/recording-processor.ts';
 import { RecordingStore } from './recordings/recording-store.ts';
+import { RecordingJournals } from './recordings/recording-journal.ts';
+import { InterruptedRecordings } from './recordings/interrupted-recordings.ts';
+import { DiskSpaceGuard } from './mcp/disk-space-guard.ts';
 import { ResourceManager } from './resource-manager/resource-manager.ts';
 import { ScreenMuxer } from './screen/screen-muxer.ts';
 import { createScreenUploadServer } from './screen/screen-uploads.ts';
@@ -48,11 +52,20 @@ import { MediaVault } from './crypto/media-vault.ts';
 import { TenantKeystore } from './crypto/tenant-keystore.ts';
 import { StorageOutbox } from './storage/storage-outbox.ts';
 import { refuseControlCharacters } from './api/control-characters.ts';
+import {
+  answerClientError,
+  answerRouterError,
+  answerUnroutableRequests,
+  maxPathSegmentLength,
+} from './api/http-protocol-errors.ts';
 import { ScreenUploadPolicy } from './screen/screen-upload-policy.ts';
 import { addSecurityHeaders } from './api/security-headers.ts';
 import { RtpPortPool } from './siprec/rtp-port-pool.ts';
 import { SiprecServer, type SiprecServerOptions } from './siprec/siprec-server.ts';
 import { WebdavStorage } from './storage/webdav-storage.ts';
+import { registerOperationsRoutes } from './api/operations-routes.ts';
+import { BackendReadiness } from './operations/readiness.ts';
+import { VoxMetrics } from './operations/vox-metrics.ts';
 
 export interface RunningVox {
   url: string;
@@ -61,6 +74,8 @@ export interface RunningVox {
   databaseUrl: string;
   /** the SIPREC recording server's SIP port (udp and tcp), unless VOX_SIP_PORT=off */
   sipPort: number | undefined;
+  /** Faults a drill or a test sets off on purpose: media worker `index` dies as a crashed one would. */
+  crashMediaWorker(index: number): Promise<void>;
   /** Stops accepting calls, finishes and stores every recording in progress, stops the database. */
   close(): Promise<void>;
 }
@@ -90,6 +105,11 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     keepAliveTimeout: 10_000,
     // Behind a TLS proxy, the client is the one its X-Forwarded-For names, but only for these proxies.
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+    // Requests refused before any route runs get the API's {error} answer too (http-protocol-errors.ts).
+    routerOptions: { maxParamLength: maxPathSegmentLength },
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerRouterError,
+    http: { requireHostHeader: false },
   });
   const log = (message: string, error?: unknown) =>
     error ? app.log.error({ err: error }, message) : app.log.info(message);
@@ -120,6 +140,12 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const outbox = new StorageOutbox(pool, storage, processor, log);
   const mcpWorkDir = path.join(config.dataDir, 'mcp');
   await fs.mkdir(mcpWorkDir, { recursive: true });
+  // The SIP Server and the SIPREC server come later: a journal asks for a call's ladder only once
+  // its recording has started, by which time both exist.
+  const ladderOf = (connId: string): TraceMessage[] | undefined => siprec?.traceOf(connId) ?? sipServer.trace(connId);
+  const journals = new RecordingJournals(mcpWorkDir, callDetails, ladderOf, log);
+  const disk = new DiskSpaceGuard(mcpWorkDir, config.diskReserveBytes, log);
+  await disk.start();
   // One engine (a pool of worker threads) serves every MCP of this process: MCPs are the SIP-facing
   // units the Resource Manager balances, the engine is where the CPU goes.
   const engine = new MediaEngine({ log, phrases: await speakPhrases() });
@@ -141,6 +167,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         engine,
         outbox,
         vault,
+        journals,
+        disk,
         profile,
         log,
       }),
@@ -172,6 +200,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
           workDir: mcpWorkDir,
           outbox,
           vault,
+          journals,
           profile,
           callDetails,
           bus,
@@ -197,15 +226,42 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
 
   await muxer.resumeWaiting();
   await outbox.start();
+  // What a crash left of recordings in progress becomes stored, interrupted recordings.
+  const interrupted = new InterruptedRecordings({
+    journals,
+    keystore,
+    callDetails,
+    outbox,
+    keepLadder: (connId, callUuid, messages) => ladders.keep(connId, callUuid, messages),
+    log,
+  });
+  void interrupted.start();
 
   const auth = new Authenticator(pool);
   installErrorHandlers(app);
+  answerUnroutableRequests(app);
   addSecurityHeaders(app);
   refuseControlCharacters(app);
   allowDesktopOrigin(app, config.desktopOrigin);
-  app.get('/healthz', async () => {
-    await pool.query('SELECT 1');
-    return { status: 'ok' };
+  const metrics = new VoxMetrics({
+    liveCalls: () => ({ simulation: sipServer.liveCalls, siprec: siprec?.activeSessions ?? 0 }),
+    engine,
+    outboxStatus: () => outbox.status(),
+    muxBacklog: () => muxer.backlog(),
+    bus,
+    log,
+  });
+  registerOperationsRoutes(app, {
+    database: () => pool.query('SELECT 1'),
+    readiness: new BackendReadiness({
+      database: () => pool.query('SELECT 1'),
+      storage: { kind: config.storageUrl ? 'webdav' : 'local', probe: (timeoutMs) => storage.probe(timeoutMs) },
+      mediaEngine: () => engine.load(),
+      dataDir: config.dataDir,
+      minFreeBytes: config.minFreeDiskBytes,
+    }),
+    metrics,
+    metricsToken: config.metricsToken,
   });
   registerOpenApi(app);
   registerAuthRoutes(app, pool, config.tokenTtlMs, audit);
@@ -223,7 +279,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     audit,
     scenarioWaitMs: config.scenarioWaitMs,
   });
-  const lifecycle = new RecordingLifecycle(pool, recordings, storage, audit);
+  // Deleted through the vault's view of storage: what it kept of a deleted object goes with it.
+  const lifecycle = new RecordingLifecycle(pool, recordings, vault.forgettingDeletes(), audit);
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
   purgeSchedule?.start();
   registerRecordingRoutes(app, auth, recordings, vault, audit, lifecycle);
@@ -254,6 +311,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     await sessionPurge.stop();
     await siprec?.close();
     await engine.close();
+    await interrupted.stop();
+    journals.stop();
     await outbox.stop();
     await database.close();
     throw error;
@@ -266,6 +325,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     url: `http://${config.host}:${port}`,
     port,
     sipPort: siprec?.port,
+    crashMediaWorker: (index) => engine.crashWorker(index),
     databaseUrl: database.url,
     close() {
       closing ??= (async () => {
@@ -277,12 +337,16 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         await siprec?.close();
         await Promise.all(mcps.map((mcp) => mcp.close()));
         await engine.close();
+        await interrupted.stop();
+        journals.stop();
+        disk.stop();
         await outbox.stop();
         await muxer.idle();
         await analytics.idle();
         await ladders.idle();
         await io.close();
         await app.close();
+        metrics.close();
         await database.close();
       })();
       return closing;

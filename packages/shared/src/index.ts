@@ -13,3 +13,4 @@ export * from './desktop-api.ts';
 export * from './desktop-ipc-channels.ts';
 export * from './desktop-ipc.ts';
 export * from './supervisor.ts';
+export * from './operations.ts';

@@ -17,6 +17,14 @@ export const mediaParametersSchema = z.object({
   dateTime: z.string(),
 });
 
+/**
+ * Why a voice file ends before the recording was stopped: the backend died (`crash`) or its media
+ * worker did (`media_failure`), and the file was recovered from what reached the disk; or the
+ * data directory filled up (`disk_full`).
+ */
+export const voiceInterruptionSchema = z.enum(['crash', 'media_failure', 'disk_full']);
+export type VoiceInterruption = z.infer<typeof voiceInterruptionSchema>;
+
 export const mediaFileSchema = z.object({
   mediaId: z.string(),
   type: z.string(),
@@ -29,6 +37,7 @@ export const mediaFileSchema = z.object({
   ivrprofile: z.string(),
   parameters: mediaParametersSchema,
   pauses: z.array(pauseSchema),
+  interrupted: voiceInterruptionSchema.optional(),
 });
 export type MediaFile = z.infer<typeof mediaFileSchema>;
 
@@ -144,27 +153,38 @@ export type PurgeResult = z.infer<typeof purgeResultSchema>;
 export const recordingSortSchema = z.enum(['-startTime', 'startTime', '-duration', 'duration']);
 export type RecordingSort = z.infer<typeof recordingSortSchema>;
 
+/**
+ * The longest duration a search may name, in seconds: durations are stored as 32-bit integer
+ * milliseconds (24 days), and a bound past them is a caller's error, not the database's.
+ */
+export const maxSearchSeconds = Math.floor(2 ** 31 / 1000) - 1;
+
+/** A search bound in time; year 0000, which ISO 8601 allows, does not exist for the database. */
+const searchInstantSchema = z.iso
+  .datetime({ offset: true })
+  .refine((instant) => !instant.startsWith('0000'), 'the year 0000 is not a date');
+
 export const recordingQuerySchema = z.object({
   callerPhoneNumber: z.string().max(32).optional(),
   dialedPhoneNumber: z.string().max(32).optional(),
   agent: z.string().max(128).optional(),
   connId: z.string().max(32).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: searchInstantSchema.optional(),
+  to: searchInstantSchema.optional(),
   /** recordings carrying this label */
   label: labelSchema.optional(),
   /** recordings an agent of this group took part in */
   group: z.string().max(64).optional(),
   /** voice duration bounds, in seconds */
-  minDuration: z.coerce.number().int().min(0).optional(),
-  maxDuration: z.coerce.number().int().min(0).optional(),
+  minDuration: z.coerce.number().int().min(0).max(maxSearchSeconds).optional(),
+  maxDuration: z.coerce.number().int().min(0).max(maxSearchSeconds).optional(),
   hasScreen: z.enum(['true', 'false']).optional(),
   /** analysed recordings with (true) or without (false) DTMF heard in them */
   pciLeak: z.enum(['true', 'false']).optional(),
   /** analysed recordings with at least this much overtalk, in seconds (fractions allowed) */
-  minOvertalk: z.coerce.number().min(0).optional(),
+  minOvertalk: z.coerce.number().min(0).max(maxSearchSeconds).optional(),
   /** analysed recordings whose longest silence lasted at least this long, in seconds */
-  minLongestSilence: z.coerce.number().min(0).optional(),
+  minLongestSilence: z.coerce.number().min(0).max(maxSearchSeconds).optional(),
   /** the order of the results: newest first by default; `-` is descending */
   sort: recordingSortSchema.default('-startTime'),
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -5,6 +5,10 @@ import { SimError } from '../sip-server/sim-error.ts';
 import { MediaCipherError } from '../crypto/media-cipher.ts';
 import { KeystoreError } from '../crypto/tenant-keystore.ts';
 import { InvalidCursorError } from '../recordings/recording-store.ts';
+import { isDatabaseUnavailable } from '../db/database-unavailable.ts';
+
+/** How long a client is told to wait before trying again while the database is away. */
+const databaseRetryAfterS = 5;
 
 /** An error whose message the caller may read; anything else becomes a generic 500. */
 export class HttpError extends Error {
@@ -33,6 +37,18 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where:
   return parsed.data;
 }
 
+/** Fastify's own 4xx statuses as the contract's codes; any other is answered as a plain 400. */
+const fastifyErrorCodes: Partial<Record<number, ApiErrorCode>> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  431: 'headers_too_large',
+};
+
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof HttpError || error instanceof SimError) {
@@ -50,10 +66,25 @@ export function installErrorHandlers(app: FastifyInstance): void {
       request.log.error({ err: error }, 'media failed authentication');
       return reply.status(502).send(errorBody('media_corrupted', error.message));
     }
+    // A database restart is an outage to wait out, not a bug: the client may try again.
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply
+        .status(503)
+        .header('Retry-After', String(databaseRetryAfterS))
+        .send(
+          errorBody(
+            'database_unavailable',
+            'the metadata database is unavailable (restarting or unreachable); recordings in progress go on ' +
+              'and are listed once it is back: try again shortly',
+          ),
+        );
+    }
     const status = 'statusCode' in error ? error.statusCode : undefined;
     if (status && status >= 400 && status < 500) {
       // Fastify's own 4xx: malformed JSON, wrong content type, body too large.
-      return reply.status(status).send(errorBody(status === 413 ? 'bad_request' : 'bad_request', error.message));
+      const code = fastifyErrorCodes[status];
+      return reply.status(code ? status : 400).send(errorBody(code ?? 'bad_request', error.message));
     }
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send(errorBody('internal', 'the server failed to handle this request; see its log'));

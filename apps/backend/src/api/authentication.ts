@@ -1,12 +1,23 @@
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Role, User } from '@vox/shared';
-import { sessionForToken, type Session } from '../auth/session-tokens.ts';
+import { hashToken, sessionForToken, type Session } from '../auth/session-tokens.ts';
 import { HttpError } from './api-errors.ts';
 
 export function bearerToken(authorization: string | null | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
   return match?.[1];
+}
+
+/** The hash the bearer token's session is kept under, for a query that checks the session itself. */
+export function bearerTokenHash(authorization: string | null | undefined): string | undefined {
+  const token = bearerToken(authorization);
+  return token ? hashToken(token) : undefined;
+}
+
+/** The answer to a request without a live session's bearer token. */
+export function bearerTokenRequired(): HttpError {
+  return new HttpError(401, 'unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
 }
 
 export class Authenticator {
@@ -26,12 +37,17 @@ export class Authenticator {
    * histories and proxies (media elements use a media ticket instead).
    */
   async require(request: FastifyRequest, options: { roles?: Role[] } = {}): Promise<User> {
-    const user = await this.fromHeader(request.headers.authorization);
-    if (!user)
-      throw new HttpError(401, 'unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
+    const { user } = await this.requireSession(request);
     if (options.roles && !options.roles.includes(user.role)) {
       throw new HttpError(403, 'forbidden', `this needs the role ${options.roles.join(' or ')}`);
     }
     return user;
+  }
+
+  /** The request's session, from `Authorization: Bearer` only (see `require`). */
+  async requireSession(request: FastifyRequest): Promise<Session> {
+    const session = await this.sessionFromHeader(request.headers.authorization);
+    if (!session) throw bearerTokenRequired();
+    return session;
   }
 }

@@ -10,12 +10,15 @@ import {
 } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
-import type { RecordingStore } from '../recordings/recording-store.ts';
+import type { RecordingStore, StoredMedia } from '../recordings/recording-store.ts';
 import { HttpError, parseWith } from './api-errors.ts';
-import type { Authenticator } from './authentication.ts';
+import { bearerTokenHash, bearerTokenRequired, type Authenticator } from './authentication.ts';
 import { parseRange } from './http-range.ts';
 import { MediaTickets, type MediaTicketGrant } from './media-tickets.ts';
 import { requesterOf } from './requester.ts';
+
+/** Ranges shorter than this are decrypted into one buffer before they are sent. */
+const bufferedRangeBytes = 256 * 1024;
 
 const mediaParams = z.object({ id: z.string().min(1).max(128), mediaId: z.string().min(1).max(256) });
 
@@ -32,9 +35,11 @@ function requireDownloadRight(user: User): void {
   }
 }
 
-/** Who reads the bytes and as what; `grant` when a ticket opened them. */
+/** Who reads which bytes and as what; `grant` when a ticket opened them. */
 interface Reader {
   user: User;
+  /** undefined: no such media, or not for this user */
+  media: StoredMedia | undefined;
   purpose: MediaTicketPurpose;
   grant?: MediaTicketGrant;
 }
@@ -54,24 +59,33 @@ export function registerMediaRoutes(
 ): void {
   const tickets = new MediaTickets();
 
+  /**
+   * Every read checks, in one query, that the session is live and that its user may see the
+   * recording now: a logout, a changed role or group, a right withdrawn, applies at the next
+   * Range request, and ends a ticket too.
+   */
   async function readerOf(request: FastifyRequest, id: string, mediaId: string, ticket?: string): Promise<Reader> {
     // Without a ticket the bytes are not for a player: a download, whatever the Range (`bytes=1-` too).
-    if (ticket === undefined) return { user: await auth.require(request), purpose: 'download' };
+    if (ticket === undefined) {
+      const tokenHash = bearerTokenHash(request.headers.authorization);
+      const found = tokenHash && (await recordings.findMediaForSession(tokenHash, id, mediaId));
+      if (!found) throw bearerTokenRequired();
+      return { ...found, purpose: 'download' };
+    }
     const grant = tickets.redeem(ticket, id, mediaId);
-    // Each use checks the session again: a logout, or a changed role or group, ends the ticket too.
-    const session = grant && (await auth.sessionFromHeader(grant.authorization));
-    if (!grant || !session) {
+    const found = grant && (await recordings.findMediaForSession(grant.tokenHash, id, mediaId));
+    if (!grant || !found) {
       throw new HttpError(
         401,
         'unauthorized',
         `this media ticket is unknown, expired, for another file or its session ended: ask for a new one at POST ${mediaPath(id, mediaId)}/ticket`,
       );
     }
-    return { user: session.user, purpose: grant.purpose, grant };
+    return { ...found, purpose: grant.purpose, grant };
   }
 
   app.post('/api/v2/recordings/:id/media/:mediaId/ticket', async (request, reply) => {
-    const user = await auth.require(request);
+    const { user, tokenHash } = await auth.requireSession(request);
     const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
     const { purpose } = parseWith(mediaTicketRequestSchema, request.body, 'body');
     if (!(await recordings.findMedia(id, mediaId, user))) {
@@ -80,7 +94,7 @@ export function registerMediaRoutes(
     if (purpose === 'download') requireDownloadRight(user);
     const { ticket, openBy } = tickets.issue({
       userId: user.id,
-      authorization: request.headers.authorization!,
+      tokenHash,
       recordingId: id,
       mediaId,
       purpose,
@@ -92,9 +106,7 @@ export function registerMediaRoutes(
   app.get('/api/v2/recordings/:id/media/:mediaId', async (request, reply) => {
     const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
     const { download, ticket } = parseWith(mediaQuerySchema, request.query, 'query');
-    const { user, purpose, grant } = await readerOf(request, id, mediaId, ticket);
-    // Checked at each request: a right withdrawn, or a user moved to another group, applies at once.
-    const media = await recordings.findMedia(id, mediaId, user);
+    const { user, media, purpose, grant } = await readerOf(request, id, mediaId, ticket);
     if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
     if (purpose === 'download') requireDownloadRight(user);
     // Decrypted on the fly: sizes and ranges are the plaintext's.
@@ -140,6 +152,8 @@ export function registerMediaRoutes(
       .status(206)
       .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
       .header('Content-Length', range.end - range.start + 1);
-    return reply.send(await opened.read(range));
+    // A player's range (a few KiB to a few hundred) goes out in one write; a long one is streamed.
+    const inOneWrite = range.end - range.start < bufferedRangeBytes;
+    return reply.send(inOneWrite ? await opened.readBytes(range) : await opened.read(range));
   });
 }

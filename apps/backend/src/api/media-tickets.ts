@@ -12,8 +12,11 @@ const sweepEveryMs = 30_000;
 
 export interface MediaTicketGrant {
   userId: string;
-  /** the `Authorization` header it was asked with: each use checks that session again */
-  authorization: string;
+  /**
+   * the hash of the bearer token it was asked with (never the token itself): each use checks that
+   * session again
+   */
+  tokenHash: string;
   recordingId: string;
   mediaId: string;
   purpose: MediaTicketPurpose;

@@ -10,6 +10,7 @@ import {
   dnConfigSchema,
   eventAckSchema,
   eventErrorSchema,
+  failedScreenUploadListSchema,
   ivrRecordRequestSchema,
   loginRequestSchema,
   privateServiceRequestSchema,
@@ -306,6 +307,12 @@ const operations: Operation[] = [
     path: '/api/v2/admin/audit/verify',
     summary: "Checks the audit log's hash chain (admin): an edited, inserted or deleted record is reported",
     response: auditVerificationSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v2/admin/screen-uploads/failed',
+    summary: 'Screen recordings refused or not muxed, kept apart on disk, newest first (admin)',
+    response: failedScreenUploadListSchema,
   },
   { method: 'get', path: '/api/v2/sim/mcps', summary: "The Resource Manager's MCP pool", response: mcpPoolSchema },
   {

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { prettyFactory } from 'pino-pretty';
 import type { VoxConfig } from '../config.ts';
 
 /** Query parameters that carry a credential: a media ticket, or a token a client put there anyway. */
@@ -24,14 +25,34 @@ export function redactedUrl(url: string): string {
   return `${url.slice(0, queryStart)}?${query.join('&')}`;
 }
 
+export interface LogLineSink {
+  write(line: string): void;
+}
+
+/**
+ * Log lines as a person reads them in a terminal: time, level, message, then the fields. Pino
+ * still produces JSON; each line is turned into text here, in order, before it is written.
+ */
+export function readableLines(destination: LogLineSink, colours: boolean): LogLineSink {
+  const pretty = prettyFactory({ colorize: colours, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  return { write: (line) => destination.write(pretty(line)) };
+}
+
 /**
  * Fastify's logger options: its request serializer, with the URL redacted (log files are read by
- * more people, and kept longer, than the recordings' access rules assume).
+ * more people, and kept longer, than the recordings' access rules assume). Lines go to `stream`,
+ * or standard output; they are readable text when that is a terminal and JSON otherwise (a file,
+ * a pipe, a log collector).
  */
-export function requestLogging(level: VoxConfig['logLevel'], stream?: { write(line: string): void }) {
+export function requestLogging(
+  level: VoxConfig['logLevel'],
+  stream?: LogLineSink,
+  terminal = stream === undefined && process.stdout.isTTY === true,
+) {
+  const destination = stream ?? process.stdout;
   return {
     level,
-    ...(stream ? { stream } : {}),
+    ...(terminal ? { stream: readableLines(destination, destination === process.stdout) } : stream ? { stream } : {}),
     serializers: {
       req: (request: FastifyRequest) => ({
         method: request.method,

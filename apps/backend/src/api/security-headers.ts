@@ -8,12 +8,19 @@ const apiContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
  * no URL travels in a Referer, nothing is framed, and answers that are not pages may load
  * nothing. The pages set their own policy (renderer-pages.ts).
  */
+export const apiSecurityHeaders: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': apiContentSecurityPolicy,
+};
+
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('X-Frame-Options', 'DENY');
-    if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', apiContentSecurityPolicy);
+    for (const [name, value] of Object.entries(apiSecurityHeaders)) {
+      // The pages set their own policy; every other header is the same on every answer.
+      if (name !== 'Content-Security-Policy' || !reply.hasHeader(name)) reply.header(name, value);
+    }
     return payload;
   });
 }

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { Server as SocketServer, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, User } from '@vox/shared';
-import type { EventBus } from '../events/event-bus.ts';
+import type { EndedSessions, EventBus } from '../events/event-bus.ts';
 import type { Authenticator } from './authentication.ts';
 
 interface SocketData {
@@ -19,6 +19,9 @@ const rooms = {
   group: (group: string) => `group:${group}`,
   admins: 'admins',
 };
+
+/** How long a dropped socket's state (its rooms, the events it misses) is kept for it to come back. */
+const recoveryWindowMs = 2 * 60_000;
 
 /** setTimeout's longest delay (about 24.8 days): a later expiry is waited for in steps. */
 const longestTimerMs = 2 ** 31 - 1;
@@ -50,8 +53,27 @@ export function attachSocketGateway(server: http.Server, auth: Authenticator, bu
   const io = new SocketServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
     path: '/socket.io',
     serveClient: false,
+    // A connection that drops and is back within the window (Wi-Fi, a VPN, a proxy restart) is sent
+    // the events it missed, in order and once each: a screen recorder then misses no pause. The
+    // handshake still checks its session. After longer, the client's catch-up is what it has.
+    connectionStateRecovery: { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false },
   });
   let endings = 0;
+  /** the session ends of the last recovery window, numbered as `endings` counted them */
+  const recentEndings: { number: number; at: number; ended: EndedSessions }[] = [];
+  const endedFor = (ended: EndedSessions, { user, tokenHash }: SocketData) =>
+    'tokenHash' in ended ? ended.tokenHash === tokenHash : ended.userId === user.id;
+  // socket.io sends the missed events as it restores a socket, before the handshake runs: a session
+  // that expired or ended while its socket was away gets none of them back.
+  const adapter = io.of('/').adapter;
+  const restoreSession = adapter.restoreSession.bind(adapter);
+  adapter.restoreSession = async (pid, offset) => {
+    const session = await restoreSession(pid, offset);
+    const data = session?.data as SocketData | undefined;
+    if (!session || !data) return session;
+    const ended = recentEndings.some((e) => e.number > data.endingsBeforeLookup && endedFor(e.ended, data));
+    return session; //X
+  };
   io.use((socket, next) => {
     const endingsBeforeLookup = endings;
     auth
@@ -82,9 +104,11 @@ export function attachSocketGateway(server: http.Server, auth: Authenticator, bu
   });
   bus.on('sessionsEnded', (ended) => {
     endings += 1;
+    const now = Date.now();
+    while (recentEndings[0] && recentEndings[0].at < now - recoveryWindowMs) recentEndings.shift();
+    recentEndings.push({ number: endings, at: now, ended });
     for (const socket of io.of('/').sockets.values()) {
-      const { user, tokenHash } = socket.data;
-      if ('tokenHash' in ended ? ended.tokenHash === tokenHash : ended.userId === user.id) socket.disconnect(true);
+      if (endedFor(ended, socket.data)) socket.disconnect(true);
     }
   });
   const audience = (dn: string, group: string | undefined) => {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createCipheriv, createDecipheriv, publicEncrypt, randomBytes, constants, type KeyObject } from 'node:crypto';
 import {
   encodeMediaCipherHeader,
@@ -78,9 +79,9 @@ export function plaintextSize(fileSize: number, headerBytes: number, chunkSize: 
 }
 
 /**
- * Encrypts a file as it is written: `push` returns what to append; `finish` the last chunk. The
- * first chunk is held back until `finish` (its slot written as zeros), so a format whose header
- * is only known at the end (WAV sizes) can still change its first bytes: `finish(firstBytes)`.
+ * Encrypts a file as it is written: `push` returns the chunks sealed so far, each as soon as it is
+ * full, so a writer that dies leaves every whole chunk readable (see ChunkDecryptor's `cutShort`);
+ * `finish` seals what is left as the last chunk.
  */
 export class ChunkEncryptor {
   readonly header: Buffer;
@@ -89,7 +90,6 @@ export class ChunkEncryptor {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
   private index = 0;
-  private firstChunk: Buffer | undefined;
 
   constructor(
     keyId: string,
@@ -111,46 +111,38 @@ export class ChunkEncryptor {
     });
   }
 
-  /** The byte offset of the first chunk's slot in the file. */
-  get firstChunkOffset(): number {
-    return this.header.length;
+  /** Chunks sealed so far. */
+  get sealedChunks(): number {
+    return this.index;
   }
 
   push(plaintext: Buffer): Buffer[] {
     this.buffered.push(plaintext);
     this.bufferedBytes += plaintext.length;
     const out: Buffer[] = [];
-    while (this.bufferedBytes > this.chunkSize) {
-      // Strictly more than a chunk: the last chunk is never sealed before `finish`.
-      const all = Buffer.concat(this.buffered, this.bufferedBytes);
-      const chunk = all.subarray(0, this.chunkSize);
-      this.buffered = [all.subarray(this.chunkSize)];
-      this.bufferedBytes -= this.chunkSize;
-      if (this.index === 0) {
-        this.firstChunk = Buffer.from(chunk);
-        out.push(Buffer.alloc(this.chunkSize + tagBytes));
-      } else {
-        out.push(this.seal(chunk, this.index, false));
-      }
+    if (this.bufferedBytes <= this.chunkSize) return out;
+    const all = Buffer.concat(this.buffered, this.bufferedBytes);
+    let offset = 0;
+    // Strictly more than a chunk: the last chunk is never sealed before `finish`.
+    while (this.bufferedBytes - offset > this.chunkSize) {
+      out.push(this.seal(all.subarray(offset, offset + this.chunkSize), this.index, false));
+      offset += this.chunkSize;
       this.index++;
     }
+    this.buffered = [all.subarray(offset)];
+    this.bufferedBytes -= offset;
     return out;
   }
 
-  /**
-   * Seals what is left as the last chunk, and the held-back first chunk (with `firstBytes`
-   * written over its start). Returns the last chunk to append, and the first chunk to write at
-   * `firstChunkOffset` (absent when the whole file is one chunk).
-   */
-  finish(firstBytes?: Buffer): { last: Buffer; first: Buffer | undefined } {
-    const rest = Buffer.concat(this.buffered, this.bufferedBytes);
-    if (this.index === 0) {
-      if (firstBytes) firstBytes.copy(rest, 0);
-      return { last: this.seal(rest, 0, true), first: undefined };
-    }
-    const first = this.firstChunk!;
-    if (firstBytes) firstBytes.copy(first, 0);
-    return { last: this.seal(rest, this.index, true), first: this.seal(first, 0, false) };
+  /** Seals what is left as the last chunk, to append. */
+  finish(): Buffer {
+    return this.seal(Buffer.concat(this.buffered, this.bufferedBytes), this.index, true);
+  }
+
+  /** A decryptor for the file this encryptor wrote (`fileSize` bytes, header included). */
+  decryptorFor(fileSize: number, cutShort = false): ChunkDecryptor {
+    const { header, headerBytes } = decodeHeader(this.header);
+    return new ChunkDecryptor(header, headerBytes, this.key, fileSize, cutShort);
   }
 
   private seal(plaintext: Buffer, index: number, last: boolean): Buffer {
@@ -218,4 +210,42 @@ export class ChunkDecryptor {
       throw new MediaCipherError(`chunk ${index} of the media failed authentication: the file was altered or cut`);
     }
   }
+}
+
+/**
+ * Writes `target` as a complete encrypted file with the plaintext of `source` (read through
+ * `decryptor`: a cut-short one keeps the whole chunks of a file whose writer died), sealed by
+ * `encryptor` under its own new key; `patch` may change each chunk's plaintext on the way (a
+ * header whose sizes are known only now). A chunk is never sealed twice under one key and nonce.
+ * Returns the plaintext bytes written. Synchronous: files are a few megabytes, and the media
+ * worker that calls it at the end of a recording has nothing else to wait for.
+ */
+export function resealFile(
+  source: string,
+  target: string,
+  decryptor: ChunkDecryptor,
+  encryptor: ChunkEncryptor,
+  patch?: (plaintext: Buffer, chunkIndex: number) => void,
+): number {
+  const input = fs.openSync(source, 'r');
+  const output = fs.openSync(target, 'w');
+  let bytes = 0;
+  try {
+    fs.writeSync(output, encryptor.header);
+    for (let index = 0; index < decryptor.chunkCount; index++) {
+      const span = decryptor.span(index, index);
+      const sealed = Buffer.alloc(span.end - span.start + 1);
+      fs.readSync(input, sealed, 0, sealed.length, span.start);
+      const plaintext = decryptor.open(sealed, index);
+      patch?.(plaintext, index);
+      bytes += plaintext.length;
+      for (const chunk of encryptor.push(plaintext)) fs.writeSync(output, chunk);
+    }
+    fs.writeSync(output, encryptor.finish());
+    fs.fsyncSync(output);
+  } finally {
+    fs.closeSync(input);
+    fs.closeSync(output);
+  }
+  return bytes;
 }

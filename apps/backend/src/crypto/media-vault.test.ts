@@ -100,14 +100,11 @@ describe('MediaVault: chunked AES-256-GCM with a data key per file, wrapped by t
     const encryptor = new ChunkEncryptor(keystore.currentKeyId, keystore.currentPublicKey);
     // What the desktop's encryptor leaves when it dies before its closing chunk: whole chunks
     // (none sealed as the last), the 500-byte tail lost with its buffer, and a torn chunk that
-    // half reached the disk. This encryptor holds its first chunk back until finish(), which
-    // seals it as not-last; the last chunk it also returns is the one the crash never wrote.
-    const [, ...middle] = encryptor.push(plaintext);
-    const { first } = encryptor.finish();
-    if (!first) throw new Error('a 3-chunk file has a held-back first chunk');
+    // half reached the disk. The last chunk finish() would seal is the one the crash never wrote.
+    const whole = encryptor.push(plaintext);
     const torn = randomBytes(100);
     const upload = path.join(dir, 'cut-upload.webm');
-    await fs.writeFile(upload, Buffer.concat([encryptor.header, first, ...middle, torn]));
+    await fs.writeFile(upload, Buffer.concat([encryptor.header, ...whole, torn]));
     const target = path.join(dir, 'cut-upload.plain');
     await expect(vault.decryptUpload(upload, target)).rejects.toThrow(/failed authentication|cut short/);
     await vault.decryptUpload(upload, target, { cutShort: true });

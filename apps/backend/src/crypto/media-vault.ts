@@ -5,7 +5,14 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { LocalDirectoryStorage } from '../storage/local-directory-storage.ts';
 import type { MediaStorage } from '../storage/media-storage.ts';
-import { ChunkDecryptor, ChunkEncryptor, decodeHeader, mediaCipherMagic } from './media-cipher.ts';
+import { ExpiringCache } from './expiring-cache.ts';
+import {
+  ChunkDecryptor,
+  ChunkEncryptor,
+  decodeHeader,
+  mediaCipherMagic,
+  type MediaCipherHeader,
+} from './media-cipher.ts';
 import type { TenantKeystore } from './tenant-keystore.ts';
 
 /** A stored media object as a player sees it: its plaintext size, and any byte range of it. */
@@ -14,10 +21,35 @@ export interface OpenedMedia {
   encrypted: boolean;
   /** bytes [start, end], both inclusive */
   read(range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * bytes [start, end] in one buffer, checked whole before it is returned: for the small ranges a
+   * player asks for, sent in one write rather than streamed
+   */
+  readBytes(range: { start: number; end: number }): Promise<Buffer>;
 }
 
 /** Enough to hold the magic, the header length and any header this code writes. */
 const headerProbeBytes = 4096;
+
+/** Objects whose header is kept: a few hundred players at once, each header a few hundred bytes. */
+export const probedObjectLimits = { maxEntries: 1024, ttlMs: 10 * 60_000 };
+
+/** What the first bytes of a stored object say: its cipher header, if it has one. */
+type ProbedObject =
+  | { fileSize: number; header: undefined }
+  | { fileSize: number; header: MediaCipherHeader; headerBytes: number };
+
+async function probeObject(storage: MediaStorage, objectPath: string): Promise<ProbedObject> {
+  const fileSize = await storage.size(objectPath);
+  const probe =
+    fileSize === 0
+      ? Buffer.alloc(0)
+      : Buffer.concat(
+          await (await storage.read(objectPath, { start: 0, end: Math.min(fileSize, headerProbeBytes) - 1 })).toArray(),
+        );
+  if (!probe.subarray(0, mediaCipherMagic.length).equals(mediaCipherMagic)) return { fileSize, header: undefined };
+  return { fileSize, ...decodeHeader(probe) };
+}
 
 /**
  * The Recording Crypto Server's job: media is encrypted before it leaves the process that made
@@ -25,6 +57,8 @@ const headerProbeBytes = 4096;
  * encryption was on (no header) are served as they are.
  */
 export class MediaVault {
+  private readonly probes = new ExpiringCache<string, Promise<ProbedObject>>(probedObjectLimits);
+
   constructor(
     private readonly storage: MediaStorage,
     /** undefined: encryption off, new media is stored as it is */
@@ -50,9 +84,7 @@ export class MediaVault {
       for await (const piece of createReadStream(source)) {
         for (const sealed of encryptor.push(piece as Buffer)) await out.write(sealed);
       }
-      const { last, first } = encryptor.finish();
-      await out.write(last);
-      if (first) await out.write(first, 0, first.length, encryptor.firstChunkOffset);
+      await out.write(encryptor.finish());
       await out.sync();
     } finally {
       await out.close();
@@ -60,48 +92,118 @@ export class MediaVault {
   }
 
   async open(objectPath: string, options: { cutShort?: boolean } = {}): Promise<OpenedMedia> {
-    const fileSize = await this.storage.size(objectPath);
-    const probe =
-      fileSize === 0
-        ? Buffer.alloc(0)
-        : Buffer.concat(
-            await (
-              await this.storage.read(objectPath, { start: 0, end: Math.min(fileSize, headerProbeBytes) - 1 })
-            ).toArray(),
-          );
-    if (!probe.subarray(0, mediaCipherMagic.length).equals(mediaCipherMagic)) {
+    const probing = this.probe(objectPath);
+    const probed = await probing;
+    // A read that fails (the object gone, or not the one probed) drops what was kept of it: the
+    // next opening reads the object afresh instead of failing the same way for minutes.
+    const forgetOnFailure = (error: unknown): never => {
+      if (this.probes.get(objectPath) === probing) this.probes.delete(objectPath);
+      throw error;
+    };
+    if (!probed.header) {
       return {
-        size: fileSize,
+        size: probed.fileSize,
         encrypted: false,
-        read: (range) => this.storage.read(objectPath, range),
+        read: (range) => this.storage.read(objectPath, range).catch(forgetOnFailure),
+        readBytes: async (range) => {
+          try {
+            return Buffer.concat(await (await this.storage.read(objectPath, range)).toArray());
+          } catch (error) {
+            return forgetOnFailure(error);
+          }
+        },
       };
     }
-    if (!this.keystore) throw new Error(`${objectPath} is encrypted but this backend has no keystore`);
-    const { header, headerBytes } = decodeHeader(probe);
-    const key = this.keystore.unwrap(header.keyId, Buffer.from(header.wrappedKey, 'base64'));
-    const decryptor = new ChunkDecryptor(header, headerBytes, key, fileSize, options.cutShort);
+    const { header, headerBytes, fileSize } = probed;
+    let decryptor: ChunkDecryptor;
+    try {
+      if (!this.keystore) throw new Error(`${objectPath} is encrypted but this backend has no keystore`);
+      // An unknown key or a wrapped key that does not open may be an object replaced since (a
+      // backup restored): the next opening reads it again.
+      const key = this.keystore.unwrap(header.keyId, Buffer.from(header.wrappedKey, 'base64'));
+      decryptor = new ChunkDecryptor(header, headerBytes, key, fileSize, options.cutShort);
+    } catch (error) {
+      return forgetOnFailure(error);
+    }
     const size = decryptor.plaintextSize;
+    const decrypting = async (start: number, end: number) => {
+      const { first, last } = decryptor.chunksFor(start, end);
+      const sealed = await this.storage.read(objectPath, decryptor.span(first, last)).catch(forgetOnFailure);
+      return decryptRange(sealed, decryptor, header.chunkSize, first, last, start, end);
+    };
     return {
       size,
       encrypted: true,
+      readBytes: async ({ start, end }) => {
+        const pieces: Buffer[] = [];
+        try {
+          for await (const piece of await decrypting(start, end)) pieces.push(piece);
+        } catch (error) {
+          forgetOnFailure(error);
+        }
+        return Buffer.concat(pieces);
+      },
       read: async (range) => {
-        const start = range?.start ?? 0;
-        const end = range?.end ?? size - 1;
-        const { first, last } = decryptor.chunksFor(start, end);
-        const span = decryptor.span(first, last);
-        const sealed = await this.storage.read(objectPath, span);
-        const plaintext = decryptRange(sealed, decryptor, header.chunkSize, first, last, start, end);
+        const plaintext = await decrypting(range?.start ?? 0, range?.end ?? size - 1);
         // The first chunk is checked before anything is sent, so an altered file is refused with
         // an error response rather than cut off mid-stream.
-        const head = await plaintext.next();
+        const head = await plaintext.next().catch(forgetOnFailure);
         return Readable.from(
           (async function* () {
             if (!head.done) yield head.value;
-            yield* plaintext;
+            try {
+              yield* plaintext;
+            } catch (error) {
+              forgetOnFailure(error);
+            }
           })(),
         );
       },
     };
+  }
+
+  /**
+   * The object's size and cipher header, read once and kept a while: a player's every Range
+   * request would otherwise cost a stat and a read of the header (two round trips on WebDAV).
+   * Stored objects are written once under a path of their own, and what is kept is no secret
+   * (the data key in it is wrapped). Concurrent first reads share one probe.
+   */
+  private probe(objectPath: string): Promise<ProbedObject> {
+    const known = this.probes.get(objectPath);
+    if (known) return known;
+    const probing = probeObject(this.storage, objectPath);
+    this.probes.set(objectPath, probing);
+    probing.catch(() => {
+      if (this.probes.get(objectPath) === probing) this.probes.delete(objectPath);
+    });
+    return probing;
+  }
+
+  /** Drops what was kept of an object: it was deleted, and the path may hold another one later. */
+  forget(objectPath: string): void {
+    this.probes.delete(objectPath);
+  }
+
+  /**
+   * This vault's storage as whoever deletes recordings should use it: deleting an object also
+   * forgets what the vault kept of it, so an object stored later at the same path is read afresh.
+   */
+  forgettingDeletes(): MediaStorage {
+    return new Proxy(this.storage, {
+      get: (storage, property) => {
+        if (property === 'delete') {
+          return async (objectPath: string) => {
+            try {
+              await storage.delete(objectPath);
+            } finally {
+              this.forget(objectPath);
+            }
+          };
+        }
+        const value: unknown = Reflect.get(storage, property);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(storage) : value;
+      },
+    });
   }
 
   /**

@@ -1,6 +1,14 @@
-import { createPrivateKey, generateKeyPairSync, privateDecrypt, constants, randomBytes } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  privateDecrypt,
+  constants,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { ExpiringCache } from './expiring-cache.ts';
 
 interface StoredKey {
   id: string;
@@ -18,6 +26,13 @@ interface KeystoreFile {
 export class KeystoreError extends Error {}
 
 /**
+ * Unwrapping a data key is an RSA private-key operation (a millisecond or more), and a player
+ * seeking through a recording sends a Range request every few hundred milliseconds: a key once
+ * unwrapped is kept this long, for this many files at most, and unwrapped again after.
+ */
+export const dataKeyLimits = { ttlMs: 60_000, maxEntries: 1024 };
+
+/**
  * The tenant's keys (GIR: the tenant certificate in the Recording Crypto Server's keystore): RSA
  * 2048 key pairs in a file, the newest the current one. New media is wrapped with the current
  * public key; a rotation adds a key and keeps the old ones, so old recordings still play. Losing
@@ -25,6 +40,10 @@ export class KeystoreError extends Error {}
  * (`VOX_KEYSTORE_PASSPHRASE`), private keys are stored encrypted with it.
  */
 export class TenantKeystore {
+  /** Parsed once: reading a PEM (and with a passphrase, deriving its key) costs more than the decryption. */
+  private readonly privateKeys = new Map<string, KeyObject>();
+  private readonly dataKeys = new ExpiringCache<string, Buffer>(dataKeyLimits);
+
   private constructor(
     private readonly file: string,
     private readonly passphrase: string | undefined,
@@ -95,10 +114,18 @@ export class TenantKeystore {
     return id;
   }
 
-  /** Unwraps a media file's data key with the tenant key that wrapped it. */
+  /**
+   * Unwraps a media file's data key with the tenant key that wrapped it. The same wrapped key
+   * asked for again within `dataKeyLimits.ttlMs` is answered from memory; a key that fails to
+   * unwrap is never kept, so it fails again.
+   */
   unwrap(keyId: string, wrappedKey: Buffer): Buffer {
+    const cacheKey = `${keyId}:${wrappedKey.toString('base64')}`;
+    const known = this.dataKeys.get(cacheKey);
+    if (known) return Buffer.from(known);
+    let key: Buffer;
     try {
-      return privateDecrypt(
+      key = privateDecrypt(
         { key: this.privateKey(keyId), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
         wrappedKey,
       );
@@ -106,12 +133,22 @@ export class TenantKeystore {
       if (error instanceof KeystoreError) throw error;
       throw new KeystoreError(`tenant key ${keyId} does not open this media's key: the wrong key or an altered file`);
     }
+    // The caller gets its own copy: nothing it does to it reaches the next reader's key.
+    this.dataKeys.set(cacheKey, Buffer.from(key));
+    return key;
   }
 
-  private privateKey(keyId: string) {
+  private privateKey(keyId: string): KeyObject {
+    const parsed = this.privateKeys.get(keyId);
+    if (parsed) return parsed;
     const stored = this.find(keyId);
     try {
-      return createPrivateKey({ key: stored.privateKey, ...(this.passphrase ? { passphrase: this.passphrase } : {}) });
+      const key = createPrivateKey({
+        key: stored.privateKey,
+        ...(this.passphrase ? { passphrase: this.passphrase } : {}),
+      });
+      this.privateKeys.set(keyId, key);
+      return key;
     } catch {
       throw new KeystoreError(
         `tenant key ${keyId} cannot be read: is VOX_KEYSTORE_PASSPHRASE the one it was made with?`,

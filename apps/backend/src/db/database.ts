@@ -3,6 +3,9 @@ import pg from 'pg';
 import { startEmbeddedDatabase } from './embedded-database.ts';
 import { migrate } from './migrations.ts';
 
+/** Long enough for a busy pool's queue and a slow network; short enough for a person waiting. */
+const connectTimeoutMs = 15_000;
+
 export interface Database {
   pool: pg.Pool;
   /** the connection string in use (the embedded server's when VOX_DATABASE_URL is unset) */
@@ -21,7 +24,13 @@ export async function openDatabase(options: {
   const embedded = options.databaseUrl
     ? undefined
     : await startEmbeddedDatabase(path.join(options.dataDir, 'postgres'), options.log, options.notice);
-  const pool = new pg.Pool({ connectionString: options.databaseUrl ?? embedded?.url, max: 10 });
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl ?? embedded?.url,
+    max: 10,
+    // A server that accepts no connection (a host gone, a firewall dropping packets) fails a
+    // request with database_unavailable instead of holding it for the OS's TCP timeout (minutes).
+    connectionTimeoutMillis: connectTimeoutMs,
+  });
   // An idle client losing its connection (a database restart) must not crash the backend.
   pool.on('error', (error) => options.log(`database connection lost: ${error.message}`));
   try {

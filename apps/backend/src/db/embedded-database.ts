@@ -1,11 +1,12 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findFreePort } from './free-port.ts';
+import { stopOrphanedPostmaster } from './orphaned-postmaster.ts';
+import { SupervisedPostmaster } from './supervised-postmaster.ts';
 
 const run = promisify(execFile);
 
@@ -62,7 +63,9 @@ const sharedRoot = '/var/lib/vox-embedded-postgres';
  * Starts the embedded PostgreSQL with its cluster under `dir`, initialising it on first use.
  * A free loopback port is picked at each start; no Unix socket is opened. As root the server
  * runs as `postgres`; when that user cannot reach the binaries or `dir`, they are used from
- * under /var/lib/vox-embedded-postgres instead, and `notice` says so.
+ * under /var/lib/vox-embedded-postgres instead, and `notice` says so. A server that a killed
+ * backend left running on the cluster is shut down first; while Vox runs, a server that dies is
+ * started again (see SupervisedPostmaster).
  */
 export async function startEmbeddedDatabase(
   dir: string,
@@ -83,33 +86,20 @@ export async function startEmbeddedDatabase(
     .then(() => true)
     .catch(() => false);
   if (!initialised) await initialiseCluster(binaries, clusterDir, password, owner);
+  await stopOrphanedPostmaster(clusterDir, notice);
   const port = await findFreePort();
-  const server = spawn(
-    binaries.postgres,
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    {
-      ...(owner ?? {}),
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, LC_MESSAGES: 'C' },
-    },
-  );
-  await waitUntilReady(server, log);
+  const postmaster = await SupervisedPostmaster.start({
+    postgres: binaries.postgres,
+    clusterDir,
+    port,
+    owner,
+    log,
+    notice,
+  });
   const url = `postgres://vox:${encodeURIComponent(password)}@127.0.0.1:${port}/vox`;
-  if (!initialised) await createDatabase(url.replace(/\/vox$/, '/postgres'));
-  // If this process dies without stopping the server, do not leave it running.
-  const killOnExit = () => server.kill('SIGQUIT');
-  process.on('exit', killOnExit);
-  return {
-    url,
-    async stop() {
-      process.off('exit', killOnExit);
-      if (server.exitCode !== null || server.signalCode !== null) return;
-      const exited = once(server, 'exit');
-      server.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
-      await exited;
-    },
-  };
+  // Also when initialised: a backend killed between initdb and this leaves a cluster without it.
+  await createDatabaseIfMissing(url.replace(/\/vox$/, '/postgres'));
+  return { url, stop: () => postmaster.stop() };
 }
 
 async function initialiseCluster(
@@ -151,35 +141,16 @@ async function initialiseCluster(
   }
 }
 
-async function createDatabase(adminUrl: string): Promise<void> {
+async function createDatabaseIfMissing(adminUrl: string): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query('CREATE DATABASE vox');
+    const existing = await client.query("SELECT 1 FROM pg_database WHERE datname = 'vox'");
+    if (existing.rowCount === 0) await client.query('CREATE DATABASE vox');
   } finally {
     await client.end();
   }
-}
-
-function waitUntilReady(server: ChildProcess, log: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    server.stderr?.setEncoding('utf8');
-    server.stderr?.on('data', (text: string) => {
-      output = (output + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) log(line);
-      if (text.includes('database system is ready to accept connections')) resolve();
-    });
-    server.once('exit', (code) =>
-      reject(
-        new Error(
-          `embedded PostgreSQL exited with ${code} while starting: ${output.trim().split('\n').slice(-3).join(' | ')}`,
-        ),
-      ),
-    );
-    server.once('error', reject);
-  });
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {

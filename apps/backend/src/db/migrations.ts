@@ -243,6 +243,16 @@ const migrations: Array<{ id: string; sql: string }> = [
       ALTER TABLE recordings ADD COLUMN rfc4733_digits integer NOT NULL DEFAULT 0;
     `,
   },
+  {
+    id: '014_voice_file_interruptions',
+    sql: `
+      -- A voice file recovered after the backend or its media worker died, or cut by a full disk.
+      ALTER TABLE media_files ADD COLUMN interrupted text CHECK (interrupted IN ('crash', 'media_failure', 'disk_full'));
+      -- A file is queued for storage once: queueing it again after a crash finds the row already there.
+      DELETE FROM storage_outbox a USING storage_outbox b WHERE a.object_path = b.object_path AND a.id > b.id;
+      CREATE UNIQUE INDEX storage_outbox_object ON storage_outbox (object_path);
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

@@ -4,6 +4,15 @@ import type { RtpStreamStats } from '../media/rtp/rtp-playout-clock.ts';
 /** The files an MCP can write for a recording (GIR: MP3 for playback, WAV G.711 for analytics). */
 export type MediaFormat = 'mp3-8k-mono' | 'mp3-16k-stereo' | 'mp3-32k-stereo' | 'wav-g711-ulaw';
 
+/** The formats' rates (GIR: MP3 8 kbit/s mono, 16 or 32 kbit/s stereo; WAV G.711 for analytics). */
+export const mediaFormats: Record<MediaFormat, { sampleRate: number; channels: 1 | 2; bitrateKbps: number }> = {
+  'mp3-8k-mono': { sampleRate: 8000, channels: 1, bitrateKbps: 8 },
+  'mp3-16k-stereo': { sampleRate: 16000, channels: 2, bitrateKbps: 16 },
+  // LAME needs 22.05 kHz or more for 32 kbit/s stereo to be what it says.
+  'mp3-32k-stereo': { sampleRate: 22050, channels: 2, bitrateKbps: 32 },
+  'wav-g711-ulaw': { sampleRate: 8000, channels: 2, bitrateKbps: 128 },
+};
+
 export interface CaptureOutput {
   format: MediaFormat;
   path: string;
@@ -65,6 +74,8 @@ export interface CaptureHandle {
   resume(at: number): void;
   keyDigits(side: CallSide, digits: string, at: number): void;
   stop(at: number): Promise<CapturedMedia>;
+  /** Called once if the capture fails while it runs (its worker died), before anyone stops it. */
+  onFailure?(listener: (error: Error) => void): void;
 }
 
 /** What an RTP capture reports while it runs. */

@@ -1,3 +1,4 @@
+import type { VoiceInterruption } from '@vox/shared';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { MediaServerUnreachable, mediaSequenceHeader, type MediaServer } from '../resource-manager/resource-manager.ts';
@@ -14,6 +15,8 @@ import {
 import { mcpHost } from '../sip/sip-hosts.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
+import type { RecordingJournal, RecordingJournals } from '../recordings/recording-journal.ts';
+import { isDiskFull, type DiskSpaceGuard } from './disk-space-guard.ts';
 import type { CaptureEngine, CaptureHandle, CapturedMedia, CaptureOutput, MediaFormat } from './capture-engine.ts';
 import { voiceFileDelivery } from './voice-file-metadata.ts';
 import { msmlResult, MsmlParseError, parseMsml } from './msml.ts';
@@ -44,6 +47,12 @@ interface McpDialog {
   mediaSequence: number;
   capture: CaptureHandle | undefined;
   captureFiles: CaptureOutput[];
+  /** what survives this process dying mid-recording */
+  journal: RecordingJournal | undefined;
+  /** paused by MSML (a new media file after a failover starts paused too) */
+  paused: boolean;
+  /** recording, but the disk is full: a new media file starts once space is back */
+  waitingForDisk: boolean;
   dialogId: string | undefined;
   recordingId: string | undefined;
   /** storage folder from the MSML `dest`; undefined for the default day folders */
@@ -72,10 +81,16 @@ export class MediaControlPlatform implements MediaServer {
       outbox: StorageOutbox;
       /** the tenant key files are encrypted with as they are written */
       vault: MediaVault;
+      /** each recording's journal, beside its files */
+      journals: RecordingJournals;
+      /** stops recordings (cleanly, files sealed) while the work directory's disk is full */
+      disk: DiskSpaceGuard;
       profile: IvrProfile;
       log: (message: string, error?: unknown) => void;
     },
-  ) {}
+  ) {
+    options.disk.onChange((full) => this.diskChanged(full));
+  }
 
   /** Recording sessions in progress: the Resource Manager's measure of load. */
   get load(): number {
@@ -154,6 +169,9 @@ export class MediaControlPlatform implements MediaServer {
       mediaSequence: Number(sipHeader(request, mediaSequenceHeader) ?? '1') || 1,
       capture: undefined,
       captureFiles: [],
+      journal: undefined,
+      paused: false,
+      waitingForDisk: false,
       dialogId: undefined,
       recordingId: undefined,
       destFolder: undefined,
@@ -200,13 +218,21 @@ export class MediaControlPlatform implements MediaServer {
       throw error;
     }
     if (msml.kind === 'recordStart') {
-      if (dialog.capture) return reply(409, 'a recording is already running on this connection');
+      if (dialog.capture || dialog.waitingForDisk) {
+        return reply(409, 'a recording is already running on this connection');
+      }
       if (msml.target !== `conn:${dialog.connTag}`) return reply(404, `unknown target ${msml.target}`);
       if (!msml.dest.startsWith('vox-storage:')) return reply(400, `dest ${msml.dest} is not a vox-storage: folder`);
       const dialogId = `${msml.target}/dialog:${msml.dialogName}`;
       dialog.recordingId = msml.dialogName;
       dialog.dialogId = dialogId;
       dialog.destFolder = msml.dest === defaultDest ? undefined : msml.dest.slice('vox-storage:'.length);
+      dialog.paused = false;
+      if (this.options.disk.full) {
+        dialog.waitingForDisk = true;
+        this.options.log(`MCP ${this.name}: recording ${msml.dialogName} waits for disk space to start`);
+        return reply(200, 'recording started; the disk is full, audio is captured once space is back', dialogId);
+      }
       try {
         this.startRecording(dialog);
       } catch (error) {
@@ -215,13 +241,22 @@ export class MediaControlPlatform implements MediaServer {
       }
       return reply(200, 'recording started', dialogId);
     }
-    if (!dialog.capture || msml.dialogId !== dialog.dialogId) return reply(404, `no dialog ${msml.dialogId}`);
+    if ((!dialog.capture && !dialog.waitingForDisk) || msml.dialogId !== dialog.dialogId) {
+      return reply(404, `no dialog ${msml.dialogId}`);
+    }
     const now = Date.now();
     if (msml.kind === 'send') {
-      if (msml.event === 'pause') dialog.capture.pause(now);
-      else dialog.capture.resume(now);
+      dialog.paused = msml.event === 'pause';
+      if (dialog.paused) {
+        dialog.capture?.pause(now);
+        dialog.journal?.pause(now);
+      } else {
+        dialog.capture?.resume(now);
+        dialog.journal?.resume(now);
+      }
       return reply(200, msml.event === 'pause' ? 'recording paused' : 'recording resumed', msml.dialogId);
     }
+    dialog.waitingForDisk = false;
     this.endRecording(dialog);
     return reply(200, 'recording stopped', msml.dialogId);
   }
@@ -243,8 +278,8 @@ export class MediaControlPlatform implements MediaServer {
     return sipResponse(request, '200 OK');
   }
 
-  private startRecording(dialog: McpDialog): void {
-    const { profile, workDir } = this.options;
+  private startRecording(dialog: McpDialog, paused = false): void {
+    const { profile, workDir, journals } = this.options;
     const base = path.join(workDir, `${this.name}-${dialog.connTag}-${dialog.mediaSequence}`);
     const encryption = this.options.vault.encryptionKey;
     dialog.captureFiles = [
@@ -254,30 +289,153 @@ export class MediaControlPlatform implements MediaServer {
         : []),
     ];
     const seed = Number.parseInt(dialog.call.connId.slice(-8), 16) || 1;
-    dialog.capture = this.options.engine.start({ startTime: Date.now(), seed, outputs: dialog.captureFiles });
+    const startTime = Date.now();
+    const capture = this.options.engine.start({ startTime, seed, outputs: dialog.captureFiles });
+    dialog.capture = capture;
+    dialog.journal = journals.begin({
+      recordingId: dialog.recordingId!,
+      origin: 'simulation',
+      writer: this.name,
+      mediaSequence: dialog.mediaSequence,
+      ivrProfile: profile.name,
+      ...(dialog.destFolder ? { destFolder: dialog.destFolder } : {}),
+      call: {
+        connId: dialog.call.connId,
+        callUuid: dialog.call.callUuid,
+        recordDn: dialog.call.recordDn,
+        ani: dialog.call.ani,
+        dnis: dialog.call.dnis,
+        ...(dialog.call.agentId ? { agentId: dialog.call.agentId } : {}),
+      },
+      startTime,
+      outputs: dialog.captureFiles.map(({ format, path }) => ({ format, path })),
+    });
+    if (paused) {
+      capture.pause(startTime);
+      dialog.journal.pause(startTime);
+    }
+    capture.onFailure?.((error) => this.captureFailed(dialog, capture, error));
   }
 
-  private endRecording(dialog: McpDialog): void {
+  /**
+   * A capture failed while it ran. What it wrote is recovered as an interrupted media file (from
+   * its journal). A dead media worker: the recording goes on at once in a new file on another
+   * worker, as the Resource Manager fails a session over to another MCP. A full disk: it goes on
+   * once space is back.
+   */
+  private captureFailed(dialog: McpDialog, failed: CaptureHandle, error: Error): void {
+    if (dialog.capture !== failed) return;
+    const reason = isDiskFull(error) ? 'disk_full' : 'media_failure';
+    const journal = dialog.journal;
+    if (journal) {
+      journal.interrupt(reason);
+      this.options.journals.release(journal);
+    }
+    dialog.capture = undefined;
+    dialog.journal = undefined;
+    if (!this.alive || !this.dialogs.has(dialog.sipCallId)) return;
+    if (reason === 'disk_full') {
+      dialog.waitingForDisk = true;
+      this.options.disk.noteFull();
+      return;
+    }
+    this.options.log(
+      `MCP ${this.name}: recording ${dialog.recordingId} lost its media worker (${error.message}); ` +
+        `it goes on as media file ${dialog.mediaSequence + 1}`,
+    );
+    this.continueRecording(dialog);
+  }
+
+  /** The recording goes on in the next media file. */
+  private continueRecording(dialog: McpDialog): void {
+    dialog.mediaSequence++;
+    try {
+      this.startRecording(dialog, dialog.paused);
+    } catch (error) {
+      this.options.log(`MCP ${this.name}: recording ${dialog.recordingId} could not go on`, error);
+    }
+  }
+
+  /** The disk filled up: recordings stop, files sealed; space is back: each goes on in a new file. */
+  private diskChanged(full: boolean): void {
+    if (!this.alive) return;
+    for (const dialog of this.dialogs.values()) {
+      if (full && dialog.capture) {
+        this.endRecording(dialog, 'disk_full');
+        dialog.waitingForDisk = true;
+      } else if (!full && dialog.waitingForDisk) {
+        dialog.waitingForDisk = false;
+        this.continueRecording(dialog);
+      }
+    }
+  }
+
+  private endRecording(dialog: McpDialog, interrupted?: VoiceInterruption): void {
     const capture = dialog.capture;
     const recordingId = dialog.recordingId;
+    const journal = dialog.journal;
     if (!capture || !recordingId) return;
+    const { mediaSequence, destFolder } = dialog;
     dialog.capture = undefined;
+    dialog.journal = undefined;
     const job = capture
       .stop(Date.now())
-      .then((captured) => this.storeAndPost(dialog, captured, recordingId))
-      .catch((error: unknown) => this.options.log(`MCP ${this.name}: recording ${recordingId} was not stored`, error))
-      .finally(() => this.finishing.delete(job));
+      .then(
+        async (captured) => {
+          journal?.captured({
+            durationMs: captured.durationMs,
+            pauses: captured.pauses,
+            outputs: captured.outputs.map(({ path, size }) => ({ path, size })),
+            ...(interrupted ? { interrupted } : {}),
+          });
+          await this.storeAndPost(dialog, captured, { recordingId, mediaSequence, destFolder, interrupted }, journal);
+          await journal?.remove();
+        },
+        (error: unknown) => {
+          // The worker died with it: the journal lets its files be recovered.
+          journal?.interrupt('media_failure');
+          throw error;
+        },
+      )
+      .catch((error: unknown) =>
+        this.options.log(
+          `MCP ${this.name}: recording ${recordingId} was not stored yet; its journal keeps it for another try`,
+          error,
+        ),
+      )
+      .finally(() => {
+        if (journal) this.options.journals.release(journal);
+        this.finishing.delete(job);
+      });
     this.finishing.add(job);
   }
 
-  private async storeAndPost(dialog: McpDialog, captured: CapturedMedia, recordingId: string): Promise<void> {
+  private async storeAndPost(
+    dialog: McpDialog,
+    captured: CapturedMedia,
+    file: {
+      recordingId: string;
+      mediaSequence: number;
+      destFolder: string | undefined;
+      interrupted: VoiceInterruption | undefined;
+    },
+    journal: RecordingJournal | undefined,
+  ): Promise<void> {
     for (const output of captured.outputs) {
-      const { storagePath, metadata } = voiceFileDelivery({ ...dialog.call, recordingId }, captured, output, {
-        mediaSequence: dialog.mediaSequence,
-        ivrProfile: this.options.profile.name,
-        ...(dialog.destFolder ? { destFolder: dialog.destFolder } : {}),
-      });
+      if (journal?.entry.queued.includes(output.path)) continue;
+      const { storagePath, metadata } = voiceFileDelivery(
+        { ...dialog.call, recordingId: file.recordingId },
+        captured,
+        output,
+        {
+          mediaSequence: file.mediaSequence,
+          ivrProfile: this.options.profile.name,
+          ...(file.destFolder ? { destFolder: file.destFolder } : {}),
+        },
+      );
+      if (file.interrupted) metadata.mediaFile.interrupted = file.interrupted;
       await this.options.outbox.deliver('voice', storagePath, output.path, metadata);
+      journal?.queued(output.path);
     }
   }
 }

@@ -11,7 +11,7 @@ export interface RecordedCallParameters {
   recordDn: string;
   ani: string;
   dnis: string;
-  agentId: string | undefined;
+  agentId?: string | undefined;
 }
 
 /**

@@ -12,7 +12,8 @@ import type {
   User,
 } from '@vox/shared';
 import { withTransaction } from '../db/transaction.ts';
-import { visibleTo } from './recording-visibility.ts';
+import { rowToUser, type UserRow } from '../auth/user-rows.ts';
+import { visibleTo, visibleToUserRow } from './recording-visibility.ts';
 
 export interface RecordingHeader {
   id: string;
@@ -40,6 +41,24 @@ export interface StoredMedia {
   type: string;
   size: number;
 }
+
+interface StoredMediaRow {
+  storage_path: string;
+  type: string;
+  size: string | number;
+}
+
+function toStoredMedia(row: StoredMediaRow): StoredMedia {
+  return { storagePath: row.storage_path, type: row.type, size: Number(row.size) };
+}
+
+/** Every stored object of every recording, by media id: voices, screens and thumbnails. */
+const storedObjects = `(
+  SELECT recording_id, media_id, storage_path, type, size FROM media_files
+  UNION ALL SELECT recording_id, media_id, storage_path, type, size FROM screen_recordings
+  UNION ALL SELECT recording_id, thumbnail_media_id, thumbnail_storage_path, 'image/jpeg', 0
+    FROM screen_recordings WHERE thumbnail_media_id IS NOT NULL
+)`;
 
 interface RecordingRow {
   id: string;
@@ -90,14 +109,27 @@ function encodeCursor(row: RecordingRow, sort: RecordingSort): string {
   return Buffer.from(JSON.stringify(fields)).toString('base64url');
 }
 
+/** The values a cursor may carry are those `encodeCursor` writes; anything else would reach SQL as a 500. */
+const isCursorInstant = (key: unknown): key is string =>
+  typeof key === 'string' &&
+  /^[1-9]\d{3}-/.test(key) &&
+  !Number.isNaN(Date.parse(key)) &&
+  new Date(key).toISOString() === key;
+const isCursorDuration = (key: unknown): key is number =>
+  typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < 2 ** 31;
+const isCursorId = (id: unknown): id is string =>
+  typeof id === 'string' &&
+  id.length <= 256 &&
+  [...id].every((character) => character >= ' ' && character !== '\u007f');
+
 function decodeCursor(cursor: string, sort: RecordingSort): [string | number, string] | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(value)) return undefined;
     const fields: unknown[] = sort === '-startTime' ? value : value[0] === sort ? value.slice(1) : [];
     const [key, id] = fields;
-    const keyType = sort.endsWith('startTime') ? 'string' : 'number';
-    if (fields.length === 2 && typeof key === keyType && typeof id === 'string') return [key as string | number, id];
+    const keyFits = sort.endsWith('startTime') ? isCursorInstant(key) : isCursorDuration(key);
+    if (fields.length === 2 && keyFits && isCursorId(id)) return [key as string | number, id];
   } catch {
     // fall through: a malformed cursor is the caller's error
   }
@@ -165,8 +197,8 @@ export class RecordingStore {
   ): Promise<boolean> {
     const result = await this.pool.query(
       `INSERT INTO media_files (media_id, recording_id, type, start_time, stop_time, duration_ms, size,
-         sha256, storage_path, ivr_profile, parameters, pauses)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (media_id) DO NOTHING`,
+         sha256, storage_path, ivr_profile, parameters, pauses, interrupted)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (media_id) DO NOTHING`,
       [
         media.mediaId,
         recordingId,
@@ -180,6 +212,7 @@ export class RecordingStore {
         media.ivrprofile,
         JSON.stringify(media.parameters),
         JSON.stringify(media.pauses),
+        media.interrupted ?? null,
       ],
     );
     const added = (result.rowCount ?? 0) > 0;
@@ -283,19 +316,48 @@ export class RecordingStore {
   /** Any stored object of a recording the viewer may see: voice, screen or thumbnail. */
   async findMedia(recordingId: string, mediaId: string, viewer: User): Promise<StoredMedia | undefined> {
     const params: unknown[] = [recordingId, mediaId];
-    const result = await this.pool.query<{ storage_path: string; type: string; size: string }>(
-      `SELECT m.storage_path, m.type, m.size FROM recordings r
-         JOIN (
-           SELECT recording_id, media_id, storage_path, type, size FROM media_files
-           UNION ALL SELECT recording_id, media_id, storage_path, type, size FROM screen_recordings
-           UNION ALL SELECT recording_id, thumbnail_media_id, thumbnail_storage_path, 'image/jpeg', 0
-             FROM screen_recordings WHERE thumbnail_media_id IS NOT NULL
-         ) m ON m.recording_id = r.id
+    const result = await this.pool.query<StoredMediaRow>(
+      `SELECT m.storage_path, m.type, m.size FROM recordings r JOIN ${storedObjects} m ON m.recording_id = r.id
         WHERE r.id = $1 AND m.media_id = $2 AND ${visibleTo(viewer, params)}`,
       params,
     );
     const row = result.rows[0];
-    return row ? { storagePath: row.storage_path, type: row.type, size: Number(row.size) } : undefined;
+    return row ? toStoredMedia(row) : undefined;
+  }
+
+  /**
+   * The user of a live session and, when that user may see it, one stored object of a recording,
+   * in one round trip: a player checks both at each Range request, and the round trips were most
+   * of what a read cost. Undefined when the session is unknown or expired (the rule of
+   * `sessionForToken`); `media` undefined when there is no such object or the user may not see it.
+   */
+  async findMediaForSession(
+    tokenHash: string,
+    recordingId: string,
+    mediaId: string,
+  ): Promise<{ user: User; media: StoredMedia | undefined } | undefined> {
+    const result = await this.pool.query<
+      UserRow & { media_storage_path: string | null; media_type: string | null; media_size: string | null }
+    >({
+      // Prepared once per connection: the plan is the same for every read.
+      name: 'media-for-session',
+      text: `SELECT u.*, m.storage_path AS media_storage_path, m.type AS media_type, m.size AS media_size
+               FROM sessions s JOIN users u ON u.id = s.user_id
+               LEFT JOIN LATERAL (
+                 SELECT m.storage_path, m.type, m.size FROM recordings r JOIN ${storedObjects} m ON m.recording_id = r.id
+                  WHERE r.id = $2 AND m.media_id = $3 AND ${visibleToUserRow}
+                  LIMIT 1
+               ) m ON TRUE
+              WHERE s.token_hash = $1 AND s.expires_at > now()`,
+      values: [tokenHash, recordingId, mediaId],
+    });
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const media =
+      row.media_storage_path === null
+        ? undefined
+        : toStoredMedia({ storage_path: row.media_storage_path, type: row.media_type!, size: row.media_size! });
+    return { user: rowToUser(row), media };
   }
 
   async setLabels(id: string, labels: string[], viewer: User): Promise<boolean> {
@@ -402,6 +464,7 @@ export class RecordingStore {
         ivr_profile: string;
         parameters: MediaFile['parameters'];
         pauses: MediaFile['pauses'];
+        interrupted: MediaFile['interrupted'] | null;
       }>('SELECT * FROM media_files WHERE recording_id = ANY($1) ORDER BY start_time, media_id', [ids]),
       this.pool.query<{
         recording_id: string;
@@ -434,6 +497,7 @@ export class RecordingStore {
           ivrprofile: m.ivr_profile,
           parameters: m.parameters,
           pauses: m.pauses,
+          ...(m.interrupted ? { interrupted: m.interrupted } : {}),
         }));
       const screenRecordings: ScreenRecording[] = screens.rows
         .filter((s) => s.recording_id === row.id)

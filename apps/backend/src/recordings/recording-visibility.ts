@@ -22,3 +22,15 @@ export function visibleTo(user: User, params: unknown[], narrowedElsewhere = fal
       return `r.agents @> ARRAY[$${params.length}]::text[]`;
   }
 }
+
+/**
+ * The same rule as `visibleTo`, for a query that reads the user itself from `users` (aliased `u`)
+ * along with the recording (`r`): one round trip checks a session and what its user may see.
+ * Keep the two in step; recording-visibility.test.ts compares them for every kind of user.
+ */
+export const visibleToUserRow = `CASE u.role
+    WHEN 'admin' THEN TRUE
+    WHEN 'supervisor' THEN u.group_name IS NOT NULL AND u.group_name = ANY(r.groups)
+    WHEN 'agent' THEN u.own_recordings AND u.id = ANY(r.agents)
+    ELSE FALSE
+  END`;

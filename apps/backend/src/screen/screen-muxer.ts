@@ -89,6 +89,16 @@ export class ScreenMuxer {
     return this.running;
   }
 
+  /** Finished uploads not muxed yet: waiting for their voice file, or muxed and being stored. */
+  async backlog(): Promise<{ waitingForVoice: number; storing: number }> {
+    const result = await this.pool.query<{ state: string; uploads: string }>(
+      `SELECT state, count(*) AS uploads FROM screen_uploads
+        WHERE state IN ('waiting_for_voice', 'storing') GROUP BY state`,
+    );
+    const count = (state: string) => Number(result.rows.find((row) => row.state === state)?.uploads ?? 0);
+    return { waitingForVoice: count('waiting_for_voice'), storing: count('storing') };
+  }
+
   private async processWaiting(connId: string): Promise<void> {
     const waiting = await this.pool.query<WaitingUpload>(
       `SELECT s.*, u.dn AS uploader_dn, u.group_name AS uploader_group

@@ -332,6 +332,11 @@ export class SipServer {
     return leg;
   }
 
+  /** Calls not released yet, consultation calls included (the operations metrics count them). */
+  get liveCalls(): number {
+    return this.calls.size;
+  }
+
   /** The live call, for the T-Library and IVR request handlers; `undefined` when there is none. */
   findCall(connId: string): Call | undefined {
     return this.calls.get(connId);

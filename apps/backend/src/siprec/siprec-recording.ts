@@ -17,12 +17,14 @@ import { voiceFileDelivery } from '../mcp/voice-file-metadata.ts';
 import { newCallUuid, newConnId } from '../sip-server/call-ids.ts';
 import type { CallTrace } from '../sip-server/call-trace.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
+import type { RecordingJournal, RecordingJournals } from '../recordings/recording-journal.ts';
 
 export interface SiprecRecordingDeps {
   engine: CaptureEngine;
   workDir: string;
   outbox: StorageOutbox;
   vault: MediaVault;
+  journals: RecordingJournals;
   profile: IvrProfile;
   callDetails: CallDetailsStore;
   bus: EventBus;
@@ -65,6 +67,7 @@ export class SiprecRecording {
   private readonly capture: RtpCaptureHandle;
   private readonly files: CaptureOutput[];
   private readonly details: CallDetails;
+  private readonly journal: RecordingJournal;
   private ended: Promise<void> | undefined;
   /** last SIP message from the SRC: RTP timeout counts from it too */
   lastSignallingAt = Date.now();
@@ -106,6 +109,16 @@ export class SiprecRecording {
       eventHistory: [],
     };
     deps.callDetails.put(this.details);
+    this.journal = deps.journals.begin({
+      recordingId: this.recordingId,
+      origin: 'siprec',
+      writer: 'siprec',
+      mediaSequence: 1,
+      ivrProfile: deps.profile.name,
+      call: this.recordedCall(),
+      startTime: this.startTime,
+      outputs: this.files.map(({ format, path }) => ({ format, path })),
+    });
   }
 
   /** Resolves once the RTP ports are bound; rejects when one is taken (the capture is gone then). */
@@ -130,7 +143,9 @@ export class SiprecRecording {
   pause(reason: string): void {
     if (this.state === 'paused' || this.ended) return;
     this.state = 'paused';
-    this.capture.pause(Date.now());
+    const at = Date.now();
+    this.capture.pause(at);
+    this.journal.pause(at);
     this.history('RecordingPaused', this.recordDn, reason);
     this.recordingEvent('RecordingPaused');
   }
@@ -138,7 +153,9 @@ export class SiprecRecording {
   resume(reason: string): void {
     if (this.state === 'recording' || this.ended) return;
     this.state = 'recording';
-    this.capture.resume(Date.now());
+    const at = Date.now();
+    this.capture.resume(at);
+    this.journal.resume(at);
     this.history('RecordingResumed', this.recordDn, reason);
     this.recordingEvent('RecordingResumed');
   }
@@ -171,7 +188,9 @@ export class SiprecRecording {
       .then(
         () => undefined,
         () => undefined,
-      );
+      )
+      .then(() => this.journal.remove())
+      .finally(() => this.deps.journals.release(this.journal));
     await this.ended;
   }
 
@@ -210,7 +229,10 @@ export class SiprecRecording {
     try {
       captured = await this.capture.stop(at);
     } catch (error) {
-      this.deps.log(`SIPREC recording ${this.recordingId} was lost: the capture failed`, error);
+      // Its journal lets what reached the disk be recovered as an interrupted file.
+      this.deps.log(`SIPREC recording ${this.recordingId}: the capture failed`, error);
+      this.journal.interrupt('media_failure');
+      this.deps.journals.release(this.journal);
       return;
     }
     this.deps.bus.emit('callLadderComplete', this.connId, this.callUuid, this.trace.list());
@@ -220,26 +242,42 @@ export class SiprecRecording {
         `placed within ${Math.ceil(stream.maxPlacementMs)} ms` +
         (stream.source ? ` from ${stream.source}` : '');
     }
-    await this.store(captured);
+    this.journal.captured({
+      durationMs: captured.durationMs,
+      pauses: captured.pauses,
+      outputs: captured.outputs.map(({ path, size }) => ({ path, size })),
+    });
+    try {
+      await this.store(captured);
+      await this.journal.remove();
+    } finally {
+      this.deps.journals.release(this.journal);
+    }
   }
 
-  private async store(captured: CapturedMedia): Promise<void> {
-    const call = {
-      recordingId: this.recordingId,
+  /** The call as the voice files' metadata names it. */
+  private recordedCall() {
+    return {
       connId: this.connId,
       callUuid: this.callUuid,
       recordDn: this.recordDn,
       ani: this.call.ani,
       dnis: this.call.dnis,
-      agentId: this.call.agent?.agentId,
+      ...(this.call.agent?.agentId ? { agentId: this.call.agent.agentId } : {}),
     };
+  }
+
+  private async store(captured: CapturedMedia): Promise<void> {
     for (const output of captured.outputs) {
-      const { storagePath, metadata } = voiceFileDelivery(call, captured, output, {
-        mediaSequence: 1,
-        ivrProfile: this.deps.profile.name,
-        origin: 'siprec',
-      });
+      if (this.journal.entry.queued.includes(output.path)) continue;
+      const { storagePath, metadata } = voiceFileDelivery(
+        { ...this.recordedCall(), recordingId: this.recordingId },
+        captured,
+        output,
+        { mediaSequence: 1, ivrProfile: this.deps.profile.name, origin: 'siprec' },
+      );
       await this.deps.outbox.deliver('voice', storagePath, output.path, metadata);
+      this.journal.queued(output.path);
     }
   }
 

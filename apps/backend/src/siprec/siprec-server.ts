@@ -1,4 +1,4 @@
-import type { CallSnapshot } from '@vox/shared';
+import type { CallSnapshot, TraceMessage } from '@vox/shared';
 import type { RtpStreamSpec } from '../mcp/capture-engine.ts';
 import type { DnDirectory } from '../sip-server/dn-directory.ts';
 import { CallTrace } from '../sip-server/call-trace.ts';
@@ -120,6 +120,11 @@ export class SiprecServer {
 
   snapshotOf(connId: string): CallSnapshot | undefined {
     return [...this.dialogs.values()].find((d) => d.recording?.connId === connId)?.recording?.snapshot();
+  }
+
+  /** The SIP dialogue with the SRC of a session in progress (the recording's call ladder). */
+  traceOf(connId: string): TraceMessage[] | undefined {
+    return [...this.dialogs.values()].find((d) => d.recording?.connId === connId)?.trace.list();
   }
 
   /** Ends every recording (stored as interrupted) and stops listening. */

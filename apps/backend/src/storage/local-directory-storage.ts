@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -45,6 +45,18 @@ export class LocalDirectoryStorage implements MediaStorage {
 
   async delete(objectPath: string): Promise<void> {
     await fs.rm(this.resolve(objectPath), { force: true });
+  }
+
+  async probe(): Promise<void> {
+    try {
+      await fs.mkdir(this.root, { recursive: true });
+      if (!(await fs.stat(this.root)).isDirectory()) throw new Error('it is not a directory');
+      await fs.access(this.root, constants.W_OK);
+    } catch (error) {
+      throw new StorageError(
+        `the media directory ${this.root} is not usable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   private resolve(objectPath: string): string {

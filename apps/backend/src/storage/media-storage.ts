@@ -15,6 +15,11 @@ export interface MediaStorage {
   size(path: string): Promise<number>;
   /** Removes the object; one already gone counts as removed. */
   delete(path: string): Promise<void>;
+  /**
+   * Resolves when storage answers and takes writes now; otherwise throws a StorageError saying why.
+   * Cheap enough for a readiness probe every few seconds: it moves no media.
+   */
+  probe(timeoutMs: number): Promise<void>;
 }
 
 export class StorageError extends Error {}

@@ -62,12 +62,15 @@ export class StorageOutbox {
     this.handlers.set(kind, handler);
   }
 
-  /** Queues a finished file and tries to deliver it at once. Resolves once it is queued durably. */
+  /**
+   * Queues a finished file and tries to deliver it at once. Resolves once it is queued durably. A
+   * file queued again (after a crash, from its journal) is left to the row queued first.
+   */
   async deliver(kind: OutboxKind, objectPath: string, localFile: string, metadata: unknown): Promise<void> {
     const inserted = await this.pool.query<{ id: string }>(
       // The first attempt is this call's; the background retries only pick the row up if it fails.
       `INSERT INTO storage_outbox (kind, object_path, local_file, metadata, next_attempt_at)
-       VALUES ($1, $2, $3, $4, now() + interval '1 minute') RETURNING id`,
+       VALUES ($1, $2, $3, $4, now() + interval '1 minute') ON CONFLICT (object_path) DO NOTHING RETURNING id`,
       [kind, objectPath, localFile, JSON.stringify(metadata)],
     );
     const id = inserted.rows[0]?.id;

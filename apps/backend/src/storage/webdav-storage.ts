@@ -10,6 +10,14 @@ interface DavResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: http.IncomingMessage;
+  /** the request: destroyed when the server refused a body it may never read */
+  request: http.ClientRequest;
+}
+
+/** `507 Insufficient Storage`: the number for programs, the words for the person reading the outbox's error. */
+function statusLine(status: number): string {
+  const reason = http.STATUS_CODES[status];
+  return reason ? `${status} ${reason}` : String(status);
 }
 
 /** How long one WebDAV request may stay silent before it counts as failed. */
@@ -52,7 +60,11 @@ export class WebdavStorage implements MediaStorage {
     const put = await this.request('PUT', partial, { 'Content-Length': String(size) }, source);
     put.body.resume();
     if (put.status !== 201 && put.status !== 204 && put.status !== 200) {
-      throw new StorageError(`WebDAV PUT ${objectPath} answered ${put.status}`);
+      // A full (507) or failing (5xx) server answers before it has read the file and may never read
+      // the rest: stop sending, or each retry would leave the local file open (and its space held).
+      put.request.destroy();
+      source.destroy();
+      throw new StorageError(`WebDAV PUT ${objectPath} answered ${statusLine(put.status)}`);
     }
     const sha256 = hash.digest('hex');
     const stored = await this.hashOf(partial);
@@ -65,7 +77,7 @@ export class WebdavStorage implements MediaStorage {
     const moved = await this.request('MOVE', partial, { Destination: this.url(objectPath).href, Overwrite: 'T' });
     moved.body.resume();
     if (moved.status !== 201 && moved.status !== 204) {
-      throw new StorageError(`WebDAV MOVE to ${objectPath} answered ${moved.status}`);
+      throw new StorageError(`WebDAV MOVE to ${objectPath} answered ${statusLine(moved.status)}`);
     }
     return { path: objectPath, size, sha256 };
   }
@@ -101,6 +113,20 @@ export class WebdavStorage implements MediaStorage {
     }
   }
 
+  /** PROPFIND of the storage root alone (Depth 0): the server answers and these credentials are accepted. */
+  async probe(timeoutMs: number): Promise<void> {
+    const response = await this.request('PROPFIND', '', { Depth: '0' }, undefined, timeoutMs).catch(
+      (error: unknown) => {
+        const cause = error instanceof Error ? error.message.replace(/^WebDAV PROPFIND : /, '') : String(error);
+        throw new StorageError(`the WebDAV storage does not answer: ${cause}`);
+      },
+    );
+    response.body.resume();
+    if (response.status !== 207 && response.status !== 200) {
+      throw new StorageError(`WebDAV PROPFIND of the storage root answered ${response.status}`);
+    }
+  }
+
   /** Reads the object back as the server has it: its size and sha256. */
   private async hashOf(objectPath: string): Promise<{ size: number; sha256: string }> {
     const hash = createHash('sha256');
@@ -123,7 +149,7 @@ export class WebdavStorage implements MediaStorage {
       response.body.resume();
       // 405: it exists already.
       if (response.status !== 201 && response.status !== 405) {
-        throw new StorageError(`WebDAV MKCOL ${current} answered ${response.status}`);
+        throw new StorageError(`WebDAV MKCOL ${current} answered ${statusLine(response.status)}`);
       }
       this.collections.add(current);
     }
@@ -141,6 +167,7 @@ export class WebdavStorage implements MediaStorage {
     objectPath: string,
     headers: Record<string, string> = {},
     body?: Readable,
+    timeoutMs = requestTimeoutMs,
   ): Promise<DavResponse> {
     const url = this.url(objectPath);
     const client = url.protocol === 'https:' ? https : http;
@@ -150,16 +177,18 @@ export class WebdavStorage implements MediaStorage {
         {
           method,
           headers: { ...headers, ...(this.authorization ? { Authorization: this.authorization } : {}) },
-          timeout: requestTimeoutMs,
+          timeout: timeoutMs,
         },
-        (response) => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response }),
+        (response) => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response, request }),
       );
       request.on('timeout', () => request.destroy(new StorageError(`WebDAV ${method} ${objectPath} timed out`)));
-      request.on('error', (error) =>
+      request.on('error', (error) => {
+        // A connection that broke mid-upload no longer reads the file: close it.
+        body?.destroy();
         reject(
           error instanceof StorageError ? error : new StorageError(`WebDAV ${method} ${objectPath}: ${error.message}`),
-        ),
-      );
+        );
+      });
       if (body) {
         body.on('error', (error) => request.destroy(error));
         body.pipe(request);

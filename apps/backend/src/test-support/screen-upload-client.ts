@@ -43,11 +43,10 @@ export async function uploadScreen(
   const tenant = tenantPublicKeySchema.parse(await backend.admin('GET', '/api/v2/screen-recordings/key'));
   const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey, options.chunkSize);
   const sealed = encryptor.push(webm);
-  const { last, first } = encryptor.finish();
+  const last = encryptor.finish();
   const body = options.plaintext
     ? webm
     : Buffer.concat([encryptor.header, ...sealed, ...(options.cutShort ? [] : [last])]);
-  if (first && !options.plaintext) first.copy(body, encryptor.firstChunkOffset);
   const token = await backend.token(agent);
   const encoded = Object.entries({ ...metadata, filetype: 'video/webm' })
     .filter(([, value]) => value !== undefined)

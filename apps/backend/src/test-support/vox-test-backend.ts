@@ -47,6 +47,11 @@ export class VoxTestBackend {
     return new VoxTestBackend(vox, dataDir);
   }
 
+  /** The client for a backend started otherwise (its own process: see SpawnedBackend). */
+  static attach(vox: RunningVox, dataDir: string): VoxTestBackend {
+    return new VoxTestBackend(vox, dataDir);
+  }
+
   get url(): string {
     return this.vox.url;
   }

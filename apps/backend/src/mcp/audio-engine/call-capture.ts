@@ -1,27 +1,19 @@
 import fs from 'node:fs';
 import type { Pause } from '@vox/shared';
 import type { WasmMediaEncoder } from 'wasm-media-encoders';
-import { ChunkEncryptor } from '../../crypto/media-cipher.ts';
-import type {
-  CaptureOptions,
-  CaptureOutput as CaptureOutputSpec,
-  MediaFormat,
-  RtpStreamReport,
+import { ChunkEncryptor, resealFile } from '../../crypto/media-cipher.ts';
+import {
+  mediaFormats,
+  type CaptureOptions,
+  type CaptureOutput as CaptureOutputSpec,
+  type MediaFormat,
+  type RtpStreamReport,
 } from '../capture-engine.ts';
 import { Conversation } from '../conversation.ts';
 import type { SpokenPhrases } from './espeak-phrases.ts';
 import { dtmfGapMs, dtmfToneMs, renderDtmfTone } from './dtmf.ts';
-import { muLawEncodeStereo, wavHeader, wavHeaderBytes } from './g711-wav.ts';
+import { muLawEncodeStereo, provisionalWavHeader, wavHeader, wavHeaderBytes } from './g711-wav.ts';
 import type { RtpCallAudio } from './rtp-call-audio.ts';
-
-/** The formats' rates (GIR: MP3 8 kbit/s mono, 16 or 32 kbit/s stereo; WAV G.711 for analytics). */
-export const mediaFormats: Record<MediaFormat, { sampleRate: number; channels: 1 | 2; bitrateKbps: number }> = {
-  'mp3-8k-mono': { sampleRate: 8000, channels: 1, bitrateKbps: 8 },
-  'mp3-16k-stereo': { sampleRate: 16000, channels: 2, bitrateKbps: 16 },
-  // LAME needs 22.05 kHz or more for 32 kbit/s stereo to be what it says.
-  'mp3-32k-stereo': { sampleRate: 22050, channels: 2, bitrateKbps: 32 },
-  'wav-g711-ulaw': { sampleRate: 8000, channels: 2, bitrateKbps: 128 },
-};
 
 /**
  * LAME's delay: a decoder plays the input's first sample 576 + 529 samples late. Without a gapless
@@ -40,7 +32,8 @@ interface ScheduledTone {
 
 /**
  * Writes a file as it grows, in writes of about a second of audio, not one per 20 ms block, and
- * encrypted before it reaches the disk when a tenant key is given.
+ * encrypted before it reaches the disk when a tenant key is given. Every encrypted chunk is sealed
+ * as soon as it is full, so a backend that dies leaves a file whose whole chunks can be recovered.
  */
 class GrowingFile {
   private readonly fd: number;
@@ -53,13 +46,14 @@ class GrowingFile {
   constructor(
     readonly path: string,
     private readonly flushBytes: number,
-    encryption: CaptureOutputSpec['encryption'],
-    headerBytes = 0,
+    private readonly encryption: CaptureOutputSpec['encryption'],
+    /** what the file starts with until `close` knows better (a WAV header with unknown sizes) */
+    provisionalHead?: Buffer,
   ) {
     this.fd = fs.openSync(path, 'w');
     this.encryptor = encryption ? new ChunkEncryptor(encryption.keyId, encryption.publicKey) : undefined;
     if (this.encryptor) fs.writeSync(this.fd, this.encryptor.header);
-    if (headerBytes > 0) this.append(Buffer.alloc(headerBytes));
+    if (provisionalHead) this.append(provisionalHead);
   }
 
   append(chunk: Uint8Array): void {
@@ -83,20 +77,32 @@ class GrowingFile {
     for (const sealed of this.encryptor.push(plaintext)) fs.writeSync(this.fd, sealed);
   }
 
-  /** Finishes the file; `firstBytes` replace its first bytes (a header known only now). */
-  close(firstBytes?: Buffer): void {
+  /** Finishes the file; `head` replaces its first bytes (a header known only now). */
+  close(head?: Buffer): void {
     try {
       this.flush();
-      if (this.encryptor) {
-        const { last, first } = this.encryptor.finish(firstBytes);
-        fs.writeSync(this.fd, last);
-        if (first) fs.writeSync(this.fd, first, 0, first.length, this.encryptor.firstChunkOffset);
-      } else if (firstBytes) {
-        fs.writeSync(this.fd, firstBytes, 0, firstBytes.length, 0);
-      }
+      if (this.encryptor) fs.writeSync(this.fd, this.encryptor.finish());
+      else if (head) fs.writeSync(this.fd, head, 0, head.length, 0);
     } finally {
       fs.closeSync(this.fd);
     }
+    if (this.encryptor && head) this.rewriteHead(head);
+  }
+
+  /**
+   * The first chunk is sealed already: writing it again under the same key and nonce would break
+   * AES-GCM, so the file is sealed anew under a fresh key with the right head (a few hundred
+   * kilobytes a minute of WAV, once, at the end).
+   */
+  private rewriteHead(head: Buffer): void {
+    const encryptor = this.encryptor!;
+    const { keyId, publicKey } = this.encryption!;
+    const decryptor = encryptor.decryptorFor(fs.statSync(this.path).size);
+    const rewritten = `${this.path}.head`;
+    resealFile(this.path, rewritten, decryptor, new ChunkEncryptor(keyId, publicKey), (plaintext, index) => {
+      if (index === 0) head.copy(plaintext, 0, 0, Math.min(head.length, plaintext.length));
+    });
+    fs.renameSync(rewritten, this.path);
   }
 
   /** Closes without finishing (the capture is thrown away). */
@@ -145,7 +151,7 @@ class CaptureOutput {
       path,
       Math.max(1024, (spec.bitrateKbps * 1000) / 8),
       encryption,
-      wav ? wavHeaderBytes : 0,
+      wav ? provisionalWavHeader(spec.sampleRate, spec.channels) : undefined,
     );
     this.lead = wav ? 0 : lameDelayFrames;
     this.conversation = rtpAudio

@@ -29,6 +29,18 @@ export function wavHeader(dataBytes: number, sampleRate = 8000, channels = 2): B
   return header;
 }
 
+/**
+ * The header a WAV starts with while it is being written: sizes at their maximum, which readers
+ * take as "up to the end of the file", so a file whose writer died still plays.
+ */
+export function provisionalWavHeader(sampleRate = 8000, channels = 2): Buffer {
+  const header = wavHeader(0, sampleRate, channels);
+  header.writeUInt32LE(0xffffffff, 4);
+  header.writeUInt32LE(0xffffffff, 46);
+  header.writeUInt32LE(0xffffffff - (wavHeaderBytes - 8), 54);
+  return header;
+}
+
 /** Interleaves the two channels' first `frames` samples (-1..1) as mu-law bytes. */
 export function muLawEncodeStereo(left: Float32Array, right: Float32Array, frames: number): Buffer {
   const out = Buffer.allocUnsafe(frames * 2);

@@ -115,6 +115,7 @@ describe('MediaEngine: in-process capture and encoding on worker threads', () =>
   });
 
   it('rejects stop() with the file named when it cannot write, and after its worker crashed; new captures still work', async () => {
+    const failedBefore = engine.failedCaptures;
     const bad = engine.start({
       startTime: Date.now() - 2000,
       seed: 1,
@@ -127,5 +128,7 @@ describe('MediaEngine: in-process capture and encoding on worker threads', () =>
     await expect(doomed.capture.stop(doomed.at(1000))).rejects.toThrow(/exited/);
     const after = pastCapture('after-crash', ['mp3-8k-mono'], 1000);
     expect((await after.capture.stop(after.at(1000))).durationMs).toBe(1000);
+    // The operations metrics count these two as failed recordings, and only these.
+    expect(engine.failedCaptures - failedBefore).toBe(2);
   });
 });

@@ -29,6 +29,8 @@ interface MediaWorker {
   thread: Worker;
   captures: Set<number>;
   load: { captures: number; busyMs: number; maxLateMs: number };
+  /** when it last reported its load (every second while its event loop runs), or was spawned */
+  reportedAt: number;
 }
 
 export interface MediaEngineLoad {
@@ -38,6 +40,8 @@ export interface MediaEngineLoad {
   busyShare: number;
   /** the most a worker's clock ran late over the last second */
   maxLateMs: number;
+  /** how long ago the quietest worker last reported: a worker stuck in a loop stops reporting */
+  maxSilentMs: number;
 }
 
 const workerEntry = new URL('./media-worker-entry.mjs', import.meta.url);
@@ -51,10 +55,12 @@ const workerEntry = new URL('./media-worker-entry.mjs', import.meta.url);
 export class MediaEngine implements CaptureEngine {
   private readonly workers: MediaWorker[] = [];
   private readonly pendingStops = new Map<number, PendingStop>();
+  private readonly failureListeners = new Map<number, (error: Error) => void>();
   private readonly failures = new Map<number, Error>();
   private readonly rtpCaptures = new Map<number, RtpCaptureState>();
   private nextId = 1;
   private closed = false;
+  private failed = 0;
   private readonly log: (message: string, error?: unknown) => void;
 
   /** what the parties say: espeak-ng's phrases, or the generated voices when undefined */
@@ -81,13 +87,20 @@ export class MediaEngine implements CaptureEngine {
     return this.workers.reduce((n, w) => n + w.captures.size, 0);
   }
 
-  /** What the workers reported over the last second (benchmarks print it). */
+  /** Captures that failed (their worker died or reported an error): their media is lost. */
+  get failedCaptures(): number {
+    return this.failed;
+  }
+
+  /** What the workers reported over the last second (benchmarks print it, readiness reads it). */
   load(): MediaEngineLoad {
+    const now = Date.now();
     return {
       workers: this.workers.length,
       captures: this.activeCaptures,
       busyShare: this.workers.reduce((sum, w) => sum + w.load.busyMs / 1000, 0),
       maxLateMs: Math.max(0, ...this.workers.map((w) => w.load.maxLateMs)),
+      maxSilentMs: Math.max(0, ...this.workers.map((w) => now - w.reportedAt)),
     };
   }
 
@@ -121,6 +134,9 @@ export class MediaEngine implements CaptureEngine {
       pause: (at) => send({ type: 'pause', id, at }),
       resume: (at) => send({ type: 'resume', id, at }),
       keyDigits: (side, digits, at) => send({ type: 'digits', id, side, digits, at }),
+      onFailure: (listener) => {
+        if (worker.captures.has(id)) this.failureListeners.set(id, listener);
+      },
       stop: (at) =>
         new Promise<CapturedMedia>((resolve, reject) => {
           const failure = this.failures.get(id);
@@ -129,6 +145,7 @@ export class MediaEngine implements CaptureEngine {
             reject(failure ?? new Error(`capture ${id} is not running`));
             return;
           }
+          this.failureListeners.delete(id);
           this.pendingStops.set(id, { resolve, reject });
           this.post(worker, { type: 'stop', id, at });
         }),
@@ -157,17 +174,21 @@ export class MediaEngine implements CaptureEngine {
       thread: new Worker(workerEntry, { workerData: { phrases: this.phrases } }),
       captures: new Set(),
       load: { captures: 0, busyMs: 0, maxLateMs: 0 },
+      reportedAt: Date.now(),
     };
     worker.thread.on('message', (message: FromMediaWorker) => this.onMessage(worker, message));
     worker.thread.on('error', (error) => this.log('a media worker failed', error));
     worker.thread.on('exit', (code) => {
       if (this.closed) return;
-      // Every capture on it is lost: callers hear it from stop(), and a new worker takes its place.
+      // Every capture on it ends: a new worker takes its place first, so the owners that start
+      // their recording again (failure listeners) land on a live one; the others hear it from stop().
       const error = new Error(`the media worker running this capture exited with code ${code}`);
-      for (const id of worker.captures) this.fail(id, error);
+      const lost = [...worker.captures];
       worker.captures.clear();
       const index = this.workers.indexOf(worker);
       if (index >= 0) this.workers[index] = this.spawn();
+      this.failed += lost.length;
+      for (const id of lost) this.fail(id, error);
     });
     return worker;
   }
@@ -175,6 +196,7 @@ export class MediaEngine implements CaptureEngine {
   private onMessage(worker: MediaWorker, message: FromMediaWorker): void {
     if (message.type === 'load') {
       worker.load = message;
+      worker.reportedAt = Date.now();
       for (const [id, at] of message.lastPackets) {
         const rtp = this.rtpCaptures.get(id);
         if (rtp) rtp.lastPacketAt = at;
@@ -189,7 +211,8 @@ export class MediaEngine implements CaptureEngine {
       this.rtpCaptures.get(message.id)?.listener.digit(message.side, message.digit, message.atMs);
       return;
     }
-    worker.captures.delete(message.id);
+    // A worker may report a capture's failure more than once; it is one failed capture.
+    const wasRunning = worker.captures.delete(message.id);
     this.rtpCaptures.delete(message.id);
     if (message.type === 'stopped') {
       const pending = this.pendingStops.get(message.id);
@@ -197,6 +220,7 @@ export class MediaEngine implements CaptureEngine {
       pending?.resolve(toCapturedMedia(message.captured));
       return;
     }
+    if (wasRunning) this.failed++;
     this.fail(message.id, new Error(message.message));
   }
 
@@ -205,7 +229,11 @@ export class MediaEngine implements CaptureEngine {
     this.rtpCaptures.delete(id);
     const pending = this.pendingStops.get(id);
     this.pendingStops.delete(id);
+    const listener = this.failureListeners.get(id);
+    this.failureListeners.delete(id);
+    // Whoever listens owns the failure; otherwise the next stop() hears of it.
     if (pending) pending.reject(error);
+    else if (listener) listener(error);
     else this.failures.set(id, error);
   }
 
