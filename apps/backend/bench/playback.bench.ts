@@ -5,8 +5,9 @@
 // random 4 KiB ranges, by one reader in sequence, then by several at once, for a fixed time each.
 // The readers run in a child process (as players run on other machines), with keep-alive
 // connections to either server alike. Prints reads/s, time to the response headers (p50, p99),
-// this process's CPU per read (the backend or the bare server; PostgreSQL runs apart), and
-// the ratio of the floor's reads/s to the backend's. Asserts nothing but that every read was right.
+// the server side's CPU per read (this process, the backend or the bare server, with its
+// PostgreSQL processes; not the readers'), and the ratio of the floor's reads/s to the backend's.
+// Asserts nothing but that every read was right.
 //   npm run bench -- playback --seconds=5     shorter phases (10 s by default)
 //   npm run bench -- playback --readers=20    more concurrent readers (10 by default)
 //   npm run bench -- playback --only=vox      one server only (to profile it: node --cpu-prof)
@@ -37,7 +38,8 @@ const callMs = 10_000;
 const clientRole = 'VOX_PLAYBACK_BENCH_CLIENT';
 
 interface Phase {
-  url: string;
+  /** reader i reads urls[i % urls.length] */
+  urls: string[];
   /** the plaintext size: ranges are drawn inside it */
   size: number;
   readers: number;
@@ -63,10 +65,10 @@ async function readAsPlayers(phase: Phase): Promise<PhaseResult> {
       result.ttfb.push(ttfb);
     }
   };
-  const readWithHttp = (range: string, measured: boolean, result: PhaseResult) =>
+  const readWithHttp = (url: string, range: string, measured: boolean, result: PhaseResult) =>
     new Promise<void>((resolve) => {
       const sent = performance.now();
-      const request = http.get(phase.url, { agent, headers: { Range: range } });
+      const request = http.get(url, { agent, headers: { Range: range } });
       request.on('response', (response) => {
         const headersAt = performance.now();
         let received = 0;
@@ -81,10 +83,10 @@ async function readAsPlayers(phase: Phase): Promise<PhaseResult> {
         resolve();
       });
     });
-  const readWithFetch = async (range: string, measured: boolean, result: PhaseResult) => {
+  const readWithFetch = async (url: string, range: string, measured: boolean, result: PhaseResult) => {
     const sent = performance.now();
     try {
-      const response = await fetch(phase.url, { headers: { Range: range } });
+      const response = await fetch(url, { headers: { Range: range } });
       const headersAt = performance.now();
       const body = await response.arrayBuffer();
       counted(result, measured, response.status, body.byteLength, headersAt - sent);
@@ -92,16 +94,19 @@ async function readAsPlayers(phase: Phase): Promise<PhaseResult> {
       result.failures.push((error as Error).message);
     }
   };
-  const readOnce = (measured: boolean, result: PhaseResult) => {
+  const readOnce = (url: string, measured: boolean, result: PhaseResult) => {
     const start = Math.floor(Math.random() * (phase.size - rangeBytes));
     const range = `bytes=${start}-${start + rangeBytes - 1}`;
-    return phase.client === 'fetch' ? readWithFetch(range, measured, result) : readWithHttp(range, measured, result);
+    return phase.client === 'fetch'
+      ? readWithFetch(url, range, measured, result)
+      : readWithHttp(url, range, measured, result);
   };
   const run = async (runSeconds: number, measured: boolean, result: PhaseResult) => {
     const until = performance.now() + runSeconds * 1000;
     await Promise.all(
-      Array.from({ length: phase.readers }, async () => {
-        while (performance.now() < until) await readOnce(measured, result);
+      Array.from({ length: phase.readers }, async (_, i) => {
+        const url = phase.urls[i % phase.urls.length]!;
+        while (performance.now() < until) await readOnce(url, measured, result);
       }),
     );
   };
@@ -115,12 +120,30 @@ async function readAsPlayers(phase: Phase): Promise<PhaseResult> {
   return result;
 }
 
-if (process.env[clientRole] === '1') {
-  process.on('message', (phase: Phase) => {
-    void readAsPlayers(phase).then((result) => process.send!(result));
-  });
-} else {
-  await compareWithTheFloor();
+const clockTicksPerSecond = 100;
+
+/** CPU ms used so far by this process and its descendants (the embedded PostgreSQL), but `excluded`. */
+async function serverCpuMs(excluded: number | undefined): Promise<number> {
+  const processes = new Map<number, { parent: number; ticks: number }>();
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8');
+      // After the command name in parentheses: state, ppid, ..., utime (14th field), stime (15th).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      processes.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let ticks = 0;
+  const visit = (pid: number) => {
+    if (pid === excluded) return;
+    ticks += processes.get(pid)?.ticks ?? 0;
+    for (const [child, { parent }] of processes) if (parent === pid) visit(child);
+  };
+  visit(process.pid);
+  return (ticks * 1000) / clockTicksPerSecond;
 }
 
 /** The floor: a bare range server over a plain file, as any static file server does it. */
@@ -146,14 +169,16 @@ function bareRangeServer(file: string): http.Server {
 async function compareWithTheFloor(): Promise<void> {
   const client = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, [clientRole]: '1' } });
   const measure = (phase: Phase) =>
-    new Promise<PhaseResult & { cpuMsPerRead: number }>((resolve) => {
-      const cpuBefore = process.cpuUsage();
-      client.once('message', (result: PhaseResult) => {
-        const cpu = process.cpuUsage(cpuBefore);
-        // Includes the warm-up reads' CPU: an upper bound, close enough to compare the two servers.
-        resolve({ ...result, cpuMsPerRead: (cpu.user + cpu.system) / 1000 / Math.max(1, result.reads) });
-      });
-      client.send(phase);
+    new Promise<PhaseResult & { cpuMsPerRead: number }>((resolve, reject) => {
+      void serverCpuMs(client.pid).then((cpuBefore) => {
+        client.once('message', (result: PhaseResult) => {
+          serverCpuMs(client.pid).then((cpuAfter) => {
+            // Includes the warm-up reads' CPU: an upper bound, close enough to compare the two servers.
+            resolve({ ...result, cpuMsPerRead: (cpuAfter - cpuBefore) / Math.max(1, result.reads) });
+          }, reject);
+        });
+        client.send(phase);
+      }, reject);
     });
 
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-bench-playback-'));
@@ -169,18 +194,28 @@ async function compareWithTheFloor(): Promise<void> {
     await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
     const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/plaintext`;
 
-    const supervisor = await backend.token('supervisor1');
+    // Each reader is a player of its own: a supervisor's login and the ticket it asked for.
     const mediaPath = `/api/v2/recordings/${recording!.id}/media/${media.mediaId}`;
-    const asked = await backend.call('POST', `${mediaPath}/ticket`, { purpose: 'play' }, supervisor);
-    if (asked.status !== 201) throw new Error(`the ticket was answered ${asked.status}`);
-    const voxUrl = `${backend.url}${mediaTicketSchema.parse(asked.body).path}`;
+    const playerUrls = async (players: number) => {
+      const urls: string[] = [];
+      for (let i = 0; i < players; i++) {
+        const { token } = await backend.login('supervisor1');
+        const asked = await backend.call('POST', `${mediaPath}/ticket`, { purpose: 'play' }, token);
+        if (asked.status !== 201) throw new Error(`the ticket was answered ${asked.status}`);
+        urls.push(`${backend.url}${mediaTicketSchema.parse(asked.body).path}`);
+      }
+      return urls;
+    };
 
     // Both serve the same bytes, or the comparison means nothing.
-    for (const url of [voxUrl, bareUrl]) {
+    for (const [name, url] of [
+      ['Vox', (await playerUrls(1))[0]!],
+      ['the bare server', bareUrl],
+    ] as const) {
       const range = await fetch(url, { headers: { Range: 'bytes=5000-9095' } });
       const body = Buffer.from(await range.arrayBuffer());
       if (range.status !== 206 || !body.equals(plaintext.subarray(5000, 9096))) {
-        throw new Error(`${url === bareUrl ? 'the bare server' : 'Vox'} did not serve the plaintext's bytes`);
+        throw new Error(`${name} did not serve the plaintext's bytes`);
       }
     }
     console.log(
@@ -192,12 +227,10 @@ async function compareWithTheFloor(): Promise<void> {
     );
     const rates: Record<string, number> = {};
     for (const readers of [1, concurrentReaders]) {
-      const servers = [
-        ['vox', voxUrl],
-        ['bare', bareUrl],
-      ] as const;
-      for (const [name, url] of servers.filter(([name]) => only === undefined || name === only)) {
-        const result = await measure({ url, size: plaintext.length, readers, seconds, client: clientKind });
+      for (const name of ['vox', 'bare'].filter((n) => only === undefined || n === only)) {
+        // Tickets are asked for just before they are used: an unused one expires within a minute.
+        const urls = name === 'vox' ? await playerUrls(readers) : [bareUrl];
+        const result = await measure({ urls, size: plaintext.length, readers, seconds, client: clientKind });
         if (result.failures.length > 0) {
           throw new Error(`${name}: ${result.failures.length} reads failed, the first: ${result.failures[0]}`);
         }
@@ -219,4 +252,12 @@ async function compareWithTheFloor(): Promise<void> {
     await backend.stop();
     await fs.rm(workDir, { recursive: true, force: true });
   }
+}
+
+if (process.env[clientRole] === '1') {
+  process.on('message', (phase: Phase) => {
+    void readAsPlayers(phase).then((result) => process.send!(result));
+  });
+} else {
+  await compareWithTheFloor();
 }

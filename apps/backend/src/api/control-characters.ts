@@ -16,7 +16,7 @@ function hasLoneSurrogate(text: string): boolean {
 }
 
 /** No request schema nests nearly this deep; a deeper body is refused before anything walks it. */
-export const maxJsonDepth = 64;
+const maxJsonDepth = 64;
 
 /**
  * What is wrong with a JSON value: a string (or key) holding a control character or a lone

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { Server as SocketServer, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, User } from '@vox/shared';
+import { isDatabaseUnavailable } from '../db/database-unavailable.ts';
 import type { EndedSessions, EventBus } from '../events/event-bus.ts';
 import type { Authenticator } from './authentication.ts';
 
@@ -72,7 +73,7 @@ export function attachSocketGateway(server: http.Server, auth: Authenticator, bu
     const data = session?.data as SocketData | undefined;
     if (!session || !data) return session;
     const ended = recentEndings.some((e) => e.number > data.endingsBeforeLookup && endedFor(e.ended, data));
-    return session; //X
+    return ended || data.expiresAt.getTime() <= Date.now() ? (null as unknown as typeof session) : session;
   };
   io.use((socket, next) => {
     const endingsBeforeLookup = endings;
@@ -83,7 +84,14 @@ export function attachSocketGateway(server: http.Server, auth: Authenticator, bu
         socket.data = { ...session, endingsBeforeLookup };
         next();
       })
-      .catch(next);
+      .catch((error: unknown) =>
+        // The client is told to come back, not that its token is bad (nor where the database is).
+        next(
+          isDatabaseUnavailable(error)
+            ? new Error('database_unavailable: the metadata database is unavailable; connect again shortly')
+            : (error as Error),
+        ),
+      );
   });
   io.on('connection', (socket) => {
     const user = socket.data.user;

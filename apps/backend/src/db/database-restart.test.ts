@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiErrorSchema, createCallResponseSchema } from '@vox/shared';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
@@ -80,6 +81,11 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
     expect(refused.error.message).toMatch(/metadata database is unavailable/);
     const login = await vox.call('POST', '/api/v2/auth/login', { username: 'agent1', password: 'agent1-demo' });
     expect(login).toMatchObject({ status: 503, body: { error: { code: 'database_unavailable' } } });
+    // An event connection opened now is told the same, not that its token is bad.
+    const socket = io(vox.url, { path: '/socket.io', auth: { token }, transports: ['websocket'], reconnection: false });
+    const handshake = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+    socket.close();
+    expect(handshake.message).toMatch(/^database_unavailable: /);
 
     // The old process notices its postmaster is gone and exits; the next attempt succeeds.
     process.kill(backend, 'SIGCONT');

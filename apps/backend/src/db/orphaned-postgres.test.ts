@@ -146,7 +146,13 @@ describe('a backend killed with SIGKILL during recorded calls', () => {
     started.push(second);
     expect(second.output()).toContain(`the embedded PostgreSQL (pid ${orphan}) was left running by a backend`);
     expect(await isRunning(orphan!)).toBe(false);
-    const listed = await api(second, 'GET', `/api/v2/recordings?connId=${stored.connId}`, undefined, await adminToken(second));
+    const listed = await api(
+      second,
+      'GET',
+      `/api/v2/recordings?connId=${stored.connId}`,
+      undefined,
+      await adminToken(second),
+    );
     expect(listed.status).toBe(200);
     const [recording] = recordingListSchema.parse(listed.body).recordings;
     expect(recording).toMatchObject({ connId: stored.connId, callerPhoneNumber: '5550901' });

@@ -107,7 +107,9 @@ async function readOwner(clusterHome: string): Promise<ProcessIdentity | undefin
   const text = await fs.readFile(path.join(clusterHome, ownerFileName), 'utf8').catch(() => undefined);
   try {
     const owner = text ? (JSON.parse(text) as Partial<ProcessIdentity>) : undefined;
-    return typeof owner?.pid === 'number' ? { pid: owner.pid, ...(owner.startTime ? { startTime: owner.startTime } : {}) } : undefined;
+    return typeof owner?.pid === 'number'
+      ? { pid: owner.pid, ...(owner.startTime ? { startTime: owner.startTime } : {}) }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import type { Recording } from '@vox/shared';
+import type { Recording, VoiceInterruption } from '@vox/shared';
 import { AnalyticsFigures } from './AnalyticsFigures.tsx';
 import { CallLadderView } from './ladder/CallLadderView.tsx';
 import { SyncedPlayer } from './player/SyncedPlayer.tsx';
@@ -37,6 +37,13 @@ function CallFacts({ recording }: { recording: Recording }) {
   );
 }
 
+/** Why a voice file ends before its recording was stopped, as a supervisor reads it. */
+const interruptionNotes: Record<VoiceInterruption, string> = {
+  crash: 'the recorder stopped unexpectedly; it holds the audio written up to then (a few seconds may be missing).',
+  media_failure: 'the media worker recording it failed; the recording goes on in the next voice file.',
+  disk_full: "the recorder's disk was full; the recording goes on in the next voice file once space was back.",
+};
+
 /** One recording: the synced player, its figures, what may be done with it, and its call ladder. */
 export function RecordingView({ id }: { id: string }) {
   const client = useSupervisorStore((s) => s.client);
@@ -68,6 +75,7 @@ export function RecordingView({ id }: { id: string }) {
                 {voiceFiles.map((m, i) => (
                   <option key={m.mediaId} value={i}>
                     {i + 1}: {m.mediaId}
+                    {m.interrupted ? ' (ends early)' : ''}
                   </option>
                 ))}
               </select>
@@ -83,6 +91,11 @@ export function RecordingView({ id }: { id: string }) {
             />
           ) : (
             <p className="hint">This recording has no voice file.</p>
+          )}
+          {voice?.interrupted && (
+            <p role="note" className="hint interrupted">
+              This voice file ends early: {interruptionNotes[voice.interrupted]}
+            </p>
           )}
           <div className="details">
             <CallFacts recording={recording} />
