@@ -6,19 +6,9 @@ import { readinessSchema, type MediaFile } from '@vox/shared';
 import { openDatabase, type Database } from '../db/database.ts';
 import { SpawnedBackend } from '../test-support/spawned-backend.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
+import { sleep, until } from '../test-support/polling.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const megabyte = 1024 * 1024;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(200);
-  }
-}
 
 describe('the data directory filling up', () => {
   const dirs: string[] = [];

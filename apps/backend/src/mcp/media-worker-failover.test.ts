@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaFile } from '@vox/shared';
 import { DecodedAudio } from '../test-support/decoded-audio.ts';
+import { sleep } from '../test-support/polling.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a media worker dying mid-call', () => {
   let vox: VoxTestBackend;

@@ -8,18 +8,8 @@ import { DecodedAudio } from '../test-support/decoded-audio.ts';
 import { recordedScreen, uploadScreen } from '../test-support/screen-upload-client.ts';
 import { SpawnedBackend } from '../test-support/spawned-backend.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
+import { sleep, until } from '../test-support/polling.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
 /** 16 kbit/s MP3 fills an 8 KiB encrypted chunk in 4.1 s: the most a crash can cost. */
 const chunkMs = (8192 * 8) / 16;
 

@@ -14,19 +14,9 @@ import { ChunkEncryptor } from '../crypto/media-cipher.ts';
 import { recordedScreen, uploadScreen } from '../test-support/screen-upload-client.ts';
 import { SpawnedBackend } from '../test-support/spawned-backend.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
+import { sleep, until } from '../test-support/polling.ts';
 
 const killOnQuery = fileURLToPath(new URL('../test-support/kill-on-query.mjs', import.meta.url));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
 
 /** Every stored object under the local media storage, by name. */
 async function storedObjects(dataDir: string): Promise<string[]> {
