@@ -252,7 +252,6 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     log,
   });
   registerOperationsRoutes(app, {
-    database: () => pool.query('SELECT 1'),
     readiness: new BackendReadiness({
       database: () => pool.query('SELECT 1'),
       storage: { kind: config.storageUrl ? 'webdav' : 'local', probe: (timeoutMs) => storage.probe(timeoutMs) },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiErrorSchema, createCallResponseSchema } from '@vox/shared';
+import { apiErrorSchema, createCallResponseSchema, type Readiness } from '@vox/shared';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 /**
@@ -86,6 +86,11 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
     const handshake = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
     socket.close();
     expect(handshake.message).toMatch(/^database_unavailable: /);
+    // Alive, so nothing restarts it (and ends the calls it records); not ready, naming the database.
+    expect((await fetch(`${vox.url}/healthz`)).status).toBe(200);
+    const readiness = await fetch(`${vox.url}/readyz`);
+    expect(readiness.status).toBe(503);
+    expect(((await readiness.json()) as Readiness).checks.database.ok).toBe(false);
 
     // The old process notices its postmaster is gone and exits; the next attempt succeeds.
     process.kill(backend, 'SIGCONT');

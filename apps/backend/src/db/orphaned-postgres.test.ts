@@ -93,6 +93,9 @@ async function isRunning(pid: number): Promise<boolean> {
   return stat !== undefined && !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
+/** Backend processes start in these tests, each loading its TypeScript and starting PostgreSQL. */
+const processTestTimeoutMs = 180_000;
+
 let dataDir: string;
 const started: BackendProcess[] = [];
 
@@ -111,73 +114,81 @@ afterAll(async () => {
 });
 
 describe('a backend killed with SIGKILL during recorded calls', () => {
-  it('leaves PostgreSQL running; the next start on the same data directory stops it, starts and has the data', async () => {
-    const clusterDir = path.join(dataDir, 'postgres', 'cluster');
-    const first = await startBackend(dataDir);
-    started.push(first);
-    const token = await adminToken(first);
+  it(
+    'leaves PostgreSQL running; the next start on the same data directory stops it, starts and has the data',
+    async () => {
+      const clusterDir = path.join(dataDir, 'postgres', 'cluster');
+      const first = await startBackend(dataDir);
+      started.push(first);
+      const token = await adminToken(first);
 
-    // A recording that is stored, and a call still being recorded when the backend dies.
-    const call = async (ani: string, dn: string) => {
-      const body = { ani, dnis: '8005550100', targetDn: dn, record: 'destination' };
-      const created = await api(first, 'POST', '/api/v2/sim/calls', body, token);
-      expect(created.status).toBe(201);
-      const { connId } = createCallResponseSchema.parse(created.body);
-      expect((await api(first, 'POST', `/api/v2/sim/calls/${connId}/answer`, { dn }, token)).status).toBe(200);
-      return { connId, dn };
-    };
-    const stored = await call('5550901', '7001');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await api(first, 'POST', `/api/v2/sim/calls/${stored.connId}/release`, { dn: stored.dn }, token);
-    for (;;) {
-      const listed = await api(first, 'GET', `/api/v2/recordings?connId=${stored.connId}`, undefined, token);
-      if (recordingListSchema.parse(listed.body).recordings.some((r) => r.mediaFiles.length > 0)) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    await call('5550902', '7002');
+      // A recording that is stored, and a call still being recorded when the backend dies.
+      const call = async (ani: string, dn: string) => {
+        const body = { ani, dnis: '8005550100', targetDn: dn, record: 'destination' };
+        const created = await api(first, 'POST', '/api/v2/sim/calls', body, token);
+        expect(created.status).toBe(201);
+        const { connId } = createCallResponseSchema.parse(created.body);
+        expect((await api(first, 'POST', `/api/v2/sim/calls/${connId}/answer`, { dn }, token)).status).toBe(200);
+        return { connId, dn };
+      };
+      const stored = await call('5550901', '7001');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await api(first, 'POST', `/api/v2/sim/calls/${stored.connId}/release`, { dn: stored.dn }, token);
+      for (;;) {
+        const listed = await api(first, 'GET', `/api/v2/recordings?connId=${stored.connId}`, undefined, token);
+        if (recordingListSchema.parse(listed.body).recordings.some((r) => r.mediaFiles.length > 0)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await call('5550902', '7002');
 
-    const orphan = await postmasterPid(clusterDir);
-    expect(orphan).toBeDefined();
-    await stopBackend(first, 'SIGKILL');
-    // What made the restart fail: the backend is gone, its PostgreSQL is not.
-    expect(await isRunning(orphan!)).toBe(true);
+      const orphan = await postmasterPid(clusterDir);
+      expect(orphan).toBeDefined();
+      await stopBackend(first, 'SIGKILL');
+      // What made the restart fail: the backend is gone, its PostgreSQL is not.
+      expect(await isRunning(orphan!)).toBe(true);
 
-    const second = await startBackend(dataDir);
-    started.push(second);
-    expect(second.output()).toContain(`the embedded PostgreSQL (pid ${orphan}) was left running by a backend`);
-    expect(await isRunning(orphan!)).toBe(false);
-    const listed = await api(
-      second,
-      'GET',
-      `/api/v2/recordings?connId=${stored.connId}`,
-      undefined,
-      await adminToken(second),
-    );
-    expect(listed.status).toBe(200);
-    const [recording] = recordingListSchema.parse(listed.body).recordings;
-    expect(recording).toMatchObject({ connId: stored.connId, callerPhoneNumber: '5550901' });
-    expect(recording!.mediaFiles).toHaveLength(1);
+      const second = await startBackend(dataDir);
+      started.push(second);
+      expect(second.output()).toContain(`the embedded PostgreSQL (pid ${orphan}) was left running by a backend`);
+      expect(await isRunning(orphan!)).toBe(false);
+      const listed = await api(
+        second,
+        'GET',
+        `/api/v2/recordings?connId=${stored.connId}`,
+        undefined,
+        await adminToken(second),
+      );
+      expect(listed.status).toBe(200);
+      const [recording] = recordingListSchema.parse(listed.body).recordings;
+      expect(recording).toMatchObject({ connId: stored.connId, callerPhoneNumber: '5550901' });
+      expect(recording!.mediaFiles).toHaveLength(1);
 
-    // A clean stop leaves nothing running.
-    const running = await postmasterPid(clusterDir);
-    expect(running).not.toBe(orphan);
-    expect(await stopBackend(second, 'SIGTERM')).toBe(0);
-    expect(await isRunning(running!)).toBe(false);
-  });
+      // A clean stop leaves nothing running.
+      const running = await postmasterPid(clusterDir);
+      expect(running).not.toBe(orphan);
+      expect(await stopBackend(second, 'SIGTERM')).toBe(0);
+      expect(await isRunning(running!)).toBe(false);
+    },
+    processTestTimeoutMs,
+  );
 
-  it('refuses to start on a data directory whose PostgreSQL another running backend uses, and leaves it alone', async () => {
-    const running = await startBackend(dataDir);
-    started.push(running);
-    const refused = await startBackend(dataDir).then(
-      (second) => {
-        started.push(second);
-        return 'started';
-      },
-      (error: { output: string }) => error.output,
-    );
-    expect(refused).toMatch(/belongs to a backend that is still running \(pid \d+\)/);
-    // The first backend's database went on working.
-    expect((await api(running, 'GET', '/api/v2/recordings', undefined, await adminToken(running))).status).toBe(200);
-    expect(await stopBackend(running, 'SIGTERM')).toBe(0);
-  });
+  it(
+    'refuses to start on a data directory whose PostgreSQL another running backend uses, and leaves it alone',
+    async () => {
+      const running = await startBackend(dataDir);
+      started.push(running);
+      const refused = await startBackend(dataDir).then(
+        (second) => {
+          started.push(second);
+          return 'started';
+        },
+        (error: { output: string }) => error.output,
+      );
+      expect(refused).toMatch(/belongs to a backend that is still running \(pid \d+\)/);
+      // The first backend's database went on working.
+      expect((await api(running, 'GET', '/api/v2/recordings', undefined, await adminToken(running))).status).toBe(200);
+      expect(await stopBackend(running, 'SIGTERM')).toBe(0);
+    },
+    processTestTimeoutMs,
+  );
 });

@@ -38,12 +38,19 @@ export async function stopOrphanedPostmaster(clusterDir: string, notice: (line: 
   if (pid === undefined) return;
   const state = await processState(pid);
   if (state === 'gone') return; // PostgreSQL itself ignores a lock whose process is gone
-  // PostgreSQL takes a zombie (a dead postmaster nobody reaped) or a reused PID for a live server.
-  if (state === 'zombie' || !(await runsCluster(pid, clusterDir))) {
+  const commandLine = state === 'running' ? await commandLineOf(pid) : undefined;
+  // PostgreSQL takes a zombie (a dead postmaster nobody reaped) or a PID reused by another program
+  // for a live server, and would refuse to start.
+  if (state === 'zombie' || (commandLine !== undefined && !commandLine.includes('postgres'))) {
+    // The lock also names the old shared memory, which PostgreSQL checks no process still uses:
+    // removing it is safe only once the dead postmaster's children have gone too.
+    await untilNoProcessRunsIn(clusterDir);
     await fs.rm(lockFile, { force: true });
     notice(`removed ${lockFile}: its postmaster (pid ${pid}) is gone`);
     return;
   }
+  // Some other PostgreSQL (not started by Vox, or unreadable): its own lock check decides.
+  if (!commandLine?.includes(path.resolve(clusterDir))) return;
   const owner = await readOwner(path.dirname(clusterDir));
   if (owner && (await stillRunning(owner))) {
     throw new ClusterInUseError(
@@ -56,7 +63,28 @@ export async function stopOrphanedPostmaster(clusterDir: string, notice: (line: 
       `${owner ? ` (pid ${owner.pid})` : ''}: shutting it down before starting it again`,
   );
   await shutDown(pid);
-  if ((await processState(pid)) === 'zombie') await fs.rm(lockFile, { force: true });
+  if ((await processState(pid)) === 'zombie') {
+    await untilNoProcessRunsIn(clusterDir);
+    await fs.rm(lockFile, { force: true });
+  }
+}
+
+/**
+ * Waits (30 s at most) until no process works in `clusterDir`: PostgreSQL's server processes run
+ * there, and those of a dead postmaster exit on their own once they notice.
+ */
+async function untilNoProcessRunsIn(clusterDir: string): Promise<void> {
+  const cluster = await fs.realpath(clusterDir).catch(() => path.resolve(clusterDir));
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const pids = await fs.readdir('/proc').catch(() => []);
+    const directories = await Promise.all(
+      pids.filter((name) => /^\d+$/.test(name)).map((name) => fs.readlink(`/proc/${name}/cwd`).catch(() => '')),
+    );
+    if (!directories.includes(cluster)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`processes of an old embedded PostgreSQL still run in ${clusterDir}; stop them and start again`);
 }
 
 async function postmasterPidIn(lockFile: string): Promise<number | undefined> {
@@ -76,13 +104,7 @@ async function processState(pid: number): Promise<'running' | 'zombie' | 'gone'>
   return stat?.slice(stat.lastIndexOf(')') + 2).startsWith('Z') ? 'zombie' : 'running';
 }
 
-/** Whether `pid` is a postmaster of this cluster: Vox starts it with `-D <clusterDir>`. */
-async function runsCluster(pid: number, clusterDir: string): Promise<boolean> {
-  const commandLine = await commandLineOf(pid);
-  if (commandLine === undefined) return false;
-  return commandLine.includes('postgres') && commandLine.includes(path.resolve(clusterDir));
-}
-
+/** A process's command line: Vox starts a postmaster with `-D <clusterDir>`, which names its cluster. */
 async function commandLineOf(pid: number): Promise<string | undefined> {
   const fromProc = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
   if (fromProc !== undefined) return fromProc.split('\0').join(' ');

@@ -40,6 +40,8 @@ export class StorageOutbox {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** when reading the queue began to fail (the database is down), while it fails */
+  private failingSince: number | undefined;
   private readonly handlers = new Map<OutboxKind, StoredHandler>();
 
   constructor(
@@ -84,7 +86,17 @@ export class StorageOutbox {
     this.timer ??= setInterval(() => {
       this.draining = this.draining
         .then(() => this.retryDue())
-        .catch((error: unknown) => this.log('storage outbox', error));
+        .then(
+          () => {
+            if (this.failingSince !== undefined) this.log('storage outbox: working again');
+            this.failingSince = undefined;
+          },
+          (error: unknown) => {
+            // Once per outage, not every half second while the database is down.
+            if (this.failingSince === undefined) this.log('storage outbox: cannot read its queue', error);
+            this.failingSince ??= Date.now();
+          },
+        );
     }, pollMs);
   }
 

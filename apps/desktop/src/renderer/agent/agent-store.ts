@@ -10,7 +10,7 @@ import {
   type User,
 } from '@vox/shared';
 import { BackendClient } from '../backend/backend-client.ts';
-import { connectEventStream, type EventSocket } from '../backend/event-stream.ts';
+import { closeEventStream, connectEventStream, type EventSocket } from '../backend/event-stream.ts';
 import { desktopApi } from '../platform/desktop-api.ts';
 import { DisplayMediaShare, displayMediaCapture } from '../screen-recorder/screen-capture.ts';
 import { ScreenRecorder, type ScreenRecorderState, type VoiceRecording } from '../screen-recorder/screen-recorder.ts';
@@ -233,7 +233,7 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
       // What an earlier run left (a crash, a kill, no network) goes up once the socket connects.
       void refreshUploads().catch(() => undefined);
 
-      socket?.disconnect();
+      if (socket) closeEventStream(socket);
       socket = connectEventStream(backendUrl, client.bearer ?? '');
       socket.on('connect', () => {
         set({ connection: 'online' });

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { CallLadder, Recording, User } from '@vox/shared';
-import { connectEventStream, type EventSocket } from '../backend/event-stream.ts';
+import { closeEventStream, connectEventStream, type EventSocket } from '../backend/event-stream.ts';
 import { emptyFilters, filtersFromSearch, searchOf, apiQueryOf, type SearchFilters } from './search/search-query.ts';
 import { SupervisorClient } from './supervisor-client.ts';
 
@@ -142,7 +142,7 @@ export const useSupervisorStore = create<SupervisorState>()((set, get) => {
         set({ loginError: messageOf(error) });
         return;
       }
-      socket?.disconnect();
+      if (socket) closeEventStream(socket);
       socket = connectEventStream(backendUrl, client.bearer ?? '');
       // New recordings appear on the first page of the search shown; later pages stay put.
       const refreshFirstPage = () => {
