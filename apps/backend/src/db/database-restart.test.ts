@@ -3,7 +3,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiErrorSchema, createCallResponseSchema, type Readiness } from '@vox/shared';
+import { apiErrorSchema, createCallResponseSchema, recordingListSchema, type Readiness } from '@vox/shared';
+import { placeSiprecCall } from '../siprec-caller/siprec-caller.ts';
+import { until } from '../test-support/polling.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 /**
@@ -64,6 +66,18 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
     );
     await vox.admin('POST', `/api/v2/sim/calls/${created.connId}/answer`, { dn: '7001' });
 
+    // A real call forked over SIPREC, whose SRC hangs up while the database is down: its files
+    // are finished then, and its metadata must land once the database is back.
+    const siprecCall = placeSiprecCall({
+      to: { host: '127.0.0.1', port: vox.vox.sipPort! },
+      transport: 'udp',
+      seconds: 3,
+      agentDn: '7002',
+      customer: '5550803',
+      codec: 'PCMU',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
     const { postmaster, backend, client } = await serverProcesses();
     process.kill(backend, 'SIGSTOP');
     frozenPid = backend;
@@ -92,6 +106,9 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
     expect(readiness.status).toBe(503);
     expect(((await readiness.json()) as Readiness).checks.database.ok).toBe(false);
 
+    const hungUp = await siprecCall;
+    expect(hungUp).toMatchObject({ status: 200, endedBy: 'time', byeStatus: 200 });
+
     // The old process notices its postmaster is gone and exits; the next attempt succeeds.
     process.kill(backend, 'SIGCONT');
     frozenPid = undefined;
@@ -112,6 +129,14 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
     expect(across!.mediaFiles[0]!.duration).toBeGreaterThanOrEqual(outageMs);
     // What was stored before the outage is still there (crash recovery kept every commit).
     expect(await vox.recordingsOf(before)).toHaveLength(1);
+    // The SIPREC call that ended during the outage: stored from its journal once the database was back.
+    const siprec = await until('the SIPREC recording listed', async () => {
+      const listed = recordingListSchema.parse(await vox.admin('GET', '/api/v2/recordings?callerPhoneNumber=5550803'));
+      return listed.recordings.find((r) => r.mediaFiles.length > 0);
+    });
+    expect(siprec).toMatchObject({ origin: 'siprec', recordDN: '7002' });
+    expect(siprec.mediaFiles[0]!.interrupted).toBeUndefined();
+    expect(siprec.mediaFiles[0]!.duration).toBeGreaterThan(2500);
     // Logins work again.
     expect((await vox.login('agent1')).user.username).toBe('agent1');
   });
