@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { callLadderSchema, recordingListSchema, type Recording } from '@vox/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeMedia } from '../media/ffmpeg.ts';
 import { DecodedAudio } from '../test-support/decoded-audio.ts';
 import { rtpPcap, tone } from '../test-support/rtp-pcap.ts';
 import { runSipp, type SippRun } from '../test-support/sipp.ts';
@@ -134,6 +135,14 @@ describe.each(['udp', 'tcp'] as const)('a SIPREC call from SIPp over %s', (trans
     expect(recording.parties).toContainEqual({ dn: '7001', role: 'agent' });
     expect(recording.attachedData['siprec.customer.rtp']).toMatch(/^PCMU \d+ packets, 0 lost, 0 late/);
 
+    // G.711 is 8 kHz audio: the 16 kbit/s stereo MP3 keeps that rate rather than twice the samples.
+    const mp3 = recording.mediaFiles.find((m) => m.type === 'audio/mp3')!;
+    const file = path.join(os.tmpdir(), `vox-sipp-${transport}-${mp3.mediaId}`);
+    await fs.writeFile(file, await vox.media(recording.id, mp3.mediaId));
+    const probe = await probeMedia(file, 'mp3').finally(() => fs.rm(file, { force: true }));
+    expect(probe.streams[0]?.description).toMatch(/mp3.*8000 Hz, stereo/);
+    expect(probe.bitrateKbps).toBe(16);
+
     const audio = await decodedMp3(recording);
     const customerStart = onsetMs(audio, 1);
     const agentStart = onsetMs(audio, 0);
@@ -221,13 +230,14 @@ describe('SIPREC sessions from SIPp', () => {
 
   it('puts stream 1 on the left when no participant is a DN of the tenant', async () => {
     const customerNumber = '+4930111005';
-    // Label 1 (500 Hz) from the start, label 2 (1 kHz) from 1 s; both at a 30 ms ptime.
+    // Label 1 (500 Hz) from 0.3 s, label 2 (1 kHz) from 1.3 s; both at a 30 ms ptime. (A call's
+    // first 138 ms at 8 kHz fall inside the MP3 encoder's delay: nothing starts there.)
     const file = path.join(dir, 'unknown-agent.pcap');
     await fs.writeFile(
       file,
       rtpPcap([
-        { audio: toneBetween(500, 0, 2000, 2000), codec: 'PCMU', dstPort: 6000, ptimeMs: 30 },
-        { audio: toneBetween(1000, 1000, 2000, 2000), codec: 'PCMU', dstPort: 6002, ptimeMs: 30 },
+        { audio: toneBetween(500, 300, 2000, 2000), codec: 'PCMU', dstPort: 6000, ptimeMs: 30 },
+        { audio: toneBetween(1000, 1300, 2000, 2000), codec: 'PCMU', dstPort: 6002, ptimeMs: 30 },
       ]),
     );
     await play({

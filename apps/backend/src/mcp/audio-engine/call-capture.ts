@@ -141,10 +141,14 @@ class CaptureOutput {
     seed: number,
     phrases: SpokenPhrases | undefined,
     rtpAudio: RtpCallAudio | undefined,
+    /** the call's audio is 8 kHz telephony (G.711 streams): the MP3 keeps that rate */
+    narrowband: boolean,
   ) {
     const spec = mediaFormats[format];
     this.format = format;
-    this.sampleRate = spec.sampleRate;
+    // Upsampling 8 kHz audio adds no sound, only samples for LAME to analyse: twice the CPU for
+    // the same bit rate. MPEG-2.5 at 8 kHz carries 16 and 32 kbit/s stereo as they are.
+    this.sampleRate = narrowband && format !== 'wav-g711-ulaw' ? 8000 : spec.sampleRate;
     this.channels = spec.channels;
     const wav = format === 'wav-g711-ulaw';
     this.file = new GrowingFile(
@@ -196,7 +200,8 @@ export class CallCapture {
     /** how far behind real time the worker renders this capture */
     readonly renderDelayMs = 100,
   ) {
-    this.outputs = options.outputs.map((o) => new CaptureOutput(o, options.seed, phrases, rtpAudio));
+    const narrowband = options.rtp !== undefined && options.rtp.every((stream) => stream.codec !== 'G722');
+    this.outputs = options.outputs.map((o) => new CaptureOutput(o, options.seed, phrases, rtpAudio, narrowband));
     this.ready = Promise.all(
       this.outputs
         .filter((o) => o.format !== 'wav-g711-ulaw')
@@ -204,10 +209,10 @@ export class CallCapture {
           const encoder = await createMp3Encoder();
           const spec = mediaFormats[output.format];
           encoder.configure({
-            sampleRate: spec.sampleRate,
+            sampleRate: output.sampleRate,
             channels: spec.channels,
             bitrate: spec.bitrateKbps as 8 | 16 | 32,
-            outputSampleRate: spec.sampleRate as 8000 | 16000 | 22050,
+            outputSampleRate: output.sampleRate as 8000 | 16000 | 22050,
           });
           output.encoder = encoder;
         }),
