@@ -202,9 +202,12 @@ export class RecordingJournals {
     return journal;
   }
 
-  /** The journal's recording left this process (finished and queued, or failed): nobody owns it now. */
+  /**
+   * The journal's recording left this process (finished and queued, or failed): nobody owns it
+   * once its last change is on disk (a recovery pass must not read it without that change).
+   */
   release(journal: RecordingJournal): void {
-    this.open.delete(journal);
+    void journal.flushed().then(() => this.open.delete(journal));
   }
 
   /** Journal files that no recording of this process owns. */
