@@ -1,8 +1,9 @@
 // `npm run bench -- playback`: Range reads of a recording as a supervisor's player makes them
 // (issue 12), against the floor: a bare node:http server handing out ranges of the same plaintext
 // from a plain file, in the same run. A real backend (embedded PostgreSQL, encryption at rest)
-// records one call of about 10 s; a supervisor asks for a media ticket and its URL is read with
-// random 4 KiB ranges, by one reader in sequence, then by several at once, for a fixed time each.
+// records one call of about 10 s; each reader is a player of its own (a supervisor's login and
+// the media ticket it asked for) reading random 4 KiB ranges of the ticket's URL: one reader in
+// sequence, then several at once, for a fixed time each.
 // The readers run in a child process (as players run on other machines), with keep-alive
 // connections to either server alike. Prints reads/s, time to the response headers (p50, p99),
 // the server side's CPU per read (this process, the backend or the bare server, with its
@@ -122,28 +123,39 @@ async function readAsPlayers(phase: Phase): Promise<PhaseResult> {
 
 const clockTicksPerSecond = 100;
 
-/** CPU ms used so far by this process and its descendants (the embedded PostgreSQL), but `excluded`. */
-async function serverCpuMs(excluded: number | undefined): Promise<number> {
-  const processes = new Map<number, { parent: number; ticks: number }>();
+/**
+ * CPU ms used so far by this process, and by its descendants (the embedded PostgreSQL) but
+ * `excluded`. A descendant's time includes that of its children that ended (a PostgreSQL worker
+ * that exits is counted by the postmaster), so the total only grows.
+ */
+async function serverCpuMs(excluded: number | undefined): Promise<{ own: number; descendants: number }> {
+  const processes = new Map<number, { parent: number; ticks: number; withEndedChildren: number }>();
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8');
-      // After the command name in parentheses: state, ppid, ..., utime (14th field), stime (15th).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      processes.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      // After the command name in parentheses: state, ppid, ..., utime (14th field), stime, cutime, cstime.
+      const fields = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map((field) => Number(field));
+      const ticks = fields[11]! + fields[12]!;
+      processes.set(Number(entry), { parent: fields[1]!, ticks, withEndedChildren: ticks + fields[13]! + fields[14]! });
     } catch {
       // gone meanwhile
     }
   }
-  let ticks = 0;
+  let descendants = 0;
   const visit = (pid: number) => {
-    if (pid === excluded) return;
-    ticks += processes.get(pid)?.ticks ?? 0;
-    for (const [child, { parent }] of processes) if (parent === pid) visit(child);
+    for (const [child, { parent, withEndedChildren }] of processes) {
+      if (parent !== pid || child === excluded) continue;
+      descendants += withEndedChildren;
+      visit(child);
+    }
   };
   visit(process.pid);
-  return (ticks * 1000) / clockTicksPerSecond;
+  const toMs = (ticks: number) => (ticks * 1000) / clockTicksPerSecond;
+  return { own: toMs(processes.get(process.pid)?.ticks ?? 0), descendants: toMs(descendants) };
 }
 
 /** The floor: a bare range server over a plain file, as any static file server does it. */
@@ -169,12 +181,17 @@ function bareRangeServer(file: string): http.Server {
 async function compareWithTheFloor(): Promise<void> {
   const client = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, [clientRole]: '1' } });
   const measure = (phase: Phase) =>
-    new Promise<PhaseResult & { cpuMsPerRead: number }>((resolve, reject) => {
-      void serverCpuMs(client.pid).then((cpuBefore) => {
+    new Promise<PhaseResult & { cpuMsPerRead: number; databaseCpuMsPerRead: number }>((resolve, reject) => {
+      void serverCpuMs(client.pid).then((before) => {
         client.once('message', (result: PhaseResult) => {
-          serverCpuMs(client.pid).then((cpuAfter) => {
+          serverCpuMs(client.pid).then((after) => {
             // Includes the warm-up reads' CPU: an upper bound, close enough to compare the two servers.
-            resolve({ ...result, cpuMsPerRead: (cpuAfter - cpuBefore) / Math.max(1, result.reads) });
+            const perRead = (ms: number) => ms / Math.max(1, result.reads);
+            resolve({
+              ...result,
+              cpuMsPerRead: perRead(after.own - before.own + after.descendants - before.descendants),
+              databaseCpuMsPerRead: perRead(after.descendants - before.descendants),
+            });
           }, reject);
         });
         client.send(phase);
@@ -223,7 +240,7 @@ async function compareWithTheFloor(): Promise<void> {
         `readers using ${clientKind === 'fetch' ? 'fetch' : 'node:http'}; ${os.availableParallelism()} cores\n`,
     );
     console.log(
-      `${'server'.padEnd(12)} ${'readers'.padStart(7)} ${'reads/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU ms/read'.padStart(11)}`,
+      `${'server'.padEnd(12)} ${'readers'.padStart(7)} ${'reads/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU ms/read'.padStart(11)} ${'of it DB'.padStart(8)}`,
     );
     const rates: Record<string, number> = {};
     for (const readers of [1, concurrentReaders]) {
@@ -238,7 +255,7 @@ async function compareWithTheFloor(): Promise<void> {
         const rate = result.reads / result.seconds;
         rates[`${name}${readers}`] = rate;
         console.log(
-          `${name.padEnd(12)} ${String(readers).padStart(7)} ${rate.toFixed(0).padStart(8)} ${at(0.5).toFixed(1).padStart(7)} ${at(0.99).toFixed(1).padStart(7)} ${result.cpuMsPerRead.toFixed(2).padStart(11)}`,
+          `${name.padEnd(12)} ${String(readers).padStart(7)} ${rate.toFixed(0).padStart(8)} ${at(0.5).toFixed(1).padStart(7)} ${at(0.99).toFixed(1).padStart(7)} ${result.cpuMsPerRead.toFixed(2).padStart(11)} ${result.databaseCpuMsPerRead.toFixed(2).padStart(8)}`,
         );
       }
     }

@@ -125,6 +125,37 @@ describe('a media ticket', () => {
   });
 });
 
+describe('each read of an open ticket', () => {
+  it('checks again that its user may see the recording: a right withdrawn applies at the next Range request', async () => {
+    await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: true });
+    try {
+      const { token } = await backend.login('agent1');
+      const { status, path } = await ticket(sales, token);
+      expect(status).toBe(201);
+      expect((await get(path, { range: 'bytes=0-99' })).status).toBe(206);
+      await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: false });
+      expect((await get(path, { range: 'bytes=0-99' })).status).toBe(404);
+      expect((await get(path, { range: 'bytes=100-199' })).status).toBe(404);
+    } finally {
+      await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: false });
+    }
+  });
+
+  it('finds nothing once the recording is deleted, and a recording stored after it plays', async () => {
+    const doomed = await recordedCall('5550804', '7002');
+    const token = await backend.token('supervisor1');
+    const { path } = await ticket(doomed, token);
+    const before = await get(path, { range: 'bytes=0-99' });
+    expect(before.status).toBe(206);
+    await backend.admin('DELETE', `/api/v2/recordings/${doomed.id}`, undefined, 204);
+    expect((await get(path, { range: 'bytes=0-99' })).status).toBe(404);
+    const next = await recordedCall('5550805', '7002');
+    const played = await get((await ticket(next, token)).path);
+    expect(played.status).toBe(200);
+    expect(played.body.length).toBe(next.mediaFiles[0]!.size);
+  });
+});
+
 describe('the audit of media reads', () => {
   it('records each opening once, whatever the Range, and each read with the bearer token as a download', async () => {
     const token = await backend.token('supervisor2');

@@ -142,3 +142,72 @@ describe('MediaVault: chunked AES-256-GCM with a data key per file, wrapped by t
     expect(await text(await opened.read())).toBe('plain old recording');
   });
 });
+
+/** Local storage that counts the size look-ups: the vault makes one each time it reads a header. */
+class CountingStorage extends LocalDirectoryStorage {
+  sizeLookups = 0;
+
+  override async size(objectPath: string): Promise<number> {
+    this.sizeLookups++;
+    return super.size(objectPath);
+  }
+}
+
+describe('MediaVault: what it keeps of an object between Range requests', () => {
+  async function storedThrough(target: MediaVault, into: LocalDirectoryStorage, plaintext: Buffer, name: string) {
+    const source = path.join(dir, `${name}.${plaintext.length}.plain`);
+    await fs.writeFile(source, plaintext);
+    await target.encryptFile(source, `${source}.sealed`);
+    await into.putFile(name, `${source}.sealed`);
+  }
+
+  it('reads a header once for many openings, and gives the same bytes in one buffer as streamed', async () => {
+    const counting = new CountingStorage(path.join(dir, 'counted'));
+    const counted = new MediaVault(counting, keystore);
+    const plaintext = randomBytes(defaultChunkSize * 4 + 77);
+    await storedThrough(counted, counting, plaintext, 'played.mp3');
+    for (const [start, end] of [
+      [0, 4095],
+      [defaultChunkSize - 10, defaultChunkSize + 10],
+      [plaintext.length - 4096, plaintext.length - 1],
+    ] as const) {
+      const opened = await counted.open('played.mp3');
+      expect(await opened.readBytes({ start, end })).toEqual(plaintext.subarray(start, end + 1));
+      expect(Buffer.concat(await (await opened.read({ start, end })).toArray())).toEqual(
+        plaintext.subarray(start, end + 1),
+      );
+    }
+    expect(counting.sizeLookups).toBe(1);
+  });
+
+  it('forgets an object deleted through its storage: a new object at the same path plays', async () => {
+    const counting = new CountingStorage(path.join(dir, 'deleted'));
+    const counted = new MediaVault(counting, keystore);
+    await storedThrough(counted, counting, randomBytes(defaultChunkSize * 2), 'again.mp3');
+    await (await counted.open('again.mp3')).readBytes({ start: 0, end: 99 });
+    await counted.forgettingDeletes().delete('again.mp3');
+    await expect(fs.access(path.join(dir, 'deleted', 'again.mp3'))).rejects.toThrow();
+
+    const next = randomBytes(defaultChunkSize * 3 + 5);
+    await storedThrough(counted, counting, next, 'again.mp3');
+    const opened = await counted.open('again.mp3');
+    expect(opened.size).toBe(next.length);
+    expect(await opened.readBytes({ start: 0, end: next.length - 1 })).toEqual(next);
+    expect(counting.sizeLookups).toBe(2);
+  });
+
+  it('reads an object replaced behind its back afresh once a read of it has failed', async () => {
+    const replaced = new MediaVault(new LocalDirectoryStorage(path.join(dir, 'replaced')), keystore);
+    const replacedStorage = new LocalDirectoryStorage(path.join(dir, 'replaced'));
+    await storedThrough(replaced, replacedStorage, randomBytes(defaultChunkSize * 2), 'restored.mp3');
+    await (await replaced.open('restored.mp3')).readBytes({ start: 0, end: 9 });
+    // A backup restored over it: another data key, another size.
+    const restored = randomBytes(defaultChunkSize + 300);
+    await storedThrough(replaced, replacedStorage, restored, 'restored.mp3');
+    await expect((await replaced.open('restored.mp3')).readBytes({ start: 0, end: 9 })).rejects.toThrow(
+      /failed authentication|cut short/,
+    );
+    const opened = await replaced.open('restored.mp3');
+    expect(await opened.readBytes({ start: 0, end: restored.length - 1 })).toEqual(restored);
+  });
+});

@@ -36,8 +36,7 @@ export const probedObjectLimits = { maxEntries: 1024, ttlMs: 10 * 60_000 };
 
 /** What the first bytes of a stored object say: its cipher header, if it has one. */
 type ProbedObject =
-  | { fileSize: number; header: undefined }
-  | { fileSize: number; header: MediaCipherHeader; headerBytes: number };
+  { fileSize: number; header: undefined } | { fileSize: number; header: MediaCipherHeader; headerBytes: number };
 
 async function probeObject(storage: MediaStorage, objectPath: string): Promise<ProbedObject> {
   const fileSize = await storage.size(objectPath);

@@ -77,6 +77,11 @@ export class TenantKeystore {
     return this.find(this.keystore.current).publicKey;
   }
 
+  /** How many unwrapped data keys are held in memory now (at most `dataKeyLimits.maxEntries`). */
+  get heldDataKeys(): number {
+    return this.dataKeys.size;
+  }
+
   keys(): Array<{ id: string; createdAt: string; current: boolean }> {
     return this.keystore.keys.map((k) => ({
       id: k.id,

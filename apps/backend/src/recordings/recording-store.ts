@@ -13,6 +13,7 @@ import type {
 } from '@vox/shared';
 import { withTransaction } from '../db/transaction.ts';
 import { rowToUser, type UserRow } from '../auth/user-rows.ts';
+import { MediaReadChecks, type MediaReadAnswer, type MediaReadCheck } from './media-read-checks.ts';
 import { visibleTo, visibleToUserRow } from './recording-visibility.ts';
 
 export interface RecordingHeader {
@@ -143,6 +144,8 @@ const wildcardWindow = 20_000;
 
 /** The metadata store (GIR: RWS over Cassandra; here PostgreSQL). */
 export class RecordingStore {
+  private readonly mediaReadChecks = new MediaReadChecks((checks) => this.answerMediaReadChecks(checks));
+
   constructor(private readonly pool: pg.Pool) {}
 
   async exists(id: string): Promise<boolean> {
@@ -326,38 +329,49 @@ export class RecordingStore {
   }
 
   /**
-   * The user of a live session and, when that user may see it, one stored object of a recording,
-   * in one round trip: a player checks both at each Range request, and the round trips were most
-   * of what a read cost. Undefined when the session is unknown or expired (the rule of
+   * The user of a live session and, when that user may see it, one stored object of a recording:
+   * what a player's every Range request checks. Checks made at the same time share one query
+   * (see MediaReadChecks). Undefined when the session is unknown or expired (the rule of
    * `sessionForToken`); `media` undefined when there is no such object or the user may not see it.
    */
-  async findMediaForSession(
-    tokenHash: string,
-    recordingId: string,
-    mediaId: string,
-  ): Promise<{ user: User; media: StoredMedia | undefined } | undefined> {
+  findMediaForSession(tokenHash: string, recordingId: string, mediaId: string): Promise<MediaReadAnswer> {
+    return this.mediaReadChecks.check({ tokenHash, recordingId, mediaId });
+  }
+
+  /** The answers to `checks`, in their order, in one round trip. */
+  private async answerMediaReadChecks(checks: MediaReadCheck[]): Promise<MediaReadAnswer[]> {
     const result = await this.pool.query<
-      UserRow & { media_storage_path: string | null; media_type: string | null; media_size: string | null }
+      UserRow & {
+        check_number: string;
+        media_storage_path: string | null;
+        media_type: string | null;
+        media_size: string | null;
+      }
     >({
       // Prepared once per connection: the plan is the same for every read.
-      name: 'media-for-session',
-      text: `SELECT u.*, m.storage_path AS media_storage_path, m.type AS media_type, m.size AS media_size
-               FROM sessions s JOIN users u ON u.id = s.user_id
+      name: 'media-read-checks',
+      text: `SELECT c.check_number, u.*,
+                    m.storage_path AS media_storage_path, m.type AS media_type, m.size AS media_size
+               FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY
+                      AS c(token_hash, recording_id, media_id, check_number)
+               JOIN sessions s ON s.token_hash = c.token_hash AND s.expires_at > now()
+               JOIN users u ON u.id = s.user_id
                LEFT JOIN LATERAL (
                  SELECT m.storage_path, m.type, m.size FROM recordings r JOIN ${storedObjects} m ON m.recording_id = r.id
-                  WHERE r.id = $2 AND m.media_id = $3 AND ${visibleToUserRow}
+                  WHERE r.id = c.recording_id AND m.media_id = c.media_id AND ${visibleToUserRow}
                   LIMIT 1
-               ) m ON TRUE
-              WHERE s.token_hash = $1 AND s.expires_at > now()`,
-      values: [tokenHash, recordingId, mediaId],
+               ) m ON TRUE`,
+      values: [checks.map((c) => c.tokenHash), checks.map((c) => c.recordingId), checks.map((c) => c.mediaId)],
     });
-    const row = result.rows[0];
-    if (!row) return undefined;
-    const media =
-      row.media_storage_path === null
-        ? undefined
-        : toStoredMedia({ storage_path: row.media_storage_path, type: row.media_type!, size: row.media_size! });
-    return { user: rowToUser(row), media };
+    const answers: MediaReadAnswer[] = checks.map(() => undefined);
+    for (const row of result.rows) {
+      const media =
+        row.media_storage_path === null
+          ? undefined
+          : toStoredMedia({ storage_path: row.media_storage_path, type: row.media_type!, size: row.media_size! });
+      answers[Number(row.check_number) - 1] = { user: rowToUser(row), media };
+    }
+    return answers;
   }
 
   async setLabels(id: string, labels: string[], viewer: User): Promise<boolean> {

@@ -112,6 +112,22 @@ describe('the visibility rule, with the user known and with the user read from i
     expect(seenWithSession).toEqual(expected[username]);
   });
 
+  it('answers every user its own way when all of them ask at once (one query for all)', async () => {
+    const { pool } = database;
+    const asks = [];
+    for (const username of Object.keys(expected)) {
+      const tokenHash = hashToken(await issueToken(pool, username, 60_000));
+      for (const id of Object.keys(recordings)) asks.push({ username, id, tokenHash });
+    }
+    const answers = await Promise.all(asks.map((a) => store.findMediaForSession(a.tokenHash, a.id, `voice-${a.id}`)));
+    const seen: Record<string, string[]> = Object.fromEntries(Object.keys(expected).map((u) => [u, []]));
+    asks.forEach((a, i) => {
+      expect(answers[i]?.user.id).toBe(a.username);
+      if (answers[i]?.media) seen[a.username]!.push(a.id);
+    });
+    expect(seen).toEqual(expected);
+  });
+
   it('finds nothing for a session that expired or never was, and no media under another recording', async () => {
     const { pool } = database;
     const expired = hashToken(await issueToken(pool, 'admin', 60_000));
