@@ -12,6 +12,7 @@ import {
   decodeHeader,
   mediaCipherMagic,
   type MediaCipherHeader,
+  MediaCipherError,
 } from './media-cipher.ts';
 import type { TenantKeystore } from './tenant-keystore.ts';
 
@@ -104,13 +105,7 @@ export class MediaVault {
         size: probed.fileSize,
         encrypted: false,
         read: (range) => this.storage.read(objectPath, range).catch(forgetOnFailure),
-        readBytes: async (range) => {
-          try {
-            return Buffer.concat(await (await this.storage.read(objectPath, range)).toArray());
-          } catch (error) {
-            return forgetOnFailure(error);
-          }
-        },
+        readBytes: (range) => this.storage.readBytes(objectPath, range).catch(forgetOnFailure),
       };
     }
     const { header, headerBytes, fileSize } = probed;
@@ -134,13 +129,17 @@ export class MediaVault {
       size,
       encrypted: true,
       readBytes: async ({ start, end }) => {
-        const pieces: Buffer[] = [];
+        const { first, last } = decryptor.chunksFor(start, end);
+        const span = decryptor.span(first, last);
         try {
-          for await (const piece of await decrypting(start, end)) pieces.push(piece);
+          const sealed = await this.storage.readBytes(objectPath, span);
+          if (sealed.length < span.end - span.start + 1) {
+            throw new MediaCipherError(`the encrypted media ended before chunk ${last}: the file is cut short`);
+          }
+          return decryptChunks(sealed, decryptor, header.chunkSize, first, last, start, end);
         } catch (error) {
-          forgetOnFailure(error);
+          return forgetOnFailure(error);
         }
-        return Buffer.concat(pieces);
       },
       read: async (range) => {
         const plaintext = await decrypting(range?.start ?? 0, range?.end ?? size - 1);
@@ -239,6 +238,29 @@ export class MediaVault {
     const media = await this.open(objectPath);
     await pipeline(await media.read(), createWriteStream(target));
   }
+}
+
+/** Decrypts the sealed chunks [first, last], read whole, to plaintext [start, end]. */
+function decryptChunks(
+  sealed: Buffer,
+  decryptor: ChunkDecryptor,
+  chunkSize: number,
+  first: number,
+  last: number,
+  start: number,
+  end: number,
+): Buffer {
+  const pieces: Buffer[] = [];
+  let offset = 0;
+  for (let index = first; index <= last; index++) {
+    const span = decryptor.span(index, index);
+    const size = span.end - span.start + 1;
+    const plain = decryptor.open(sealed.subarray(offset, offset + size), index);
+    offset += size;
+    const chunkStart = index * chunkSize;
+    pieces.push(plain.subarray(Math.max(0, start - chunkStart), Math.min(plain.length, end - chunkStart + 1)));
+  }
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }
 
 /** Decrypts the sealed chunks [first, last] as they stream in and yields plaintext [start, end]. */

@@ -5,9 +5,12 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageError, type MediaStorage, type StoredObject } from './media-storage.ts';
+import { OpenMediaFiles } from './open-media-files.ts';
 
 /** The embedded default: files under a local directory, written to a temporary name and renamed. */
 export class LocalDirectoryStorage implements MediaStorage {
+  private readonly openFiles = new OpenMediaFiles();
+
   constructor(private readonly root: string) {}
 
   async putFile(objectPath: string, sourceFile: string): Promise<StoredObject> {
@@ -30,6 +33,7 @@ export class LocalDirectoryStorage implements MediaStorage {
       throw new StorageError(`stored ${stored.size} of ${original.size} bytes of ${objectPath}`);
     }
     await fs.rename(partial, target);
+    this.openFiles.forget(target);
     return { path: objectPath, size: stored.size, sha256: hash.digest('hex') };
   }
 
@@ -39,12 +43,18 @@ export class LocalDirectoryStorage implements MediaStorage {
     return createReadStream(file, range ? { start: range.start, end: range.end } : {});
   }
 
+  async readBytes(objectPath: string, range: { start: number; end: number }): Promise<Buffer> {
+    return this.openFiles.read(this.resolve(objectPath), range.start, range.end);
+  }
+
   async size(objectPath: string): Promise<number> {
     return (await fs.stat(this.resolve(objectPath))).size;
   }
 
   async delete(objectPath: string): Promise<void> {
-    await fs.rm(this.resolve(objectPath), { force: true });
+    const file = this.resolve(objectPath);
+    this.openFiles.forget(file);
+    await fs.rm(file, { force: true });
   }
 
   async probe(): Promise<void> {

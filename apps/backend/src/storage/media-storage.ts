@@ -12,6 +12,8 @@ export interface MediaStorage {
   putFile(path: string, sourceFile: string): Promise<StoredObject>;
   /** Byte range, both ends inclusive, as in HTTP Range. */
   read(path: string, range?: { start: number; end: number }): Promise<Readable>;
+  /** A byte range (both ends inclusive) read whole: a player's seek, a few kilobytes. */
+  readBytes(path: string, range: { start: number; end: number }): Promise<Buffer>;
   size(path: string): Promise<number>;
   /** Removes the object; one already gone counts as removed. */
   delete(path: string): Promise<void>;

@@ -95,6 +95,10 @@ export class WebdavStorage implements MediaStorage {
     return response.body;
   }
 
+  async readBytes(objectPath: string, range: { start: number; end: number }): Promise<Buffer> {
+    return Buffer.concat(await (await this.read(objectPath, range)).toArray());
+  }
+
   async size(objectPath: string): Promise<number> {
     const response = await this.request('HEAD', objectPath);
     response.body.resume();
