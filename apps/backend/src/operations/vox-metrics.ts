@@ -120,7 +120,7 @@ export class VoxMetrics {
     });
     new Gauge({
       name: 'vox_media_engine_busy_ratio',
-      help: 'Share of one core each media worker spent rendering and encoding over the last second, summed.',
+      help: 'Seconds per second the media workers spent in their render ticks, summed (wall clock: when cores are short it includes waiting for one).',
       registers,
       collect() {
         this.set(sources.engine.load().busyShare);

@@ -50,6 +50,10 @@ export class SpawnedBackend {
       env: { ...process.env, VOX_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // A test process that ends (or dies) takes its backend with it, never leaving it running.
+    const stopWithUs = () => child.kill('SIGKILL');
+    process.once('exit', stopWithUs);
+    child.once('exit', () => process.off('exit', stopWithUs));
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -36,7 +36,7 @@ interface MediaWorker {
 export interface MediaEngineLoad {
   workers: number;
   captures: number;
-  /** share of one core each worker spent rendering and encoding over the last second, summed */
+  /** seconds per second each worker spent in its render ticks (wall clock), summed */
   busyShare: number;
   /** the most a worker's clock ran late over the last second */
   maxLateMs: number;
