@@ -20,8 +20,7 @@
 // answered call without a media file) and duplicated (more than one), the event latencies at
 // the agents' sockets (the calls released all at once at the end apart), and decodes a sample
 // of the files. Asserts nothing; says whether it held: 0 lost, 0 duplicated, every call and
-// event, whole files, and at p99 the engine's lag under its 100 ms render delay and
-// EventEstablished and EventReleased under 1 s.
+// event, whole files, and at p99 the engine's lag, EventEstablished and EventReleased under 1 s.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,12 +52,15 @@ const ringMs = 1000;
 const eventTimeoutMs = 30_000;
 /** How long the stores may take after the last release before what is missing counts as lost. */
 const storeTimeoutMs = 180_000;
-/**
- * The render delay of a simulated call's capture (media-worker.ts): the margin that lets a pause
- * or a digit asked for a little late still land on its frame. A worker whose clock runs later
- * than that, second after second, is not keeping up.
- */
+/** The render delay of a simulated call's capture (media-worker.ts), printed beside the lag. */
 const renderDelayMs = 100;
+/**
+ * How late a media worker's clock may run and still keep up. A simulated call's capture renders
+ * at most up to 100 ms before now, however late the clock runs, so a pause or digit asked for a
+ * little late still lands on its frame whatever the lag; what a late clock must not do is grow:
+ * a worker a second late is falling behind its captures.
+ */
+const engineLagBarMs = 1000;
 /** The event latency the issue sets as the bar, at p99. */
 const latencyBarMs = 1000;
 /** Files decoded to check what a listener would hear. */
@@ -420,7 +422,7 @@ try {
     [failures.size === 0, `${calls.length - completed.length} calls failed`],
     [missingEvents.length === 0 && ledger.misdelivered === 0, 'events missing or misdelivered'],
     [decoded.length === 0 && offDuration.length === 0, 'files not whole'],
-    [lagP99Ms < renderDelayMs, `engine lag p99 ${lagP99Ms.toFixed(0)} ms`],
+    [lagP99Ms < engineLagBarMs, `engine lag p99 ${lagP99Ms.toFixed(0)} ms`],
     [establishedP99 < latencyBarMs, `EventEstablished p99 ${establishedP99.toFixed(0)} ms`],
     [releasedP99 < latencyBarMs, `EventReleased p99 ${releasedP99.toFixed(0)} ms`],
   ].flatMap(([ok, why]) => (ok ? [] : [why]));
@@ -529,7 +531,7 @@ try {
   line(
     'held',
     `${missed.length === 0 ? 'yes' : `no: ${missed.join(', ')}`} (the bar: 0 lost, 0 duplicated, every call and ` +
-      `event, files whole; p99 of the engine lag under ${renderDelayMs} ms, of EventEstablished and EventReleased ` +
+      `event, files whole; p99 of the engine lag under ${engineLagBarMs} ms, of EventEstablished and EventReleased ` +
       `under ${latencyBarMs} ms)`,
   );
 } finally {
