@@ -28,6 +28,7 @@ import { registerSimRoutes } from './api/sim-routes.ts';
 import { attachSocketGateway } from './api/socket-gateway.ts';
 import { seedDemoTenant } from './auth/demo-tenant.ts';
 import { CallDetailsStore } from './call-details/call-details.ts';
+import { CallDetailsSweep } from './call-details/call-details-sweep.ts';
 import { ConfigError, type VoxConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { EventBus } from './events/event-bus.ts';
@@ -236,6 +237,12 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     log,
   });
   void interrupted.start();
+  const callDetailsSweep = new CallDetailsSweep(callDetails, async () => {
+    const waiting = await outbox.pendingVoiceCalls();
+    for (const connId of journals.liveCalls()) waiting.add(connId);
+    return waiting;
+  });
+  callDetailsSweep.start();
 
   const auth = new Authenticator(pool);
   installErrorHandlers(app);
@@ -311,6 +318,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     await siprec?.close();
     await engine.close();
     await interrupted.stop();
+    callDetailsSweep.stop();
     journals.stop();
     await outbox.stop();
     await database.close();
@@ -337,6 +345,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         await Promise.all(mcps.map((mcp) => mcp.close()));
         await engine.close();
         await interrupted.stop();
+        callDetailsSweep.stop();
         journals.stop();
         disk.stop();
         await outbox.stop();

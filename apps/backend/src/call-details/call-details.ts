@@ -20,11 +20,20 @@ export interface CallDetails {
   eventHistory: CallEvent[];
 }
 
+/**
+ * The calls' details while they matter: a live call's, and an ended call's until its recordings
+ * are stored (the Recording Processor merges them then, seconds later, or hours later when
+ * storage was down). Forgotten after that: a contact centre's backend handles thousands of calls
+ * a day, and keeping all of them would grow its memory without end.
+ */
 export class CallDetailsStore {
   private readonly calls = new Map<string, CallDetails>();
+  /** when each ended call ended (epoch ms) */
+  private readonly endedAt = new Map<string, number>();
 
   put(details: CallDetails): void {
     this.calls.set(details.connId, details);
+    this.endedAt.delete(details.connId);
   }
 
   get(connId: string): CallDetails | undefined {
@@ -33,5 +42,30 @@ export class CallDetailsStore {
 
   addEvent(connId: string, event: CallEvent): void {
     this.calls.get(connId)?.eventHistory.push(event);
+  }
+
+  /** The call ended: its details stay until `forgetEnded` finds nothing waiting on them. */
+  ended(connId: string, at = Date.now()): void {
+    if (this.calls.has(connId)) this.endedAt.set(connId, at);
+  }
+
+  /** Calls whose details are kept (live, or ended and not forgotten yet). */
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /**
+   * Forgets the calls that ended more than `afterMs` ago, except those `stillNeeded` names (a
+   * recording of theirs not stored yet). Returns how many it forgot.
+   */
+  forgetEnded(afterMs: number, stillNeeded: ReadonlySet<string>, now = Date.now()): number {
+    let forgotten = 0;
+    for (const [connId, at] of this.endedAt) {
+      if (now - at < afterMs || stillNeeded.has(connId)) continue;
+      this.endedAt.delete(connId);
+      this.calls.delete(connId);
+      forgotten++;
+    }
+    return forgotten;
   }
 }

@@ -225,6 +225,11 @@ export class RecordingJournals {
       .filter((file) => !owned.has(file));
   }
 
+  /** The calls of the recordings journalled in this process now. */
+  liveCalls(): Set<string> {
+    return new Set([...this.open].map((journal) => journal.entry.call.connId));
+  }
+
   stop(): void {
     clearInterval(this.timer);
   }

@@ -471,6 +471,7 @@ export class SipServer {
       }
     }
     this.publishLadder(call);
+    this.callDetails.ended(call.connId);
     this.released.set(call.connId, { trace: call.trace, parties: call.parties.map((p) => p.dn) });
     if (this.released.size > releasedTracesKept) {
       const oldest = this.released.keys().next().value;

@@ -236,6 +236,7 @@ export class SiprecRecording {
       return;
     }
     this.deps.bus.emit('callLadderComplete', this.connId, this.callUuid, this.trace.list());
+    this.deps.callDetails.ended(this.connId);
     for (const stream of captured.rtp ?? []) {
       this.details.attachedData[`siprec.${stream.side}.rtp`] =
         `${stream.codec} ${stream.packets} packets, ${stream.lost} lost, ${stream.late} late, ` +

@@ -107,6 +107,14 @@ export class StorageOutbox {
     await this.draining;
   }
 
+  /** The calls whose voice files wait here: their call details are still to be merged. */
+  async pendingVoiceCalls(): Promise<Set<string>> {
+    const result = await this.pool.query<{ conn_id: string }>(
+      "SELECT DISTINCT metadata->>'connId' AS conn_id FROM storage_outbox WHERE kind = 'voice'",
+    );
+    return new Set(result.rows.map((row) => row.conn_id));
+  }
+
   async status(): Promise<StorageStatus> {
     const result = await this.pool.query<{ pending: string; oldest: Date | null; last_error: string | null }>(
       `SELECT count(*) AS pending, min(created_at) AS oldest,

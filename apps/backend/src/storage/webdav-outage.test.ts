@@ -6,6 +6,7 @@ import { storageStatusSchema } from '@vox/shared';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../test-support/webdav-test-server.ts';
 import { StorageError } from './media-storage.ts';
+import { StorageOutbox } from './storage-outbox.ts';
 import { WebdavStorage } from './webdav-storage.ts';
 
 /** A WebDAV server that is full (507), then failing (500), then fine: the outbox rides it out. */
@@ -77,6 +78,10 @@ describe('WebDAV answering 507 Insufficient Storage, then 500', () => {
       lastError: expect.stringMatching(/WebDAV PUT .* answered 500/) as unknown,
     });
     expect(await vox.admin('GET', `/api/v2/recordings?connId=${connId}`)).toMatchObject({ recordings: [] });
+    // Its call's details are still needed (the Recording Processor merges them once it is stored).
+    const pool = new pg.Pool({ connectionString: vox.vox.databaseUrl });
+    const outbox = new StorageOutbox(pool, new WebdavStorage(dav.url), { ingest: async () => {} }, () => {});
+    expect(await outbox.pendingVoiceCalls().finally(() => pool.end())).toEqual(new Set([connId]));
 
     releasePuts();
     releasePuts = undefined;

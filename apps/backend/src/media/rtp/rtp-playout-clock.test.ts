@@ -60,6 +60,19 @@ describe('RtpPlayoutClock', () => {
     expect(clock.stats.reanchors).toBe(1);
   });
 
+  it('does not take a worker busy for seconds (every arrival stamped 150 ms late) for a slow sender', () => {
+    const clock = new RtpPlayoutClock(8000);
+    const placements: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      // On time for 2 s, then 4 s during which each packet is seen 150 ms after it came, then on time.
+      const late = i >= 100 && i < 300 ? 150 : 0;
+      placements.push(clock.place(1, i, 160 * i, 1000 + 20 * i + late)! - (1000 + 20 * i));
+    }
+    // Where each packet was placed against where it was sent: a few ms off at most, never 150.
+    expect(Math.max(...placements.map(Math.abs))).toBeLessThanOrEqual(10);
+    expect(clock.stats.reanchors).toBe(0);
+  });
+
   it('follows a sender whose clock runs slow, staying within the drift tolerance', () => {
     const clock = new RtpPlayoutClock(8000);
     // 0.1% slow: after 60 s its timestamps are 60 ms behind our clock.

@@ -24,6 +24,13 @@ const lateResyncMs = 300;
 const driftWindowMs = 2000;
 /** Drift is corrected once the earliest arrival of a window is this late. */
 const driftToleranceMs = 10;
+/**
+ * The most the anchor follows a slow sender in one window: 0.25% of it, more than any sender's
+ * crystal drifts (0.01% is typical). A window whose packets all came late for another reason (a
+ * media worker busy encoding for a while stamps every arrival late) then moves the audio by a few
+ * ms, not by the whole delay; the first timely packet sets the anchor back at once.
+ */
+const maxDriftStepMs = driftWindowMs * 0.0025;
 const duplicateWindow = 1024;
 
 /**
@@ -144,7 +151,9 @@ export class RtpPlayoutClock {
   private followDrift(lateness: number, arrivalMs: number): void {
     if (lateness < this.windowMin) this.windowMin = lateness;
     if (arrivalMs - this.windowStart < driftWindowMs) return;
-    if (this.windowMin > this.offsetMs + driftToleranceMs) this.offsetMs = this.windowMin;
+    if (this.windowMin > this.offsetMs + driftToleranceMs) {
+      this.offsetMs = Math.min(this.windowMin, this.offsetMs + maxDriftStepMs);
+    }
     this.resetWindow(arrivalMs);
   }
 
