@@ -182,6 +182,7 @@ export class SiprecRecording {
 
   /** The SRC cancelled before the answer: nothing was recorded, nothing is kept. */
   async abandon(): Promise<void> {
+    this.deps.callDetails.ended(this.connId);
     this.ended ??= this.capture
       .stop(Date.now())
       .then((captured) => Promise.all(captured.outputs.map((o) => fs.rm(o.path, { force: true }))))
@@ -221,6 +222,7 @@ export class SiprecRecording {
 
   private async finish(reason: SiprecEnd): Promise<void> {
     const at = Date.now();
+    this.deps.callDetails.ended(this.connId, at);
     this.history('RecordingStopped', this.recordDn, endNotes[reason]);
     this.recordingEvent('RecordingStopped');
     this.callEvent('EventReleased');
@@ -236,7 +238,6 @@ export class SiprecRecording {
       return;
     }
     this.deps.bus.emit('callLadderComplete', this.connId, this.callUuid, this.trace.list());
-    this.deps.callDetails.ended(this.connId);
     for (const stream of captured.rtp ?? []) {
       this.details.attachedData[`siprec.${stream.side}.rtp`] =
         `${stream.codec} ${stream.packets} packets, ${stream.lost} lost, ${stream.late} late, ` +
