@@ -36,6 +36,7 @@ import { createLoadAgents, socketReconnects, type LoadAgent } from './load/load-
 import { placeLoadCall, type LoadCall } from './load/load-call.ts';
 import { MetricsWatch } from './load/metrics-watch.ts';
 import { BackendUsage, machineBusyMs, type BackendUsageReading } from './load/process-usage.ts';
+import { seededRandom } from '../src/media/seeded-random.ts';
 
 const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const targetCalls = Number(argument('calls') ?? 200);
@@ -89,18 +90,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 const percentOf = (cpuMs: number, wallMs: number) => (wallMs > 0 ? (cpuMs / wallMs) * 100 : 0);
-
-/** A seeded generator (mulberry32): the same hold times at each run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** What the 5-second sampler read. */
 interface Sample {

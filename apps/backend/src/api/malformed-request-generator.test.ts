@@ -10,12 +10,12 @@ import {
 import {
   exampleOf,
   malformedRequests,
-  seededRandom,
   wireFormOf,
   type JsonSchema,
   type OpenApiDocument,
 } from './malformed-request-generator.ts';
 import { openApiDocument } from './openapi.ts';
+import { seededRandom } from '../media/seeded-random.ts';
 
 const known = { connId: ['0123456789abcdef'], id: ['rec-1'], dn: ['7001'] };
 

@@ -7,6 +7,8 @@
  * requests, so a failure can be replayed.
  */
 
+import { seededRandom } from '../media/seeded-random.ts';
+
 /** The parts of an OpenAPI 3.1 document the generator reads. */
 export interface OpenApiDocument {
   paths: Record<string, Record<string, OpenApiOperation>>;
@@ -61,18 +63,6 @@ export interface GeneratorOptions {
   bearer: string | undefined;
   /** real values by parameter or field name (`connId`, `id`, `dn`...), so handlers run past validation */
   known: Record<string, string[]>;
-}
-
-/** A small seeded PRNG (mulberry32): numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Random = () => number;

@@ -1,5 +1,6 @@
 import type { SpokenPhrases } from './audio-engine/espeak-phrases.ts';
-import { PartyVoice, seededRandom } from './party-voice.ts';
+import { seededRandom } from '../media/seeded-random.ts';
+import { PartyVoice } from './party-voice.ts';
 import { PhraseVoice } from './phrase-voice.ts';
 
 /**

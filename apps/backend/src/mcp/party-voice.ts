@@ -7,6 +7,7 @@
  * Cost matters (hundreds of concurrent calls): each vowel is one wavetable period built once,
  * and a sample costs one interpolated table read and a multiply.
  */
+import { seededRandom } from '../media/seeded-random.ts';
 
 const tableSize = 1024;
 
@@ -24,18 +25,6 @@ export interface VoiceOptions {
   seed: number;
   /** mean fundamental frequency in Hz */
   pitchHz: number;
-}
-
-/** Deterministic PRNG (mulberry32): the same seed gives the same voice. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function buildVowelTable(pitchHz: number, formants: [number, number]): Float32Array {
