@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { recordingListSchema, type Recording } from '@vox/shared';
+import { errorMessage, recordingListSchema, type Recording } from '@vox/shared';
 import { DecodedAudio } from '../src/test-support/decoded-audio.ts';
 import { SpawnedBackend } from '../src/test-support/spawned-backend.ts';
 import { VoxTestBackend } from '../src/test-support/vox-test-backend.ts';
@@ -355,7 +355,7 @@ try {
       ];
       if (problems.length > 0) decoded.push(`${call.connId}: ${problems.join('; ')}`);
     } catch (error) {
-      decoded.push(`${call.connId}: ${error instanceof Error ? error.message : String(error)}`);
+      decoded.push(`${call.connId}: ${errorMessage(error)}`);
     }
   }
 

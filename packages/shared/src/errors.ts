@@ -46,3 +46,8 @@ export const apiErrorCodes = [
   'internal',
 ] as const;
 export type ApiErrorCode = (typeof apiErrorCodes)[number];
+
+/** What went wrong, as a sentence for a log line or a person: an Error's message, or the thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

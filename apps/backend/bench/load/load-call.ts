@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { VoxTestBackend } from '../../src/test-support/vox-test-backend.ts';
 import type { AgentEventName, CallEventLedger } from './call-event-ledger.ts';
 import type { LoadAgent } from './load-agents.ts';
+import { errorMessage } from '@vox/shared';
 
 /** What happened to one call of the load run; times are performance.now() ms. */
 export interface LoadCall {
@@ -112,7 +113,7 @@ export async function placeLoadCall(
     await act('release', `${callRoute}/release`, { dn: agent.dn }, agent.token);
     call.released = true;
   } catch (error) {
-    call.failure = error instanceof Error ? error.message : String(error);
+    call.failure = errorMessage(error);
     // A call left ringing or up would keep the agent's DN busy for the rest of the run.
     if (call.connId && !call.released) {
       await vox.call('POST', `/api/v2/sim/calls/${call.connId}/release`, { dn: agent.dn }, agent.token);

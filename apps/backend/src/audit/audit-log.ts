@@ -4,6 +4,7 @@ import type { AuditAction, AuditRecord, AuditVerification } from '@vox/shared';
 import { withTransaction } from '../db/transaction.ts';
 import { openAuditChainKey, type AuditChainKey } from './audit-chain-key.ts';
 import { AuditHead, type AuditHeadMark } from './audit-head.ts';
+import { errorMessage } from '@vox/shared';
 
 interface AuditRow {
   seq: string;
@@ -194,7 +195,7 @@ export class AuditLog {
     try {
       head = await this.head.read();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       return { records: 0, intact: false, keyedFrom, problem: `the audit head cannot be read: ${reason}` };
     }
     let previousHash = genesisHash;

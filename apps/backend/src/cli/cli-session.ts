@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loginResponseSchema } from '@vox/shared';
+import { errorMessage, loginResponseSchema } from '@vox/shared';
 import { promptPassword } from './password-prompt.ts';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
@@ -44,9 +44,7 @@ async function send(url: string, init: RequestInit & { token?: string }): Promis
   try {
     response = await fetch(url, { ...init, headers });
   } catch (error) {
-    throw new Error(
-      `cannot reach ${url}: ${error instanceof Error ? error.message : String(error)} (is the backend running?)`,
-    );
+    throw new Error(`cannot reach ${url}: ${errorMessage(error)} (is the backend running?)`);
   }
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
@@ -92,7 +90,7 @@ export function parseCommandLine(argv: string[], extra: Record<string, string> =
       options: { ...options, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   return {
@@ -141,7 +139,7 @@ export async function runCli(main: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await main();
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    console.error(errorMessage(error));
     process.exitCode = error instanceof UsageError ? 2 : 1;
   }
 }

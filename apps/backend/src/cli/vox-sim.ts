@@ -2,7 +2,14 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { recordingListSchema, scenarioRunSchema, scenarioSchema, type Scenario, type ScenarioRun } from '@vox/shared';
+import {
+  errorMessage,
+  recordingListSchema,
+  scenarioRunSchema,
+  scenarioSchema,
+  type Scenario,
+  type ScenarioRun,
+} from '@vox/shared';
 import { placeSiprecCall, type SiprecCallOptions } from '../siprec-caller/siprec-caller.ts';
 import { syntheticCallAudio } from '../siprec-caller/synthetic-voice.ts';
 import { readTelephoneWav } from '../siprec-caller/wav-file.ts';
@@ -27,13 +34,13 @@ async function readScenario(file: string): Promise<Scenario> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`${file} is not JSON: ${errorMessage(error)}`);
   }
   const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) {
@@ -139,7 +146,7 @@ async function siprecOptions(argv: string[]): Promise<SiprecCallOptions | undefi
       },
     }).values;
   } catch (error) {
-    throw siprecProblem(error instanceof Error ? error.message : String(error));
+    throw siprecProblem(errorMessage(error));
   }
   if (values.help) return undefined;
   if (!values.to) throw siprecProblem('--to HOST:PORT is required');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { recordPostmasterOwner } from './orphaned-postmaster.ts';
+import { errorMessage } from '@vox/shared';
 
 export interface PostmasterLaunch {
   postgres: string;
@@ -101,7 +102,7 @@ export class SupervisedPostmaster {
         );
         return;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         // Said at the first failure and then every tenth, not at each attempt of a long outage.
         if (attempt === 1 || attempt % 10 === 0) {
           this.launch.notice(`the embedded PostgreSQL could not start again yet (attempt ${attempt}): ${message}`);

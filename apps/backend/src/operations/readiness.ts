@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Readiness, ReadinessCheck } from '@vox/shared';
 import type { MediaEngineLoad } from '../mcp/audio-engine/media-engine.ts';
+import { errorMessage } from '@vox/shared';
 
 /** What the readiness check asks; each part is the real component, reached through one call. */
 export interface ReadinessSources {
@@ -35,7 +36,7 @@ async function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
 }
 
 function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Thrown by a probe whose dependency answered but is not fit: it keeps what it measured. */

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { MediaStorage } from '../storage/media-storage.ts';
 import type { RecordingStore } from './recording-store.ts';
+import { errorMessage } from '@vox/shared';
 
 /** Who asks, for the audit log. */
 export interface Requester {
@@ -108,7 +109,7 @@ export class RecordingLifecycle {
             result.recordings.push({ ...candidate, rule: rule.name });
           }
         } catch (error) {
-          result.failed.push({ id: candidate.id, error: error instanceof Error ? error.message : String(error) });
+          result.failed.push({ id: candidate.id, error: errorMessage(error) });
         }
       }
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  errorMessage,
   privateMsgIds,
   type AuditAction,
   type Scenario,
@@ -133,7 +134,7 @@ export class ScenarioRunner {
     } catch (error) {
       run.state = 'failed';
       const reason: unknown = this.shutdown.signal.aborted ? this.shutdown.signal.reason : error;
-      run.failure = reason instanceof Error ? reason.message : String(reason);
+      run.failure = errorMessage(reason);
     }
     run.finishedAt = new Date().toISOString();
   }
@@ -242,7 +243,7 @@ export class ScenarioRunner {
       if (error instanceof SimError) {
         return { outcome: 'refused', detail: `${error.code}: ${error.message}`, ...(connId ? { connId } : {}) };
       }
-      return { outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
+      return { outcome: 'failed', detail: errorMessage(error) };
     }
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import type pg from 'pg';
-import { screenUploadMetadataSchema, screenUploadPath, type User } from '@vox/shared';
+import { errorMessage, screenUploadMetadataSchema, screenUploadPath, type User } from '@vox/shared';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import type { ScreenMuxer } from './screen-muxer.ts';
@@ -180,7 +180,7 @@ async function unusableBecause(vault: MediaVault, file: string, cutShort: boolea
   try {
     head = await vault.uploadedHead(file, webmHeaderBytes, { cutShort });
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
   return isWebmHeader(head) ? undefined : notWebmMessage;
 }

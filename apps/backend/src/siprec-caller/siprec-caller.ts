@@ -18,6 +18,7 @@ import {
   type StreamTarget,
 } from './siprec-offer-body.ts';
 import { syntheticCallAudio } from './synthetic-voice.ts';
+import { errorMessage } from '@vox/shared';
 
 export interface SiprecCallOptions {
   to: { host: string; port: number };
@@ -432,7 +433,7 @@ class SiprecCall {
       if (statusOf(final) < 300) this.confirm(final, cseq);
       return final;
     } catch (error) {
-      this.log(`re-INVITE (a=${direction}) failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log(`re-INVITE (a=${direction}) failed: ${errorMessage(error)}`);
       return undefined;
     }
   }
@@ -445,7 +446,7 @@ class SiprecCall {
       this.log(`BYE answered ${final.startLine.slice(8)}`);
       return statusOf(final);
     } catch (error) {
-      this.log(`BYE failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log(`BYE failed: ${errorMessage(error)}`);
       return error instanceof SiprecCallError ? error.status : 0;
     }
   }

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { errorMessage } from '@vox/shared';
 
 /** 16-bit PCM as read from a WAV file: frames of `channels` interleaved samples. */
 export interface PcmAudio {
@@ -149,11 +150,11 @@ export async function readTelephoneWav(file: string): Promise<Int16Array> {
   try {
     bytes = await fs.readFile(file);
   } catch (error) {
-    throw new Error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot read ${file}: ${errorMessage(error)}`);
   }
   try {
     return toTelephoneAudio(parseWav(bytes));
   } catch (error) {
-    throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${file}: ${errorMessage(error)}`);
   }
 }

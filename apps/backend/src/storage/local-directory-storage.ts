@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageError, type MediaStorage, type StoredObject } from './media-storage.ts';
 import { OpenMediaFiles } from './open-media-files.ts';
+import { errorMessage } from '@vox/shared';
 
 /** The embedded default: files under a local directory, written to a temporary name and renamed. */
 export class LocalDirectoryStorage implements MediaStorage {
@@ -63,9 +64,7 @@ export class LocalDirectoryStorage implements MediaStorage {
       if (!(await fs.stat(this.root)).isDirectory()) throw new Error('it is not a directory');
       await fs.access(this.root, constants.W_OK);
     } catch (error) {
-      throw new StorageError(
-        `the media directory ${this.root} is not usable: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw new StorageError(`the media directory ${this.root} is not usable: ${errorMessage(error)}`);
     }
   }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type pg from 'pg';
-import { mcpMetadataSchema, type McpMetadata, type StorageStatus } from '@vox/shared';
+import { errorMessage, mcpMetadataSchema, type McpMetadata, type StorageStatus } from '@vox/shared';
 import type { MediaStorage, StoredObject } from './media-storage.ts';
 
 /** What the MCP knows of a file before storage has it: everything but where and what was stored. */
@@ -151,7 +151,7 @@ export class StorageOutbox {
     } catch (error) {
       const attempts = row.attempts + 1;
       const delayMs = Math.min(maxRetryMs, firstRetryMs * 2 ** (attempts - 1));
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       await this.pool.query(
         `UPDATE storage_outbox SET attempts = $2, last_error = $3,
            next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1`,

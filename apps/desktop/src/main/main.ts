@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { desktopAppScheme, type DesktopSettings, type DesktopStatus } from '@vox/shared';
+import { errorMessage, desktopAppScheme, type DesktopSettings, type DesktopStatus } from '@vox/shared';
 import {
   app,
   BrowserWindow,
@@ -161,7 +161,7 @@ if (!app.requestSingleInstanceLock()) {
     .then(() => loadDesktopSettings(settingsFile))
     .then(start)
     .catch((error: unknown) => {
-      dialog.showErrorBox('Vox Recorder cannot start', error instanceof Error ? error.message : String(error));
+      dialog.showErrorBox('Vox Recorder cannot start', errorMessage(error));
       app.exit(1);
     });
 }

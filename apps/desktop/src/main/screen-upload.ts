@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { screenUploadPath, screenUploadTusMetadata, type ScreenUploadProgress } from '@vox/shared';
+import { errorMessage, screenUploadPath, screenUploadTusMetadata, type ScreenUploadProgress } from '@vox/shared';
 import * as tus from 'tus-js-client';
 import { ScreenSpoolError, type ScreenSpoolStore } from './screen-spool.ts';
 
@@ -86,7 +86,7 @@ export async function uploadScreenSpool(request: ScreenSpoolUploadRequest): Prom
       onProgress({ spoolId, bytesSent: 0, bytesTotal: size, state: 'failed', message: refusal });
       throw new ScreenUploadRefusedError(refusal, { cause: error });
     }
-    const message = `screen upload of spool ${spoolId} failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `screen upload of spool ${spoolId} failed: ${errorMessage(error)}`;
     onProgress({ spoolId, bytesSent: 0, bytesTotal: size, state: 'failed', message });
     throw new Error(message, { cause: error });
   } finally {

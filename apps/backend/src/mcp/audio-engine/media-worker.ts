@@ -6,6 +6,7 @@ import { CallCapture } from './call-capture.ts';
 import { RtpCallAudio } from './rtp-call-audio.ts';
 import type { SpokenPhrases } from './espeak-phrases.ts';
 import type { FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
+import { errorMessage } from '@vox/shared';
 
 /**
  * A media worker thread: runs its captures on its own 20 ms clock, off the main thread. It renders
@@ -40,8 +41,7 @@ const createMp3Encoder = () =>
 const phrases = (workerData as { phrases?: SpokenPhrases } | undefined)?.phrases;
 const captures = new Map<number, CallCapture>();
 const send = (message: FromMediaWorker) => port.postMessage(message);
-const failed = (id: number, error: unknown) =>
-  send({ type: 'failed', id, message: error instanceof Error ? error.message : String(error) });
+const failed = (id: number, error: unknown) => send({ type: 'failed', id, message: errorMessage(error) });
 
 let busyMs = 0;
 let maxLateMs = 0;

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import {
+  errorMessage,
   defaultScreenCaptureSettings,
   type AgentStateEvent,
   type CallParty,
@@ -92,10 +93,6 @@ export function desktopStatusOf(state: Pick<AgentStore, 'connection' | 'screen' 
   return 'idle';
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export const useAgentStore = create<AgentStore>()((set, get) => {
   const upsertCall = (connId: string, change: (call: AgentCall | undefined) => AgentCall | undefined) =>
     set((state) => {
@@ -184,7 +181,7 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
       );
       screenShare
         .acquire()
-        .catch((error: unknown) => set({ error: `screen sharing was refused: ${messageOf(error)}` }));
+        .catch((error: unknown) => set({ error: `screen sharing was refused: ${errorMessage(error)}` }));
     },
 
     dismissError() {
@@ -206,7 +203,7 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
         // Asked right away, while the login click still counts as a user action (about 5 s).
         get().shareScreen();
       } catch (error) {
-        set({ error: messageOf(error) });
+        set({ error: errorMessage(error) });
         return;
       }
       const api = desktopApi();
@@ -241,9 +238,9 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
         void api
           .uploadPendingScreenSpools(client.bearer ?? '')
           .then(refreshUploads)
-          .catch((error: unknown) => set({ error: `screen recordings could not be uploaded: ${messageOf(error)}` }));
+          .catch((error: unknown) => set({ error: `screen recordings could not be uploaded: ${errorMessage(error)}` }));
         void catchUp().catch((error: unknown) =>
-          set({ error: `could not fetch the current calls: ${messageOf(error)}` }),
+          set({ error: `could not fetch the current calls: ${errorMessage(error)}` }),
         );
       });
       socket.onAny(() => {
@@ -261,7 +258,7 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
         // Joining a call whose recording already runs (a transfer, a conference) sends no
         // RecordingStarted to this DN: the SIP Server's view of the call says whether it is recorded.
         void catchUp().catch((error: unknown) =>
-          set({ error: `could not fetch the current calls: ${messageOf(error)}` }),
+          set({ error: `could not fetch the current calls: ${errorMessage(error)}` }),
         );
       });
       socket.on('EventReleased', (event) => {
@@ -294,26 +291,30 @@ export const useAgentStore = create<AgentStore>()((set, get) => {
       try {
         set({ agentState: await client.setAgentState({ state: ready ? 'ready' : 'not-ready' }) });
       } catch (error) {
-        set({ error: messageOf(error) });
+        set({ error: errorMessage(error) });
       }
     },
 
     async answer(connId) {
       const { client, user } = get();
       if (!client || !user?.dn) return;
-      await client.callAction(connId, 'answer', user.dn).catch((error: unknown) => set({ error: messageOf(error) }));
+      await client.callAction(connId, 'answer', user.dn).catch((error: unknown) => set({ error: errorMessage(error) }));
     },
 
     async release(connId) {
       const { client, user } = get();
       if (!client || !user?.dn) return;
-      await client.callAction(connId, 'release', user.dn).catch((error: unknown) => set({ error: messageOf(error) }));
+      await client
+        .callAction(connId, 'release', user.dn)
+        .catch((error: unknown) => set({ error: errorMessage(error) }));
     },
 
     async transfer(connId, toDn, how) {
       const { client, user } = get();
       if (!client || !user?.dn) return;
-      await client.callAction(connId, how, user.dn, toDn).catch((error: unknown) => set({ error: messageOf(error) }));
+      await client
+        .callAction(connId, how, user.dn, toDn)
+        .catch((error: unknown) => set({ error: errorMessage(error) }));
     },
   };
 });

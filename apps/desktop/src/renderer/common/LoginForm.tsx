@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { desktopApi } from '../platform/desktop-api.ts';
+import { errorMessage } from '@vox/shared';
 
 const backendChangedKey = 'vox-backend-changed';
 
@@ -107,6 +108,6 @@ export function LoginForm(props: LoginFormProps) {
 
 /** Electron prefixes a refusal from the main process with the channel and the error's class. */
 function refusalMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.replace(/^Error invoking remote method '[^']*': (?:\w*Error: )?/, '');
 }

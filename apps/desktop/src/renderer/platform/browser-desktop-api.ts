@@ -1,5 +1,6 @@
 import * as tus from 'tus-js-client';
 import {
+  errorMessage,
   defaultScreenCaptureSettings,
   pendingScreenUploadOf,
   screenUploadPath,
@@ -68,7 +69,7 @@ export function createBrowserDesktopApi(
       report({ spoolId, bytesSent: file.size, bytesTotal: file.size, state: 'done' });
     })()
       .catch((error: unknown) => {
-        const message = `screen upload failed: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `screen upload failed: ${errorMessage(error)}`;
         report({ spoolId, bytesSent: 0, bytesTotal: 0, state: 'failed', message });
         throw new Error(message, { cause: error });
       })

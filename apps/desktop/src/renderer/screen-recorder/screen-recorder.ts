@@ -1,6 +1,7 @@
 import type { DesktopApi, RecordingEvent, RecordingState, ScreenRecordingIncident, TenantPublicKey } from '@vox/shared';
 import type { ScreenCapture, StartScreenCapture } from './screen-capture.ts';
 import { ScreenEncryptor } from './screen-encryptor.ts';
+import { errorMessage } from '@vox/shared';
 
 export type ScreenRecorderState =
   | { kind: 'idle' }
@@ -174,7 +175,7 @@ export class ScreenRecorder {
       if (this.voice.get(voice.connId)?.state === 'paused') this.pause(active);
     } catch (error) {
       this.givenUp.add(voice.connId);
-      const message = `screen capture could not start: ${messageOf(error)}`;
+      const message = `screen capture could not start: ${errorMessage(error)}`;
       this.report({ connId: voice.connId, recordingId: voice.recordingId, reason: 'capture_refused', message });
       this.setState({ kind: 'failed', connId: voice.connId, message });
     }
@@ -238,7 +239,7 @@ export class ScreenRecorder {
         const pieces = await chunks;
         if (pieces.length > 0) await this.options.api.appendScreenChunk(spoolId, concatenated(pieces));
       } catch (error) {
-        const message = messageOf(error);
+        const message = errorMessage(error);
         if (/disk_full/.test(message)) {
           this.cutShort(
             active,
@@ -257,7 +258,7 @@ export class ScreenRecorder {
   }
 
   private fail(connId: string | undefined, error: unknown): void {
-    this.setState({ kind: 'failed', connId, message: messageOf(error) });
+    this.setState({ kind: 'failed', connId, message: errorMessage(error) });
   }
 
   private setState(state: ScreenRecorderState): void {
@@ -281,8 +282,4 @@ function concatenated(pieces: Uint8Array[]): Uint8Array {
     offset += piece.byteLength;
   }
   return out;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,8 +1,13 @@
 import { useState, type FormEvent, type MouseEvent } from 'react';
-import { labelSchema, mayDownload, type MediaFile, type Recording, type ScreenRecording } from '@vox/shared';
+import {
+  errorMessage,
+  labelSchema,
+  mayDownload,
+  type MediaFile,
+  type Recording,
+  type ScreenRecording,
+} from '@vox/shared';
 import { useSupervisorStore } from './supervisor-store.ts';
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * A download link: the click asks for a download ticket (checked against the user's right) and
@@ -21,7 +26,7 @@ function DownloadLink({ recording, file }: { recording: Recording; file: MediaFi
       link.click();
       setError(undefined);
     } catch (e) {
-      setError(messageOf(e));
+      setError(errorMessage(e));
     }
   };
   return (
@@ -64,7 +69,7 @@ function Labels({ recording }: { recording: Recording }) {
       recordingChanged(await client.setLabels(recording.id, labels));
       setError(undefined);
     } catch (e) {
-      setError(messageOf(e));
+      setError(errorMessage(e));
     }
   };
   const add = (event: FormEvent) => {
@@ -123,7 +128,7 @@ function LegalHold({ recording }: { recording: Recording }) {
       setReason('');
       setError(undefined);
     } catch (e) {
-      setError(messageOf(e));
+      setError(errorMessage(e));
     }
   };
   return (

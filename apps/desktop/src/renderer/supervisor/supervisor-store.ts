@@ -3,6 +3,7 @@ import type { CallLadder, Recording, User } from '@vox/shared';
 import { closeEventStream, connectEventStream, type EventSocket } from '../backend/event-stream.ts';
 import { emptyFilters, filtersFromSearch, searchOf, apiQueryOf, type SearchFilters } from './search/search-query.ts';
 import { SupervisorClient } from './supervisor-client.ts';
+import { errorMessage } from '@vox/shared';
 
 /** What the page shows; the URL says the same, so a view can be shared and reloaded. */
 export type SupervisorView = { kind: 'search' } | { kind: 'recording'; id: string } | { kind: 'admin' };
@@ -68,8 +69,6 @@ const emptySearch: SearchState = {
   pageSize: defaultPageSize,
 };
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 let socket: EventSocket | undefined;
 
 /** The page's query for a view: the search (and its page) stays in it while a recording is open. */
@@ -116,7 +115,14 @@ export const useSupervisorStore = create<SupervisorState>()((set, get) => {
       });
     } catch (error) {
       set({
-        search: { ...get().search, results: [], nextCursor: null, loading: false, error: messageOf(error), done: true },
+        search: {
+          ...get().search,
+          results: [],
+          nextCursor: null,
+          loading: false,
+          error: errorMessage(error),
+          done: true,
+        },
       });
     }
   }
@@ -139,7 +145,7 @@ export const useSupervisorStore = create<SupervisorState>()((set, get) => {
         }
         set({ client, user: session.user, loginError: undefined });
       } catch (error) {
-        set({ loginError: messageOf(error) });
+        set({ loginError: errorMessage(error) });
         return;
       }
       if (socket) closeEventStream(socket);
@@ -197,7 +203,7 @@ export const useSupervisorStore = create<SupervisorState>()((set, get) => {
           open: {
             recording: undefined,
             ladder: undefined,
-            error: `Recording ${id} cannot be opened: ${messageOf(error)}. It may have been deleted, or belong to a group you do not supervise.`,
+            error: `Recording ${id} cannot be opened: ${errorMessage(error)}. It may have been deleted, or belong to a group you do not supervise.`,
           },
         });
       }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { SupervisorClient } from './supervisor-client.ts';
+import { errorMessage } from '@vox/shared';
 
 /**
  * The ticketed URL a `<video>` or `<img>` loads one media file from, asked for once per file
@@ -17,7 +18,7 @@ export function useMediaUrl(
     let shown = true;
     client.mediaUrl(recordingId, mediaId).then(
       (url) => shown && setState({ file, url }),
-      (error: unknown) => shown && setState({ file, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => shown && setState({ file, error: errorMessage(error) }),
     );
     return () => {
       shown = false;

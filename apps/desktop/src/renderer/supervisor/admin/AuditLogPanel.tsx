@@ -1,5 +1,5 @@
 import { useCallback, useState, type FormEvent } from 'react';
-import { auditRecordSchema, type AuditQuery, type AuditVerification } from '@vox/shared';
+import { errorMessage, auditRecordSchema, type AuditQuery, type AuditVerification } from '@vox/shared';
 import { useSupervisorStore } from '../supervisor-store.ts';
 import { useAdminData } from './use-admin-data.ts';
 
@@ -22,7 +22,7 @@ function VerifyChain() {
       setResult(await client.verifyAudit());
       setError(undefined);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   };
   return (

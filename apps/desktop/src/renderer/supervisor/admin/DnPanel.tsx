@@ -1,5 +1,5 @@
 import { useCallback, useState, type FormEvent } from 'react';
-import { dnTypeSchema, type DnConfig, type DnType } from '@vox/shared';
+import { errorMessage, dnTypeSchema, type DnConfig, type DnType } from '@vox/shared';
 import { useSupervisorStore } from '../supervisor-store.ts';
 import { useAdminData } from './use-admin-data.ts';
 
@@ -17,7 +17,7 @@ function DnRow({ dn, onSaved }: { dn: DnConfig; onSaved(): Promise<void> }) {
       setError(undefined);
       await onSaved();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   };
   return (
@@ -63,7 +63,7 @@ export function DnPanel() {
       setNewDn({ dn: '', type: 'Extension', record: true });
       await dns.reload();
     } catch (e) {
-      dns.setError(e instanceof Error ? e.message : String(e));
+      dns.setError(errorMessage(e));
     }
   };
   return (

@@ -1,5 +1,5 @@
 import { useCallback, useState, type FormEvent } from 'react';
-import { roleSchema, type Role, type User } from '@vox/shared';
+import { errorMessage, roleSchema, type Role, type User } from '@vox/shared';
 import { useSupervisorStore } from '../supervisor-store.ts';
 import { useAdminData } from './use-admin-data.ts';
 
@@ -26,7 +26,7 @@ function UserRow({ user, onSaved }: { user: User; onSaved(): Promise<void> }) {
       setError(undefined);
       await onSaved();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   };
   return (
@@ -85,7 +85,7 @@ function NewUser({ onCreated }: { onCreated(): Promise<void> }) {
       setError(undefined);
       await onCreated();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   };
   return (

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '@vox/shared';
 
 /** Loads what an admin panel shows, again after each change (`reload`), with the error to show. */
 export function useAdminData<T>(load: () => Promise<T>) {
@@ -14,7 +15,7 @@ export function useAdminData<T>(load: () => Promise<T>) {
         setError(undefined);
       },
       (e: unknown) => {
-        if (current) setError(e instanceof Error ? e.message : String(e));
+        if (current) setError(errorMessage(e));
       },
     );
     return () => {

@@ -7,6 +7,7 @@ import { eventMarkersOf, pauseMarkersOf } from './call-markers.ts';
 import { MediaSync } from './media-sync.ts';
 import { nextRate, playbackRates, playerCommandOf } from './player-keys.ts';
 import { Waveform } from './Waveform.tsx';
+import { errorMessage } from '@vox/shared';
 
 interface Props {
   client: SupervisorClient;
@@ -24,7 +25,7 @@ function useVoiceFile(client: SupervisorClient, recordingId: string, mediaId: st
       .mediaBlob(recordingId, mediaId, abort.signal)
       .then((blob) => setState({ blob }))
       .catch((error: unknown) => {
-        if (!abort.signal.aborted) setState({ error: error instanceof Error ? error.message : String(error) });
+        if (!abort.signal.aborted) setState({ error: errorMessage(error) });
       });
     return () => abort.abort();
   }, [client, recordingId, mediaId]);

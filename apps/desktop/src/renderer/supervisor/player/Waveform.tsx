@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import WaveSurfer from 'wavesurfer.js';
 import RegionsPlugin from 'wavesurfer.js/plugins/regions';
 import type { EventMarker, PauseMarker } from './call-markers.ts';
+import { errorMessage } from '@vox/shared';
 
 interface Props {
   /** the element that plays the voice file: the waveform draws it and seeks it */
@@ -82,7 +83,7 @@ export function Waveform({ audio, blob, pauses, events, onReady, onSeek, onError
     // From a blob, wavesurfer makes the object URL the audio element plays, and revokes it when destroyed.
     surfer.loadBlob(blob).catch((error: unknown) => {
       if (!(error instanceof DOMException && error.name === 'AbortError')) {
-        callbacks.current.onError(error instanceof Error ? error.message : String(error));
+        callbacks.current.onError(errorMessage(error));
       }
     });
     return () => surfer.destroy();
