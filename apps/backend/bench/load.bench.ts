@@ -35,7 +35,7 @@ import { latencySummary, percentile } from './load/latency-figures.ts';
 import { createLoadAgents, socketReconnects, type LoadAgent } from './load/load-agents.ts';
 import { placeLoadCall, type LoadCall } from './load/load-call.ts';
 import { MetricsWatch } from './load/metrics-watch.ts';
-import { BackendUsage, machineBusyMs, type BackendUsageReading } from './load/process-usage.ts';
+import { BackendUsage, machineBusyMs, type BackendUsageReading } from './process-usage.ts';
 import { seededRandom } from '../src/media/seeded-random.ts';
 
 const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];

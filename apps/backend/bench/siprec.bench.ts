@@ -30,6 +30,7 @@ import vm from 'node:vm';
 import type * as WorkerThreads from 'node:worker_threads';
 import { recordingListSchema, type Recording } from '@vox/shared';
 import { ffmpegPath } from '../src/media/ffmpeg.ts';
+import { machineBusyMs, processCpuMs, processMemory } from './process-usage.ts';
 import { readPcapUdp, rtpPcap, tone, type PcapUdpPacket } from '../src/test-support/rtp-pcap.ts';
 import { DecodedAudio } from '../src/test-support/decoded-audio.ts';
 import { runSipp, sippInstalled } from '../src/test-support/sipp.ts';
@@ -56,7 +57,6 @@ const agentDn = '7001';
 const cores = os.availableParallelism();
 /** The placement the issue asks for: audio within 20 ms of where the sender put it. */
 const placementTargetMs = 20;
-const clockTicksPerSecond = 100;
 /** A full collection before the baseline: garbage collected during the run would hide the calls' memory. */
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
@@ -100,28 +100,6 @@ const { VoxTestBackend: Backend } = await import('../src/test-support/vox-test-b
 // ---------------------------------------------------------------------------------------------
 // What the kernel says about processes and sockets.
 
-/** utime + stime of a process (all its threads), in ms; undefined once it is gone. */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Resident memory and proportional share of it (shared pages divided among their users), in bytes. */
-function processMemory(pid: number): { rss: number; pss: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (text: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-    return { rss: kb(status, 'VmRSS') * 1024, pss: kb(rollup, 'Pss') * 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The load generators go before the recorders, as an SBC on its own machine would send on time
  * whatever the recorder's machine is doing. -20: the sender of the ffmpeg arm is one thread among
@@ -144,16 +122,6 @@ function ahead(pid: number): void {
       // a call's replay thread that has just ended
     }
   }
-}
-
-/** CPU time the whole machine spent busy (every process, the kernel's work too), in ms. */
-function machineBusyMs(): number {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = ticks;
-  return (
-    (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) /
-    clockTicksPerSecond
-  );
 }
 
 /** Our children of that name (SIPp is started by runSipp, which does not say its pid). */

@@ -199,6 +199,19 @@ export class ChunkDecryptor {
     return { first: Math.floor(start / this.header.chunkSize), last: Math.floor(end / this.header.chunkSize) };
   }
 
+  /** How many bytes chunk `index` takes in the encrypted file. */
+  sealedSize(index: number): number {
+    const span = this.span(index, index);
+    return span.end - span.start + 1;
+  }
+
+  /** Chunk `index`'s plaintext, cut to the part of it inside plaintext bytes [start, end]. */
+  openWithin(sealed: Buffer, index: number, start: number, end: number): Buffer {
+    const plain = this.open(sealed, index);
+    const chunkStart = index * this.header.chunkSize;
+    return plain.subarray(Math.max(0, start - chunkStart), Math.min(plain.length, end - chunkStart + 1));
+  }
+
   open(sealed: Buffer, index: number): Buffer {
     if (sealed.length < tagBytes) throw new MediaCipherError(`chunk ${index} is cut short`);
     const decipher = createDecipheriv('aes-256-gcm', this.key, nonce(this.prefix, index));

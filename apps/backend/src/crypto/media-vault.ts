@@ -123,7 +123,7 @@ export class MediaVault {
     const decrypting = async (start: number, end: number) => {
       const { first, last } = decryptor.chunksFor(start, end);
       const sealed = await this.storage.read(objectPath, decryptor.span(first, last)).catch(forgetOnFailure);
-      return decryptRange(sealed, decryptor, header.chunkSize, first, last, start, end);
+      return decryptRange(sealed, decryptor, first, last, start, end);
     };
     return {
       size,
@@ -136,7 +136,7 @@ export class MediaVault {
           if (sealed.length < span.end - span.start + 1) {
             throw new MediaCipherError(`the encrypted media ended before chunk ${last}: the file is cut short`);
           }
-          return decryptChunks(sealed, decryptor, header.chunkSize, first, last, start, end);
+          return decryptChunks(sealed, decryptor, first, last, start, end);
         } catch (error) {
           return forgetOnFailure(error);
         }
@@ -244,7 +244,6 @@ export class MediaVault {
 function decryptChunks(
   sealed: Buffer,
   decryptor: ChunkDecryptor,
-  chunkSize: number,
   first: number,
   last: number,
   start: number,
@@ -253,12 +252,9 @@ function decryptChunks(
   const pieces: Buffer[] = [];
   let offset = 0;
   for (let index = first; index <= last; index++) {
-    const span = decryptor.span(index, index);
-    const size = span.end - span.start + 1;
-    const plain = decryptor.open(sealed.subarray(offset, offset + size), index);
+    const size = decryptor.sealedSize(index);
+    pieces.push(decryptor.openWithin(sealed.subarray(offset, offset + size), index, start, end));
     offset += size;
-    const chunkStart = index * chunkSize;
-    pieces.push(plain.subarray(Math.max(0, start - chunkStart), Math.min(plain.length, end - chunkStart + 1)));
   }
   return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }
@@ -267,7 +263,6 @@ function decryptChunks(
 async function* decryptRange(
   sealed: Readable,
   decryptor: ChunkDecryptor,
-  chunkSize: number,
   first: number,
   last: number,
   start: number,
@@ -275,20 +270,11 @@ async function* decryptRange(
 ): AsyncGenerator<Buffer> {
   let index = first;
   let pending: Buffer = Buffer.alloc(0);
-  const sealedSize = (i: number) => {
-    const span = decryptor.span(i, i);
-    return span.end - span.start + 1;
-  };
-  const emit = (chunk: Buffer, i: number) => {
-    const plain = decryptor.open(chunk, i);
-    const chunkStart = i * chunkSize;
-    return plain.subarray(Math.max(0, start - chunkStart), Math.min(plain.length, end - chunkStart + 1));
-  };
   for await (const piece of sealed) {
     pending = pending.length === 0 ? (piece as Buffer) : Buffer.concat([pending, piece as Buffer]);
-    while (index <= last && pending.length >= sealedSize(index)) {
-      const size = sealedSize(index);
-      yield emit(pending.subarray(0, size), index);
+    while (index <= last && pending.length >= decryptor.sealedSize(index)) {
+      const size = decryptor.sealedSize(index);
+      yield decryptor.openWithin(pending.subarray(0, size), index, start, end);
       pending = pending.subarray(size);
       index++;
     }

@@ -54,14 +54,7 @@ describe('the data directory filling up', () => {
     const storedMp3 = stored!.mediaFiles[0]!;
     const storedBytes = await vox.media(stored!.id, storedMp3.mediaId);
 
-    const { connId } = (await vox.admin(
-      'POST',
-      '/api/v2/sim/calls',
-      { ani: '+15550006666', dnis: '8005550100', targetDn: '7001', record: 'destination' },
-      201,
-    )) as { connId: string };
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7001' });
-    const answeredAt = Date.now();
+    const { connId, answeredAt } = await vox.answeredCall('+15550006666', '7001');
     await sleep(3000);
 
     const disk = backend.mountedDataDir(dataDir);

@@ -42,18 +42,8 @@ describe('a backend killed during recorded calls', () => {
     started.push(first);
     const before = VoxTestBackend.attach(first.running, dataDir);
 
-    const placeCall = async (ani: string, dn: string) => {
-      const { connId } = (await before.admin(
-        'POST',
-        '/api/v2/sim/calls',
-        { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
-        201,
-      )) as { connId: string };
-      await before.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
-      return { connId, answeredAt: Date.now() };
-    };
-    const sales = await placeCall('+15550001111', '7001');
-    const support = await placeCall('+15550002222', '7002');
+    const sales = await before.answeredCall('+15550001111', '7001');
+    const support = await before.answeredCall('+15550002222', '7002');
     await sleep(2000);
     // agent1 pauses its call's recording (GSIP_RECORD_PAUSE) for two seconds.
     const privateService = async (privateMsgId: number) => {
@@ -150,14 +140,7 @@ describe('a backend killed during recorded calls', () => {
     const faulty = await SpawnedBackend.start(env, { preload: uncaughtErrorOnSignal });
     started.push(faulty);
     const before = VoxTestBackend.attach(faulty.running, dataDir);
-    const { connId } = (await before.admin(
-      'POST',
-      '/api/v2/sim/calls',
-      { ani: '+15550003333', dnis: '8005550100', targetDn: '7001', record: 'destination' },
-      201,
-    )) as { connId: string };
-    await before.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7001' });
-    const answeredAt = Date.now();
+    const { connId, answeredAt } = await before.answeredCall('+15550003333', '7001');
     await sleep(6000);
     const faultAt = Date.now();
     faulty.signal('SIGUSR2');

@@ -100,10 +100,10 @@ export class VoxTestBackend {
   }
 
   /**
-   * A call routed to `dn` (routing strategy record=destination), answered, held for `during` (ms, or
-   * while a function runs) and released: its ConnectionID.
+   * A call routed to `dn` (routing strategy record=destination) and answered there, so being
+   * recorded: its ConnectionID, and when the answer came back (epoch ms).
    */
-  async recordedCall(ani: string, dn: string, during: number | (() => Promise<unknown>)): Promise<string> {
+  async answeredCall(ani: string, dn: string): Promise<{ connId: string; answeredAt: number }> {
     const { connId } = (await this.admin(
       'POST',
       '/api/v2/sim/calls',
@@ -111,6 +111,15 @@ export class VoxTestBackend {
       201,
     )) as { connId: string };
     await this.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
+    return { connId, answeredAt: Date.now() };
+  }
+
+  /**
+   * A call routed to `dn` (routing strategy record=destination), answered, held for `during` (ms, or
+   * while a function runs) and released: its ConnectionID.
+   */
+  async recordedCall(ani: string, dn: string, during: number | (() => Promise<unknown>)): Promise<string> {
+    const { connId } = await this.answeredCall(ani, dn);
     if (typeof during === 'number') await new Promise((resolve) => setTimeout(resolve, during));
     else await during();
     await this.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });

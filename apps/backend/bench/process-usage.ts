@@ -1,4 +1,4 @@
-// What the kernel says the backend process and its embedded PostgreSQL cost: CPU from
+// What the kernel says a process (the backend, its embedded PostgreSQL, a load generator) costs: CPU from
 // /proc/<pid>/stat, memory from /proc/<pid>/status and smaps_rollup. The bench reads the backend
 // from outside (its own process), so the load generator's CPU is never counted as the backend's.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -33,6 +33,11 @@ function readStat(file: string): ProcessStat | undefined {
     cpuMs: ticksToMs(field(14) + field(15)),
     endedChildrenCpuMs: ticksToMs(field(16) + field(17)),
   };
+}
+
+/** utime + stime of a process (all its threads), in ms; undefined once it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  return readStat(`/proc/${pid}/stat`)?.cpuMs;
 }
 
 /** Resident memory and proportional share of it (shared pages divided among their users), in bytes. */
