@@ -224,17 +224,25 @@ interface AudioPlacement {
   acrossChannelsMs: number;
 }
 
+/**
+ * A beep starts only after this much quiet: at 8 kbit/s a channel the MP3 smears a tone's energy
+ * over the rest of its 72 ms frame, and that echo, tens of ms after the beep, is not a second beep.
+ */
+const quietBeforeBeepMs = 300;
+
 /** Where each beep starts in one channel of a decoded file, in ms. */
 function beepOnsets(audio: DecodedAudio, channel: number): number[] {
   const onsets: number[] = [];
-  let quiet = true;
+  let quietSince = -quietBeforeBeepMs;
+  let loud = false;
   for (let at = 0; at + 5 <= audio.durationMs; at += 1) {
     const level = audio.rms(channel, at, at + 5);
-    if (quiet && level > 0.15) {
-      onsets.push(at);
-      quiet = false;
-    } else if (!quiet && level < 0.1) {
-      quiet = true;
+    if (!loud && level > 0.15) {
+      if (at - quietSince >= quietBeforeBeepMs) onsets.push(at);
+      loud = true;
+    } else if (loud && level < 0.1) {
+      loud = false;
+      quietSince = at;
     }
   }
   return onsets;
@@ -498,7 +506,19 @@ async function recorderArm(): Promise<ArmFigures> {
       const mp3 = recording.mediaFiles.find((m) => m.type === 'audio/mp3');
       if (!mp3) return undefined;
       const audio = await DecodedAudio.fromBytes(await vox.media(recording.id, mp3.mediaId), 'mp3', 16_000, 2);
-      return audioPlacement(audio);
+      const placement = audioPlacement(audio);
+      if (process.env.VOX_BENCH_DETAIL === '1' && !inPlace(placement)) {
+        for (const index of [0, 1]) {
+          const onsets = beepOnsets(audio, index);
+          console.log(
+            `  ${recording.id} ch${index}: ${onsets.map((at) => `${Math.round(at / 1000)}:${onGrid(at)}`).join(' ')}`,
+          );
+        }
+        console.log(
+          `    ${recording.attachedData['siprec.customer.rtp']} | ${recording.attachedData['siprec.agent.rtp']}`,
+        );
+      }
+      return placement;
     });
     const audioPlaced = audioPlacements.every(inPlace);
     const sent = sippResult.successful * packetsPerCall;

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type {
   CaptureEngine,
   CaptureHandle,
@@ -11,6 +11,7 @@ import type {
 } from '../capture-engine.ts';
 import type { SpokenPhrases } from './espeak-phrases.ts';
 import type { CapturedMediaMessage, FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
+import type { FromRtpReceiver, ToRtpReceiver } from './rtp-receiver-protocol.ts';
 
 interface PendingStop {
   resolve: (media: CapturedMedia) => void;
@@ -19,6 +20,7 @@ interface PendingStop {
 
 /** An RTP capture's listener and the news the main thread keeps of it. */
 interface RtpCaptureState {
+  worker: MediaWorker;
   listener: RtpCaptureListener;
   bound: { resolve: () => void; reject: (error: Error) => void };
   lastPacketAt: number;
@@ -26,6 +28,8 @@ interface RtpCaptureState {
 
 /** One worker thread and what runs on it. */
 interface MediaWorker {
+  /** how the RTP receiver knows it: workers replaced after a crash get new numbers */
+  key: number;
   thread: Worker;
   captures: Set<number>;
   load: { captures: number; busyMs: number; maxLateMs: number };
@@ -45,15 +49,20 @@ export interface MediaEngineLoad {
 }
 
 const workerEntry = new URL('./media-worker-entry.mjs', import.meta.url);
+const receiverEntry = new URL('./rtp-receiver-entry.mjs', import.meta.url);
 
 /**
  * The MCPs' media engine: a fixed pool of worker threads that capture and encode in process
  * (LAME in WebAssembly for MP3, G.711 in JavaScript), no ffmpeg per call. Each capture lives on
  * the least loaded worker; the main thread only sends small control messages. A worker that dies
- * fails its captures (their `stop()` rejects) and is replaced.
+ * fails its captures (their `stop()` rejects) and is replaced. Real calls' RTP arrives on one more
+ * thread, the RTP receiver, which stamps each datagram as it comes and passes it to the capture's
+ * worker: a worker busy encoding would stamp late, and audio is placed by arrival.
  */
 export class MediaEngine implements CaptureEngine {
   private readonly workers: MediaWorker[] = [];
+  private receiver: Worker;
+  private nextWorkerKey = 1;
   private readonly pendingStops = new Map<number, PendingStop>();
   private readonly failureListeners = new Map<number, (error: Error) => void>();
   private readonly failures = new Map<number, Error>();
@@ -76,6 +85,7 @@ export class MediaEngine implements CaptureEngine {
     const count = options.workers ?? Math.max(1, os.availableParallelism());
     this.log = options.log ?? (() => {});
     this.phrases = options.phrases;
+    this.receiver = this.spawnReceiver();
     for (let i = 0; i < count; i++) this.workers.push(this.spawn());
   }
 
@@ -116,15 +126,30 @@ export class MediaEngine implements CaptureEngine {
     });
     // A capture that fails before it is bound rejects `bound`; nobody may be waiting on it later.
     boundPromise.catch(() => undefined);
-    const state: RtpCaptureState = { listener, bound, lastPacketAt: options.startTime };
+    const worker = this.leastLoadedWorker();
+    const state: RtpCaptureState = { worker, listener, bound, lastPacketAt: options.startTime };
     this.rtpCaptures.set(id, state);
-    const handle = this.startCapture(id, options);
-    return { ...handle, bound: boundPromise, lastPacketAt: () => state.lastPacketAt };
+    const handle = this.startCapture(id, options, worker);
+    const streams = options.rtp.map(({ host, port }) => ({ host, port }));
+    this.postReceiver({ type: 'open', id, worker: worker.key, streams });
+    return {
+      ...handle,
+      stop: (at) => {
+        const stopped = handle.stop(at);
+        this.postReceiver({ type: 'close', id });
+        return stopped;
+      },
+      bound: boundPromise,
+      lastPacketAt: () => state.lastPacketAt,
+    };
   }
 
-  private startCapture(id: number, options: CaptureOptions): CaptureHandle {
+  private leastLoadedWorker(): MediaWorker {
     if (this.closed) throw new Error('the media engine is closed');
-    const worker = [...this.workers].sort((a, b) => a.captures.size - b.captures.size)[0]!;
+    return [...this.workers].sort((a, b) => a.captures.size - b.captures.size)[0]!;
+  }
+
+  private startCapture(id: number, options: CaptureOptions, worker = this.leastLoadedWorker()): CaptureHandle {
     worker.captures.add(id);
     this.post(worker, { type: 'start', id, options });
     const send = (message: ToMediaWorker) => {
@@ -154,7 +179,14 @@ export class MediaEngine implements CaptureEngine {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((worker) => this.endWorker(worker, 0)));
+    await Promise.all([...this.workers.map((worker) => this.endWorker(worker, 0)), this.endReceiver()]);
+  }
+
+  private async endReceiver(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.receiver.once('exit', () => resolve()));
+    this.postReceiver({ type: 'exit' });
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000).unref());
+    if ((await Promise.race([exited, timeout])) === 'timeout') await this.receiver.terminate();
   }
 
   /** Asks a worker to end itself; forces it only if it has not after 5 s. */
@@ -169,13 +201,65 @@ export class MediaEngine implements CaptureEngine {
     worker.thread.postMessage(message);
   }
 
+  private postReceiver(message: ToRtpReceiver): void {
+    this.receiver.postMessage(message);
+  }
+
+  /** A channel from the receiver to the worker, for the datagrams of its captures. */
+  private connectToReceiver(worker: MediaWorker): void {
+    const { port1, port2 } = new MessageChannel();
+    worker.thread.postMessage({ type: 'rtp-inbox', port: port1 } satisfies ToMediaWorker, [port1]);
+    this.receiver.postMessage({ type: 'attach', worker: worker.key, port: port2 } satisfies ToRtpReceiver, [port2]);
+  }
+
+  private spawnReceiver(): Worker {
+    const receiver = new Worker(receiverEntry);
+    receiver.on('message', (message: FromRtpReceiver) => this.onReceiverMessage(message));
+    receiver.on('error', (error) => this.log('the RTP receiver failed', error));
+    receiver.on('exit', (code) => {
+      if (this.closed) return;
+      // Every real call's sockets went with it: their captures end, and a new receiver serves the
+      // workers for the calls to come.
+      const error = new Error(`the RTP receiver exited with code ${code}`);
+      for (const [id, state] of [...this.rtpCaptures]) this.dropRtpCapture(id, state, error);
+      this.receiver = this.spawnReceiver();
+      for (const worker of this.workers) this.connectToReceiver(worker);
+    });
+    return receiver;
+  }
+
+  private onReceiverMessage(message: FromRtpReceiver): void {
+    if (message.type === 'load') {
+      for (const [id, at] of message.lastDatagrams) {
+        const rtp = this.rtpCaptures.get(id);
+        if (rtp) rtp.lastPacketAt = at;
+      }
+      return;
+    }
+    const state = this.rtpCaptures.get(message.id);
+    if (!state) return;
+    if (message.type === 'bound') state.bound.resolve();
+    else this.dropRtpCapture(message.id, state, new Error(message.message));
+  }
+
+  /** An RTP capture whose streams are gone (not bound, or the receiver died): its worker throws it away. */
+  private dropRtpCapture(id: number, state: RtpCaptureState, error: Error): void {
+    if (state.worker.captures.delete(id)) {
+      this.post(state.worker, { type: 'discard', id });
+      this.failed++;
+    }
+    this.fail(id, error);
+  }
+
   private spawn(): MediaWorker {
     const worker: MediaWorker = {
+      key: this.nextWorkerKey++,
       thread: new Worker(workerEntry, { workerData: { phrases: this.phrases } }),
       captures: new Set(),
       load: { captures: 0, busyMs: 0, maxLateMs: 0 },
       reportedAt: Date.now(),
     };
+    this.connectToReceiver(worker);
     worker.thread.on('message', (message: FromMediaWorker) => this.onMessage(worker, message));
     worker.thread.on('error', (error) => this.log('a media worker failed', error));
     worker.thread.on('exit', (code) => {
@@ -185,6 +269,7 @@ export class MediaEngine implements CaptureEngine {
       const error = new Error(`the media worker running this capture exited with code ${code}`);
       const lost = [...worker.captures];
       worker.captures.clear();
+      this.postReceiver({ type: 'detach', worker: worker.key });
       const index = this.workers.indexOf(worker);
       if (index >= 0) this.workers[index] = this.spawn();
       this.failed += lost.length;
@@ -197,14 +282,6 @@ export class MediaEngine implements CaptureEngine {
     if (message.type === 'load') {
       worker.load = message;
       worker.reportedAt = Date.now();
-      for (const [id, at] of message.lastPackets) {
-        const rtp = this.rtpCaptures.get(id);
-        if (rtp) rtp.lastPacketAt = at;
-      }
-      return;
-    }
-    if (message.type === 'bound') {
-      this.rtpCaptures.get(message.id)?.bound.resolve();
       return;
     }
     if (message.type === 'digit') {
@@ -213,8 +290,8 @@ export class MediaEngine implements CaptureEngine {
     }
     // A worker may report a capture's failure more than once; it is one failed capture.
     const wasRunning = worker.captures.delete(message.id);
-    this.rtpCaptures.delete(message.id);
     if (message.type === 'stopped') {
+      this.rtpCaptures.delete(message.id);
       const pending = this.pendingStops.get(message.id);
       this.pendingStops.delete(message.id);
       pending?.resolve(toCapturedMedia(message.captured));
@@ -225,8 +302,12 @@ export class MediaEngine implements CaptureEngine {
   }
 
   private fail(id: number, error: Error): void {
-    this.rtpCaptures.get(id)?.bound.reject(error);
-    this.rtpCaptures.delete(id);
+    const rtp = this.rtpCaptures.get(id);
+    if (rtp) {
+      rtp.bound.reject(error);
+      this.rtpCaptures.delete(id);
+      this.postReceiver({ type: 'close', id });
+    }
     const pending = this.pendingStops.get(id);
     this.pendingStops.delete(id);
     const listener = this.failureListeners.get(id);
@@ -235,6 +316,11 @@ export class MediaEngine implements CaptureEngine {
     if (pending) pending.reject(error);
     else if (listener) listener(error);
     else this.failures.set(id, error);
+  }
+
+  /** For tests: worker `index` is busy for `ms`, as it would be encoding a great many calls. */
+  stallWorker(index: number, ms: number): void {
+    this.post(this.workers[index]!, { type: 'stall', ms });
   }
 
   /** For tests: worker `index` exits with code 1, as a crashed one would. */

@@ -1,11 +1,14 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createEncoder } from 'wasm-media-encoders';
 import { CallCapture } from './call-capture.ts';
 import { RtpCallAudio } from './rtp-call-audio.ts';
 import type { SpokenPhrases } from './espeak-phrases.ts';
 import type { FromMediaWorker, ToMediaWorker } from './media-worker-protocol.ts';
+import { EarlyRtpDeliveries } from './early-rtp-deliveries.ts';
+import { readRtpPacketBatch } from './rtp-packet-batch.ts';
+import type { FromRtpReceiverToWorker } from './rtp-receiver-protocol.ts';
 import { errorMessage } from '@vox/shared';
 
 /**
@@ -25,6 +28,11 @@ const rtpPlayoutMs = 500;
  * CPU in calls and copies. Captures fall due at different ticks, which spreads the load.
  */
 const blockMs = 100;
+/**
+ * An RTP capture stops once the receiver says its last datagram is here; should that word not
+ * come (the receiver died), it stops after this long with what it has.
+ */
+const lastDatagramWaitMs = 1000;
 
 const port = parentPort;
 if (!port) throw new Error('media-worker.ts runs as a worker thread');
@@ -66,17 +74,70 @@ const clock = setInterval(() => {
 }, tickMs);
 
 const loadReport = setInterval(() => {
-  const lastPackets: Array<[number, number]> = [];
-  for (const [id, capture] of captures) {
-    if (capture.rtpAudio) lastPackets.push([id, capture.rtpAudio.lastPacketAt]);
-  }
-  send({ type: 'load', captures: captures.size, busyMs, maxLateMs, lastPackets });
+  earlyRtp.expire();
+  send({ type: 'load', captures: captures.size, busyMs, maxLateMs });
   busyMs = 0;
   maxLateMs = 0;
 }, 1000);
 
+/** RTP captures whose last datagram has come, and the stops waiting for it. */
+const rtpClosed = new Set<number>();
+const stopsAwaitingClose = new Map<number, () => void>();
+const earlyRtp = new EarlyRtpDeliveries();
+let rtpInbox: MessagePort | undefined;
+
+/** Runs `delivery` for capture `id` now, or at its start when the start has not come yet. */
+function deliver(id: number, delivery: () => void): void {
+  if (captures.has(id)) delivery();
+  else earlyRtp.keep(id, delivery);
+}
+
+function receiveRtp(message: FromRtpReceiverToWorker): void {
+  switch (message.type) {
+    case 'datagrams':
+      readRtpPacketBatch(message.batch, ({ captureId, stream, bytes, sender, arrivedAt }) => {
+        const audio = captures.get(captureId)?.rtpAudio;
+        if (audio) audio.receive(stream, bytes, sender, arrivedAt);
+        else {
+          const own = bytes.slice();
+          earlyRtp.keep(captureId, () => captures.get(captureId)?.rtpAudio?.receive(stream, own, sender, arrivedAt));
+        }
+      });
+      return;
+    case 'sender': {
+      const { id, stream, sender, address, port } = message;
+      deliver(id, () => captures.get(id)?.rtpAudio?.noteSender(stream, sender, address, port));
+      return;
+    }
+    case 'closed': {
+      const { id } = message;
+      deliver(id, () => {
+        const waiting = stopsAwaitingClose.get(id);
+        if (waiting) waiting();
+        else rtpClosed.add(id);
+      });
+      return;
+    }
+  }
+}
+
+/** Calls `then` once the capture's last datagram is in (at once for generated audio). */
+function afterLastDatagram(id: number, capture: CallCapture, then: () => void): void {
+  if (!capture.rtpAudio || rtpClosed.delete(id)) return then();
+  const timer = setTimeout(() => {
+    stopsAwaitingClose.delete(id);
+    then();
+  }, lastDatagramWaitMs);
+  stopsAwaitingClose.set(id, () => {
+    clearTimeout(timer);
+    stopsAwaitingClose.delete(id);
+    then();
+  });
+}
+
 function stop(id: number, capture: CallCapture, at: number): void {
   captures.delete(id);
+  rtpClosed.delete(id);
   try {
     const result = capture.finish(at);
     const { startTime } = capture.options;
@@ -101,10 +162,22 @@ port.on('message', (message: ToMediaWorker) => {
     // can abort the whole process (a Node.js platform assertion), so the engine never does.
     clearInterval(clock);
     clearInterval(loadReport);
+    rtpInbox?.close();
     for (const capture of captures.values()) capture.discard();
     captures.clear();
     if (message.code !== 0) process.exit(message.code);
     port.close();
+    return;
+  }
+  if (message.type === 'stall') {
+    const until = Date.now() + message.ms;
+    while (Date.now() < until);
+    return;
+  }
+  if (message.type === 'rtp-inbox') {
+    rtpInbox?.close();
+    rtpInbox = message.port;
+    rtpInbox.on('message', receiveRtp);
     return;
   }
   const capture = captures.get(message.id);
@@ -125,15 +198,7 @@ port.on('message', (message: ToMediaWorker) => {
           rtpAudio ? rtpPlayoutMs : jitterMs,
         );
         captures.set(id, started);
-        rtpAudio?.bound.then(
-          () => send({ type: 'bound', id }),
-          (error: unknown) => {
-            if (captures.get(id) !== started) return;
-            captures.delete(id);
-            started.discard();
-            failed(id, error);
-          },
-        );
+        earlyRtp.started(id);
         started.ready.catch((error: unknown) => {
           captures.delete(message.id);
           started.discard();
@@ -152,11 +217,17 @@ port.on('message', (message: ToMediaWorker) => {
         return;
       case 'stop':
         if (!capture) return failed(message.id, `no capture ${message.id} on this worker`);
-        // A capture stopped right after it started finishes once its encoders are ready.
+        // A capture stopped right after it started finishes once its encoders are ready, and a
+        // real call's once the datagrams received before the stop are placed.
         void capture.ready.then(
-          () => stop(message.id, capture, message.at),
+          () => afterLastDatagram(message.id, capture, () => stop(message.id, capture, message.at)),
           () => undefined,
         );
+        return;
+      case 'discard':
+        captures.delete(message.id);
+        rtpClosed.delete(message.id);
+        capture?.discard();
         return;
     }
   } catch (error) {

@@ -1,6 +1,3 @@
-import dgram from 'node:dgram';
-import net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { aLawDecodeTable, muLawDecodeTable } from '../../media/rtp/g711.ts';
 import { G722Decoder } from '../../media/rtp/g722-decoder.ts';
 import { parseRtpPacket } from '../../media/rtp/rtp-packet.ts';
@@ -17,34 +14,38 @@ const relatchAfterMs = 1000;
 /** The codecs Vox decodes, with their audio rate (G.722's RTP clock is 8000 Hz, its audio 16 kHz). */
 const codecRates = { PCMU: 8000, PCMA: 8000, G722: 16000 } as const;
 
-/** One forked stream: its socket, the sender it latched on, its clock, decoder and timeline. */
+/** One forked stream: the sender it latched on, its clock, decoder and timeline. */
 class RtpLeg {
   readonly timeline: SampleTimeline;
   readonly clock = new RtpPlayoutClock(8000);
   private readonly events = new TelephoneEvents();
   private readonly g722: G722Decoder | undefined;
   private readonly scratch: Int16Array;
-  private latched: { address: string; port: number } | undefined;
+  /** the senders the receiver has heard, by the number it gives them */
+  private readonly senders: string[] = [];
+  private latched: number | undefined;
   private relatches = 0;
-  lastPacketAt = 0;
+  private lastPacketAt = 0;
   foreignPackets = 0;
   undecodable = 0;
 
   constructor(
     readonly spec: RtpStreamSpec,
-    readonly socket: dgram.Socket,
     private readonly startTime: number,
     private readonly onDigit: (side: CallSide, digit: string, atMs: number) => void,
   ) {
     this.timeline = new SampleTimeline(codecRates[spec.codec], timelineSeconds);
     this.g722 = spec.codec === 'G722' ? new G722Decoder() : undefined;
     this.scratch = new Int16Array(this.g722 ? 4096 : 0);
-    socket.on('message', (datagram, source) => this.receive(datagram, source));
   }
 
-  private receive(datagram: Buffer, source: dgram.RemoteInfo): void {
-    const now = performance.timeOrigin + performance.now();
-    if (!this.latch(source, now)) return;
+  noteSender(sender: number, address: string, port: number): void {
+    this.senders[sender] = `${address}:${port}`;
+  }
+
+  /** A datagram from sender number `sender`, read off the socket at `now` (epoch ms). */
+  receive(datagram: Uint8Array, sender: number, now: number): void {
+    if (!this.latch(sender, now)) return;
     const packet = parseRtpPacket(datagram);
     if (!packet) {
       this.undecodable++;
@@ -74,17 +75,22 @@ class RtpLeg {
   }
 
   /** Takes packets from the first sender only, unless it has gone quiet and another has taken over. */
-  private latch(source: dgram.RemoteInfo, now: number): boolean {
+  private latch(sender: number, now: number): boolean {
+    if (this.senders[sender] === undefined) {
+      // one of too many senders to tell apart: never the one latched on
+      this.foreignPackets++;
+      return false;
+    }
     const latched = this.latched;
-    const same = latched !== undefined && latched.address === source.address && latched.port === source.port;
-    if (latched && !same) {
+    const same = latched === sender;
+    if (latched !== undefined && !same) {
       if (now - this.lastPacketAt < relatchAfterMs) {
         this.foreignPackets++;
         return false;
       }
       this.relatches++;
     }
-    if (!same) this.latched = { address: source.address, port: source.port };
+    if (!same) this.latched = sender;
     this.lastPacketAt = now;
     return true;
   }
@@ -95,7 +101,7 @@ class RtpLeg {
       side: this.spec.side,
       port: this.spec.port,
       codec: this.spec.codec,
-      ...(this.latched ? { source: `${this.latched.address}:${this.latched.port}` } : {}),
+      ...(this.latched !== undefined ? { source: this.senders[this.latched] } : {}),
       ...stats,
       relatches: this.relatches,
       late: this.timeline.late,
@@ -105,40 +111,30 @@ class RtpLeg {
 }
 
 /**
- * A recording's audio as the SRC forks it: one RTP stream per party, received on the media
- * worker that encodes the recording (no packet crosses threads), placed by timestamp on the
- * capture's timeline, and read by each output file at its own rate.
+ * A recording's audio as the SRC forks it: one RTP stream per party, whose datagrams the RTP
+ * receiver thread read and stamped, placed here by timestamp on the capture's timeline and read
+ * by each output file at its own rate.
  */
 export class RtpCallAudio {
-  private readonly legs: RtpLeg[] = [];
+  private readonly legs: RtpLeg[];
   private readers: Array<{ side: CallSide; reader: TimelineReader }> = [];
-
-  /** resolves once every stream's socket is bound; rejects (all closed) when a port cannot be had */
-  readonly bound: Promise<void>;
 
   constructor(
     streams: RtpStreamSpec[],
-    private readonly startTime: number,
+    startTime: number,
     onDigit: (side: CallSide, digit: string, atMs: number) => void,
   ) {
-    const sockets = streams.map((spec) => {
-      // A larger receive buffer rides out a busy moment on the worker without dropping packets.
-      const socket = dgram.createSocket({ type: net.isIPv6(spec.host) ? 'udp6' : 'udp4', recvBufferSize: 1 << 18 });
-      this.legs.push(new RtpLeg(spec, socket, startTime, onDigit));
-      return bindRtpSocket(socket, spec.host, spec.port);
-    });
-    this.bound = Promise.all(sockets).then(
-      () => undefined,
-      (error: unknown) => {
-        this.close();
-        throw error;
-      },
-    );
+    this.legs = streams.map((spec) => new RtpLeg(spec, startTime, onDigit));
   }
 
-  /** When the last RTP packet of any stream arrived (epoch ms), or the start when none has. */
-  get lastPacketAt(): number {
-    return Math.max(this.startTime, ...this.legs.map((leg) => leg.lastPacketAt));
+  /** Stream `stream` (its index in the capture's list) heard a new sender. */
+  noteSender(stream: number, sender: number, address: string, port: number): void {
+    this.legs[stream]?.noteSender(sender, address, port);
+  }
+
+  /** A datagram of stream `stream`, as the receiver stamped it. */
+  receive(stream: number, datagram: Uint8Array, sender: number, arrivedAt: number): void {
+    this.legs[stream]?.receive(datagram, sender, arrivedAt);
   }
 
   /**
@@ -192,26 +188,7 @@ export class RtpCallAudio {
   }
 
   close(): void {
-    for (const leg of this.legs) {
-      try {
-        leg.socket.close();
-      } catch {
-        // not bound yet, or closed already
-      }
-    }
     this.legs.length = 0;
     this.readers = [];
   }
-}
-
-function bindRtpSocket(socket: dgram.Socket, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ port, address: host, exclusive: true }, () => {
-      socket.removeListener('error', reject);
-      // A datagram error later (ICMP unreachable and the like) is not a reason to stop recording.
-      socket.on('error', () => undefined);
-      resolve();
-    });
-  });
 }
