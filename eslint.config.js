@@ -4,6 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'stream'];
+const httpLayer = { group: ['**/api/**', 'fastify', 'socket.io'], message: 'the domain never imports the API layer' };
 
 export default tseslint.config(
   {
@@ -92,15 +93,33 @@ export default tseslint.config(
     // The domain publishes events; only the API layer knows HTTP and sockets.
     files: ['apps/backend/src/**/*.ts'],
     ignores: ['apps/backend/src/api/**', 'apps/backend/src/server.ts', 'apps/backend/src/main.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [httpLayer] }] },
+  },
+  // The backend's layers import downwards only: api -> telephony -> recording -> platform ->
+  // packages/shared. Tests and test-support may drive the system from any side.
+  backendLayer('telephony', []),
+  backendLayer('recording', ['telephony']),
+  backendLayer('platform', ['telephony', 'recording']),
+);
+
+/** A layer of the backend that must not import the layers named in `above` (nor the API). */
+function backendLayer(layer, above) {
+  return {
+    files: [`apps/backend/src/${layer}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/api/**', 'fastify', 'socket.io'], message: 'the domain never imports the API layer' },
+            httpLayer,
+            ...above.map((upper) => ({
+              group: [`**/${upper}/**`],
+              message: `${layer}/ sits below ${upper}/: layers import downwards only (api -> telephony -> recording -> platform)`,
+            })),
           ],
         },
       ],
     },
-  },
-);
+  };
+}

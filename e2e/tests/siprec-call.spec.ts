@@ -9,7 +9,7 @@ import { videoTimeline } from '../support/media-probe.ts';
 import { openSupervisor, resultIds, searchWith } from '../support/supervisor-page.ts';
 import { VoxApi } from '../support/vox-api.ts';
 
-const scenario = path.resolve(import.meta.dirname, '../../apps/backend/src/siprec/sipp/siprec-call.xml');
+const scenario = path.resolve(import.meta.dirname, '../../apps/backend/src/telephony/siprec/sipp/siprec-call.xml');
 const customerNumber = '+4930555001';
 
 test('a real RTP call forked by an SRC (SIPp) to 7001 is recorded with agent1’s screen, and plays in the supervisor view', async ({

@@ -36,7 +36,7 @@ import { createLoadAgents, socketReconnects, type LoadAgent } from './load/load-
 import { placeLoadCall, type LoadCall } from './load/load-call.ts';
 import { MetricsWatch } from './load/metrics-watch.ts';
 import { BackendUsage, machineBusyMs, type BackendUsageReading } from './process-usage.ts';
-import { seededRandom } from '../src/media/seeded-random.ts';
+import { seededRandom } from '../src/platform/media/seeded-random.ts';
 
 const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const targetCalls = Number(argument('calls') ?? 200);

@@ -8,9 +8,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { MediaFormat } from '../src/mcp/capture-engine.ts';
-import { speakPhrases } from '../src/mcp/audio-engine/espeak-phrases.ts';
-import { MediaEngine } from '../src/mcp/audio-engine/media-engine.ts';
+import type { MediaFormat } from '../src/platform/media/capture-engine.ts';
+import { speakPhrases } from '../src/telephony/mcp/audio-engine/espeak-phrases.ts';
+import { MediaEngine } from '../src/telephony/mcp/audio-engine/media-engine.ts';
 
 interface Scenario {
   name: string;

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { recordingQuerySchema, type User } from '@vox/shared';
-import { openDatabase } from '../src/db/database.ts';
-import { RecordingStore } from '../src/recordings/recording-store.ts';
+import { openDatabase } from '../src/platform/db/database.ts';
+import { RecordingStore } from '../src/recording/recordings/recording-store.ts';
 
 const total = Number(process.env.VOX_BENCH_RECORDINGS ?? 1_000_000);
 const runs = 40;

@@ -29,7 +29,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type * as WorkerThreads from 'node:worker_threads';
 import { recordingListSchema, type Recording } from '@vox/shared';
-import { ffmpegPath } from '../src/media/ffmpeg.ts';
+import { ffmpegPath } from '../src/platform/media/ffmpeg.ts';
 import { machineBusyMs, processCpuMs, processMemory } from './process-usage.ts';
 import { readPcapUdp, rtpPcap, tone, type PcapUdpPacket } from '../src/test-support/rtp-pcap.ts';
 import { DecodedAudio } from '../src/test-support/decoded-audio.ts';
@@ -60,7 +60,7 @@ const placementTargetMs = 20;
 /** A full collection before the baseline: garbage collected during the run would hide the calls' memory. */
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
-const scenario = path.join(import.meta.dirname, '../src/siprec/sipp/siprec-call.xml');
+const scenario = path.join(import.meta.dirname, '../src/telephony/siprec/sipp/siprec-call.xml');
 
 if (windowSeconds < 2) {
   console.error(`VOX_BENCH_SECONDS=${seconds} leaves no time to measure after a ${rampSeconds} s ramp`);

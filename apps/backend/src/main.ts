@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './platform/config.ts';
 import { startVox } from './server.ts';
 
 /** `npm run backend`: starts Vox and stops everything it started on Ctrl-C or SIGTERM. */

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { auditQuerySchema, retentionRulesSchema } from '@vox/shared';
-import type { AuditLog } from '../audit/audit-log.ts';
-import type { TenantKeystore } from '../crypto/tenant-keystore.ts';
-import type { RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
-import type { StorageOutbox } from '../storage/storage-outbox.ts';
+import type { AuditLog } from '../recording/audit/audit-log.ts';
+import type { TenantKeystore } from '../recording/crypto/tenant-keystore.ts';
+import type { RecordingLifecycle } from '../recording/recordings/recording-lifecycle.ts';
+import type { StorageOutbox } from '../recording/storage/storage-outbox.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { agentStateRequestSchema, screenRecordingIncidentSchema, type User } from '@vox/shared';
-import type { AgentStates } from '../agents/agent-states.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import type { AgentStates } from '../telephony/agents/agent-states.ts';
+import type { AuditLog } from '../recording/audit/audit-log.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';

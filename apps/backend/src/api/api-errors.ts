@@ -1,11 +1,11 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import type { ApiError, ApiErrorCode } from '@vox/shared';
-import { SimError } from '../sip-server/sim-error.ts';
-import { MediaCipherError } from '../crypto/media-cipher.ts';
-import { KeystoreError } from '../crypto/tenant-keystore.ts';
-import { InvalidCursorError } from '../recordings/recording-store.ts';
-import { isDatabaseUnavailable } from '../db/database-unavailable.ts';
+import { SimError } from '../telephony/sip-server/sim-error.ts';
+import { MediaCipherError } from '../recording/crypto/media-cipher.ts';
+import { KeystoreError } from '../recording/crypto/tenant-keystore.ts';
+import { InvalidCursorError } from '../recording/recordings/recording-store.ts';
+import { isDatabaseUnavailable } from '../platform/db/database-unavailable.ts';
 
 /** How long a client is told to wait before trying again while the database is away. */
 const databaseRetryAfterS = 5;

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { loginRequestSchema } from '@vox/shared';
-import type { AuditLog } from '../audit/audit-log.ts';
-import { login } from '../auth/login.ts';
-import { LoginThrottle } from '../auth/login-throttle.ts';
-import { endSession } from '../auth/session-tokens.ts';
-import type { EventBus } from '../events/event-bus.ts';
+import type { AuditLog } from '../recording/audit/audit-log.ts';
+import { login } from '../platform/auth/login.ts';
+import { LoginThrottle } from '../platform/auth/login-throttle.ts';
+import { endSession } from '../platform/auth/session-tokens.ts';
+import type { EventBus } from '../platform/events/event-bus.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';

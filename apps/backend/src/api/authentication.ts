@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Role, User } from '@vox/shared';
-import { hashToken, sessionForToken, type Session } from '../auth/session-tokens.ts';
+import { hashToken, sessionForToken, type Session } from '../platform/auth/session-tokens.ts';
 import { HttpError } from './api-errors.ts';
 
 export function bearerToken(authorization: string | null | undefined): string | undefined {

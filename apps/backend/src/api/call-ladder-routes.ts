@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { CallLadderStore } from '../recordings/call-ladder-store.ts';
+import type { CallLadderStore } from '../recording/recordings/call-ladder-store.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 

@@ -1,5 +1,5 @@
 import type { User } from '@vox/shared';
-import type { DnDirectory } from '../sip-server/dn-directory.ts';
+import type { DnDirectory } from '../telephony/sip-server/dn-directory.ts';
 import { HttpError } from './api-errors.ts';
 
 /**

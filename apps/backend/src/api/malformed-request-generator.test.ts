@@ -15,7 +15,7 @@ import {
   type OpenApiDocument,
 } from './malformed-request-generator.ts';
 import { openApiDocument } from './openapi.ts';
-import { seededRandom } from '../media/seeded-random.ts';
+import { seededRandom } from '../platform/media/seeded-random.ts';
 
 const known = { connId: ['0123456789abcdef'], id: ['rec-1'], dn: ['7001'] };
 

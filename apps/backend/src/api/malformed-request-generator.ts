@@ -7,7 +7,7 @@
  * requests, so a failure can be replayed.
  */
 
-import { seededRandom } from '../media/seeded-random.ts';
+import { seededRandom } from '../platform/media/seeded-random.ts';
 
 /** The parts of an OpenAPI 3.1 document the generator reads. */
 export interface OpenApiDocument {

@@ -8,9 +8,9 @@ import {
   type MediaTicketPurpose,
   type User,
 } from '@vox/shared';
-import type { AuditLog } from '../audit/audit-log.ts';
-import type { MediaVault } from '../crypto/media-vault.ts';
-import type { RecordingStore, StoredMedia } from '../recordings/recording-store.ts';
+import type { AuditLog } from '../recording/audit/audit-log.ts';
+import type { MediaVault } from '../recording/crypto/media-vault.ts';
+import type { RecordingStore, StoredMedia } from '../recording/recordings/recording-store.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import { bearerTokenHash, bearerTokenRequired, type Authenticator } from './authentication.ts';
 import { parseRange } from './http-range.ts';

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { readinessSchema } from '@vox/shared';
-import type { BackendReadiness } from '../operations/readiness.ts';
-import type { VoxMetrics } from '../operations/vox-metrics.ts';
+import type { BackendReadiness } from './operations/readiness.ts';
+import type { VoxMetrics } from './operations/vox-metrics.ts';
 import { HttpError } from './api-errors.ts';
 
 export interface OperationsDependencies {

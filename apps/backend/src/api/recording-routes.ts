@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { legalHoldRequestSchema, recordingQuerySchema, setLabelsRequestSchema } from '@vox/shared';
-import type { AuditLog } from '../audit/audit-log.ts';
-import { LegalHoldError, type RecordingLifecycle } from '../recordings/recording-lifecycle.ts';
-import type { RecordingStore } from '../recordings/recording-store.ts';
-import type { MediaVault } from '../crypto/media-vault.ts';
+import type { AuditLog } from '../recording/audit/audit-log.ts';
+import { LegalHoldError, type RecordingLifecycle } from '../recording/recordings/recording-lifecycle.ts';
+import type { RecordingStore } from '../recording/recordings/recording-store.ts';
+import type { MediaVault } from '../recording/crypto/media-vault.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { registerMediaRoutes } from './media-routes.ts';

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { prettyFactory } from 'pino-pretty';
-import type { VoxConfig } from '../config.ts';
+import type { VoxConfig } from '../platform/config.ts';
 
 /** Query parameters that carry a credential: a media ticket, or a token a client put there anyway. */
 const credentialParameters = new Set(['access_token', 'token', 'ticket']);

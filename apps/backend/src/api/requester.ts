@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { User } from '@vox/shared';
-import type { Requester } from '../recordings/recording-lifecycle.ts';
+import type { Requester } from '../recording/recordings/recording-lifecycle.ts';
 
 /** Who made a request and from where, as the audit log records it. */
 export function requesterOf(user: User, request: FastifyRequest): Requester {

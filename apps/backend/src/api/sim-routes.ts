@@ -16,19 +16,19 @@ import {
   type Scenario,
   type User,
 } from '@vox/shared';
-import type { AuditLog } from '../audit/audit-log.ts';
-import type { ResourceManager } from '../resource-manager/resource-manager.ts';
-import type { ScenarioRunner } from '../scenarios/scenario-runner.ts';
-import type { MediaControlPlatform } from '../mcp/media-control-platform.ts';
-import { toDnConfig, type DnDirectory } from '../sip-server/dn-directory.ts';
-import { SimError } from '../sip-server/sim-error.ts';
-import type { SipServer } from '../sip-server/sip-server.ts';
-import { eventError, TLibraryError, type TLibraryRequests } from '../sip-server/t-library-requests.ts';
+import type { AuditLog } from '../recording/audit/audit-log.ts';
+import type { ResourceManager } from '../telephony/resource-manager/resource-manager.ts';
+import type { ScenarioRunner } from '../telephony/scenarios/scenario-runner.ts';
+import type { MediaControlPlatform } from '../telephony/mcp/media-control-platform.ts';
+import { toDnConfig, type DnDirectory } from '../telephony/sip-server/dn-directory.ts';
+import { SimError } from '../telephony/sip-server/sim-error.ts';
+import type { SipServer } from '../telephony/sip-server/sip-server.ts';
+import { eventError, TLibraryError, type TLibraryRequests } from '../telephony/sip-server/t-library-requests.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { DnScope } from './dn-scope.ts';
 import { requesterOf } from './requester.ts';
-import type { SiprecServer } from '../siprec/siprec-server.ts';
+import type { SiprecServer } from '../telephony/siprec/siprec-server.ts';
 
 const connIdParams = z.object({ connId: connIdSchema });
 const dnParams = z.object({ dn: dnSchema });

@@ -1,8 +1,8 @@
 import type http from 'node:http';
 import { Server as SocketServer, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, User } from '@vox/shared';
-import { isDatabaseUnavailable } from '../db/database-unavailable.ts';
-import type { EndedSessions, EventBus } from '../events/event-bus.ts';
+import { isDatabaseUnavailable } from '../platform/db/database-unavailable.ts';
+import type { EndedSessions, EventBus } from '../platform/events/event-bus.ts';
 import type { Authenticator } from './authentication.ts';
 
 interface SocketData {

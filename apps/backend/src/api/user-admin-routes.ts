@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createUserRequestSchema, updateUserRequestSchema, userRightsRequestSchema } from '@vox/shared';
-import type { AuditLog } from '../audit/audit-log.ts';
-import { UserConflictError, type UserDirectory } from '../auth/user-directory.ts';
+import type { AuditLog } from '../recording/audit/audit-log.ts';
+import { UserConflictError, type UserDirectory } from '../platform/auth/user-directory.ts';
 import { HttpError, parseWith } from './api-errors.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';

@@ -10,9 +10,9 @@ import {
   type Scenario,
   type ScenarioRun,
 } from '@vox/shared';
-import { placeSiprecCall, type SiprecCallOptions } from '../siprec-caller/siprec-caller.ts';
-import { syntheticCallAudio } from '../siprec-caller/synthetic-voice.ts';
-import { readTelephoneWav } from '../siprec-caller/wav-file.ts';
+import { placeSiprecCall, type SiprecCallOptions } from '../telephony/siprec-caller/siprec-caller.ts';
+import { syntheticCallAudio } from '../telephony/siprec-caller/synthetic-voice.ts';
+import { readTelephoneWav } from '../telephony/siprec-caller/wav-file.ts';
 import { connectionUsage, parseCommandLine, runCli, sessionFor, UsageError, type CliSession } from './cli-session.ts';
 
 const usage = `Usage: vox-sim run <scenario.json> --user NAME [--password-file FILE] [--url URL] [--speed N]

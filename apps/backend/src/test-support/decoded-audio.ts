@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runFfmpeg } from '../media/ffmpeg.ts';
+import { runFfmpeg } from '../platform/media/ffmpeg.ts';
 
 /** A media file decoded by ffmpeg to 16-bit PCM, for checks of what a listener would hear. */
 export class DecodedAudio {

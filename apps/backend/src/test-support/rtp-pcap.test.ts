@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aLawDecodeTable, aLawEncode, muLawDecodeTable, muLawEncode } from '../media/rtp/g711.ts';
+import { aLawDecodeTable, aLawEncode, muLawDecodeTable, muLawEncode } from '../platform/media/rtp/g711.ts';
 import { readPcapUdp, rtpPcap, tone } from './rtp-pcap.ts';
 import type { PcapRtpStream } from './rtp-pcap.ts';
 

@@ -1,4 +1,4 @@
-import { aLawEncode, muLawEncode } from '../media/rtp/g711.ts';
+import { aLawEncode, muLawEncode } from '../platform/media/rtp/g711.ts';
 
 /**
  * Captures (libpcap files) of RTP made from known audio, for SIPp's `play_pcap_audio` to replay at

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { screenUploadPath, tenantPublicKeySchema, type ScreenUploadMetadata } from '@vox/shared';
-import { ChunkEncryptor } from '../crypto/media-cipher.ts';
-import { runFfmpeg } from '../media/ffmpeg.ts';
+import { ChunkEncryptor } from '../recording/crypto/media-cipher.ts';
+import { runFfmpeg } from '../platform/media/ffmpeg.ts';
 import type { VoxTestBackend } from './vox-test-backend.ts';
 
 /** A screen recording as the desktop's MediaRecorder makes it: VP8 WebM of `seconds`. */

@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parse as parseSdp } from 'sdp-transform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatSip, parseSip, sipHeader, sipRequestLine, sipResponse } from '../sip/sip-message.ts';
-import type { SipMessage } from '../sip/sip-message.ts';
+import { formatSip, parseSip, sipHeader, sipRequestLine, sipResponse } from '../telephony/sip/sip-message.ts';
+import type { SipMessage } from '../telephony/sip/sip-message.ts';
 import { readPcapUdp, rtpPcap, tone } from './rtp-pcap.ts';
 import { runSipp, sippInstalled } from './sipp.ts';
 
-const scenarios = fileURLToPath(new URL('../siprec/sipp/', import.meta.url));
+const scenarios = fileURLToPath(new URL('../telephony/siprec/sipp/', import.meta.url));
 const scenario = (name: string): string => path.join(scenarios, name);
 
 interface BodyPart {

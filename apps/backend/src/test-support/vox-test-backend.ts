@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loginResponseSchema, recordingListSchema, type LoginResponse, type Recording } from '@vox/shared';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../platform/config.ts';
 import { startVox, type RunningVox } from '../server.ts';
 
 export interface ApiAnswer {
