@@ -19,7 +19,8 @@ import { installErrorHandlers } from './api/api-errors.ts';
 import { registerAuthRoutes, registerLogoutRoute } from './api/auth-routes.ts';
 import { Authenticator } from './api/authentication.ts';
 import { allowDesktopOrigin } from './api/desktop-cors.ts';
-import { registerOpenApi } from './api/openapi.ts';
+import { registerApiDocs } from './api/api-docs.ts';
+import { ApiRouteServer } from './api/api-route-server.ts';
 import { registerRecordingRoutes } from './api/recording-routes.ts';
 import { requestLogging } from './api/request-logging.ts';
 import { registerRendererPages } from './api/renderer-pages.ts';
@@ -269,12 +270,13 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     metrics,
     metricsToken: config.metricsToken,
   });
-  registerOpenApi(app);
-  registerAuthRoutes(app, pool, config.tokenTtlMs, audit);
-  registerLogoutRoute(app, pool, auth, bus, audit);
+  const routes = new ApiRouteServer(app, auth);
+  registerApiDocs(routes);
+  registerAuthRoutes(routes, pool, config.tokenTtlMs, audit);
+  registerLogoutRoute(routes, pool, auth, bus, audit);
   const sessionPurge = new ExpiredSessionPurge(pool, config.tokenTtlMs, log);
   sessionPurge.start();
-  registerSimRoutes(app, auth, {
+  registerSimRoutes(routes, {
     sipServer,
     siprec,
     directory,
@@ -289,11 +291,11 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const lifecycle = new RecordingLifecycle(pool, recordings, vault.forgettingDeletes(), audit);
   const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
   purgeSchedule?.start();
-  registerRecordingRoutes(app, auth, recordings, vault, audit, lifecycle);
-  registerAgentRoutes(app, auth, { agentStates: new AgentStates(bus), audit });
-  registerAdminRoutes(app, auth, { outbox, audit, lifecycle, keystore });
-  registerUserAdminRoutes(app, auth, new UserDirectory(pool, bus), audit);
-  registerCallLadderRoutes(app, auth, ladders);
+  registerRecordingRoutes(routes, recordings, vault, audit, lifecycle);
+  registerAgentRoutes(routes, { agentStates: new AgentStates(bus), audit });
+  registerAdminRoutes(routes, { outbox, audit, lifecycle, keystore });
+  registerUserAdminRoutes(routes, new UserDirectory(pool, bus), audit);
+  registerCallLadderRoutes(routes, ladders);
   const screenUploads = createScreenUploadServer({
     dataDir: config.dataDir,
     pool,
@@ -305,7 +307,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     incompleteUploadTtlMs: config.incompleteUploadTtlMs,
   });
   registerScreenUploadRoutes(app, screenUploads.tus);
-  registerFailedScreenUploadRoutes(app, auth, pool);
+  registerFailedScreenUploadRoutes(routes, pool);
   await registerRendererPages(app, config.rendererDir);
 
   const io = attachSocketGateway(app.server, auth, bus);

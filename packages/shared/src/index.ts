@@ -14,3 +14,5 @@ export * from './desktop-ipc-channels.ts';
 export * from './desktop-ipc.ts';
 export * from './supervisor.ts';
 export * from './operations.ts';
+export * from './api-routes.ts';
+export * from './api-openapi.ts';

@@ -1,12 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { auditQuerySchema, retentionRulesSchema } from '@vox/shared';
+import { apiRoutes } from '@vox/shared';
 import type { AuditLog } from '../recording/audit/audit-log.ts';
 import type { TenantKeystore } from '../recording/crypto/tenant-keystore.ts';
 import type { RecordingLifecycle } from '../recording/recordings/recording-lifecycle.ts';
 import type { StorageOutbox } from '../recording/storage/storage-outbox.ts';
-import { HttpError, parseWith } from './api-errors.ts';
-import type { Authenticator } from './authentication.ts';
+import { HttpError } from './api-errors.ts';
+import type { ApiRouteServer } from './api-route-server.ts';
 import { requesterOf } from './requester.ts';
 
 /**
@@ -14,8 +12,7 @@ import { requesterOf } from './requester.ts';
  * retention rules and the purge.
  */
 export function registerAdminRoutes(
-  app: FastifyInstance,
-  auth: Authenticator,
+  routes: ApiRouteServer,
   parts: {
     outbox: StorageOutbox;
     audit: AuditLog;
@@ -23,32 +20,19 @@ export function registerAdminRoutes(
     keystore: TenantKeystore | undefined;
   },
 ): void {
-  app.get('/api/v2/admin/storage', async (request) => {
-    await auth.require(request, { roles: ['admin'] });
-    return parts.outbox.status();
-  });
+  routes.serve(apiRoutes.storageStatus, () => parts.outbox.status());
 
-  app.get('/api/v2/admin/audit', async (request) => {
-    await auth.require(request, { roles: ['admin'] });
-    const { limit, before, ...filter } = parseWith(auditQuerySchema, request.query, 'query');
+  routes.serve(apiRoutes.listAudit, async ({ query: { limit, before, ...filter } }) => {
     const records = await parts.audit.list(limit, before, filter);
     const last = records.at(-1);
     return { records, ...(records.length === limit && last ? { nextCursor: String(last.seq) } : {}) };
   });
 
-  app.get('/api/v2/admin/audit/verify', async (request) => {
-    await auth.require(request, { roles: ['admin'] });
-    return parts.audit.verify();
-  });
+  routes.serve(apiRoutes.verifyAudit, () => parts.audit.verify());
 
-  app.get('/api/v2/admin/retention', async (request) => {
-    await auth.require(request, { roles: ['admin'] });
-    return { rules: await parts.lifecycle.rules() };
-  });
+  routes.serve(apiRoutes.getRetention, async () => ({ rules: await parts.lifecycle.rules() }));
 
-  app.put('/api/v2/admin/retention', async (request) => {
-    const user = await auth.require(request, { roles: ['admin'] });
-    const { rules } = parseWith(retentionRulesSchema, request.body, 'body');
+  routes.serve(apiRoutes.setRetention, async ({ request, user, body: { rules } }) => {
     const previous = await parts.lifecycle.rules();
     await parts.lifecycle.setRules(rules);
     const current = await parts.lifecycle.rules();
@@ -62,28 +46,21 @@ export function registerAdminRoutes(
     return { rules: current };
   });
 
-  app.post('/api/v2/admin/purge', async (request) => {
-    const user = await auth.require(request, { roles: ['admin'] });
-    const { dryRun } = parseWith(z.object({ dryRun: z.enum(['0', '1']).default('0') }), request.query, 'query');
-    return parts.lifecycle.purge(dryRun === '1', requesterOf(user, request));
-  });
+  routes.serve(apiRoutes.purge, ({ request, user, query: { dryRun } }) =>
+    parts.lifecycle.purge(dryRun === '1', requesterOf(user, request)),
+  );
 
   // Any logged-in user: the desktop encrypts the agent's screen recording with it before upload.
-  app.get('/api/v2/screen-recordings/key', async (request) => {
-    await auth.require(request);
+  routes.serve(apiRoutes.screenKey, () => {
     if (!parts.keystore) throw new HttpError(404, 'not_found', 'encryption at rest is off (VOX_ENCRYPTION=0)');
     return { keyId: parts.keystore.currentKeyId, publicKey: parts.keystore.currentPublicKey };
   });
 
   const keyList = () => ({ encryption: parts.keystore !== undefined, keys: parts.keystore?.keys() ?? [] });
 
-  app.get('/api/v2/admin/keys', async (request) => {
-    await auth.require(request, { roles: ['admin'] });
-    return keyList();
-  });
+  routes.serve(apiRoutes.listKeys, keyList);
 
-  app.post('/api/v2/admin/keys/rotate', async (request) => {
-    const user = await auth.require(request, { roles: ['admin'] });
+  routes.serve(apiRoutes.rotateKey, async ({ request, user }) => {
     if (!parts.keystore) throw new HttpError(409, 'conflict', 'encryption at rest is off (VOX_ENCRYPTION=0)');
     const keyId = await parts.keystore.rotate();
     await parts.audit.append({ ...requesterOf(user, request), action: 'key-rotate', target: keyId, details: {} });

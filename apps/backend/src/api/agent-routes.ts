@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { agentStateRequestSchema, screenRecordingIncidentSchema, type User } from '@vox/shared';
+import { apiRoutes, type User } from '@vox/shared';
 import type { AgentStates } from '../telephony/agents/agent-states.ts';
 import type { AuditLog } from '../recording/audit/audit-log.ts';
-import { HttpError, parseWith } from './api-errors.ts';
-import type { Authenticator } from './authentication.ts';
+import { HttpError } from './api-errors.ts';
+import type { ApiRouteServer } from './api-route-server.ts';
 import { requesterOf } from './requester.ts';
 
 function agentDn(user: User): string {
@@ -15,25 +14,17 @@ function agentDn(user: User): string {
 
 /** What the agent desktop asks for itself: its Ready state, and telling of a cut screen recording. */
 export function registerAgentRoutes(
-  app: FastifyInstance,
-  auth: Authenticator,
+  routes: ApiRouteServer,
   parts: { agentStates: AgentStates; audit: AuditLog },
 ): void {
-  app.get('/api/v2/agents/me/state', async (request) => {
-    const user = await auth.require(request, { roles: ['agent'] });
-    return parts.agentStates.of(agentDn(user));
-  });
+  routes.serve(apiRoutes.getAgentState, ({ user }) => parts.agentStates.of(agentDn(user)));
 
-  app.put('/api/v2/agents/me/state', async (request) => {
-    const user = await auth.require(request, { roles: ['agent'] });
-    const body = parseWith(agentStateRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.setAgentState, ({ user, body }) => {
     return parts.agentStates.set(agentDn(user), body.state, body.reason);
   });
 
   // Kept in the audit log, where compliance looks for gaps: a recording's screen ended early.
-  app.post('/api/v2/screen-recordings/incidents', async (request, reply) => {
-    const user = await auth.require(request, { roles: ['agent'] });
-    const incident = parseWith(screenRecordingIncidentSchema, request.body, 'body');
+  routes.serve(apiRoutes.screenIncident, async ({ request, user, body: incident }) => {
     const requester = requesterOf(user, request);
     await parts.audit.append({
       actor: requester.actor,
@@ -42,6 +33,5 @@ export function registerAgentRoutes(
       source: requester.source,
       details: { connId: incident.connId, dn: agentDn(user), reason: incident.reason, message: incident.message },
     });
-    return reply.status(204).send();
   });
 }

@@ -1,24 +1,23 @@
-import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { loginRequestSchema } from '@vox/shared';
+import { apiRoutes } from '@vox/shared';
 import type { AuditLog } from '../recording/audit/audit-log.ts';
 import { login } from '../platform/auth/login.ts';
 import { LoginThrottle } from '../platform/auth/login-throttle.ts';
 import { endSession } from '../platform/auth/session-tokens.ts';
 import type { EventBus } from '../platform/events/event-bus.ts';
-import { HttpError, parseWith } from './api-errors.ts';
+import { HttpError } from './api-errors.ts';
+import type { ApiRouteServer } from './api-route-server.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';
 
 export function registerAuthRoutes(
-  app: FastifyInstance,
+  routes: ApiRouteServer,
   pool: pg.Pool,
   tokenTtlMs: number,
   audit: AuditLog,
   throttle = new LoginThrottle(),
 ): void {
-  app.post('/api/v2/auth/login', async (request, reply) => {
-    const credentials = parseWith(loginRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.login, async ({ request, reply, body: credentials }) => {
     const source = `${request.ip} ${request.headers['user-agent'] ?? ''}`.trim();
     const waitMs = throttle.waitFor(credentials.username, request.ip);
     if (waitMs !== undefined) {
@@ -47,13 +46,13 @@ export function registerAuthRoutes(
 
 /** Ends the bearer token's session: the token is refused from then on, and the sockets it opened close. */
 export function registerLogoutRoute(
-  app: FastifyInstance,
+  routes: ApiRouteServer,
   pool: pg.Pool,
   auth: Authenticator,
   bus: EventBus,
   audit: AuditLog,
 ): void {
-  app.post('/api/v2/auth/logout', async (request, reply) => {
+  routes.serve(apiRoutes.logout, async ({ request }) => {
     const session = await auth.sessionFromHeader(request.headers.authorization);
     if (!session) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
     await endSession(pool, session.tokenHash);
@@ -64,6 +63,5 @@ export function registerLogoutRoute(
       target: session.user.id,
       details: {},
     });
-    return reply.status(204).send();
   });
 }

@@ -36,18 +36,17 @@ export class Authenticator {
    * The request's user, from `Authorization: Bearer` only: a token in a URL would end up in logs,
    * histories and proxies (media elements use a media ticket instead).
    */
-  async require(request: FastifyRequest, options: { roles?: Role[] } = {}): Promise<User> {
-    const { user } = await this.requireSession(request);
-    if (options.roles && !options.roles.includes(user.role)) {
-      throw new HttpError(403, 'forbidden', `this needs the role ${options.roles.join(' or ')}`);
-    }
-    return user;
+  async require(request: FastifyRequest, options: { roles?: readonly Role[] } = {}): Promise<User> {
+    return (await this.requireSession(request, options)).user;
   }
 
-  /** The request's session, from `Authorization: Bearer` only (see `require`). */
-  async requireSession(request: FastifyRequest): Promise<Session> {
+  /** The request's session, from `Authorization: Bearer` only (see `require`), of a user in one of `roles`. */
+  async requireSession(request: FastifyRequest, options: { roles?: readonly Role[] } = {}): Promise<Session> {
     const session = await this.sessionFromHeader(request.headers.authorization);
     if (!session) throw bearerTokenRequired();
+    if (options.roles && !options.roles.includes(session.user.role)) {
+      throw new HttpError(403, 'forbidden', `this needs the role ${options.roles.join(' or ')}`);
+    }
     return session;
   }
 }

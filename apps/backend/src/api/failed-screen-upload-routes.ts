@@ -1,15 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import type { FailedScreenUploadList } from '@vox/shared';
-import type { Authenticator } from './authentication.ts';
+import { apiRoutes, type FailedScreenUploadList } from '@vox/shared';
+import type { ApiRouteServer } from './api-route-server.ts';
 
 /**
  * Screen recordings that never became part of a recording (refused, or the mux failed) are kept
  * on disk, apart from the muxed ones, and listed here for an admin to look into.
  */
-export function registerFailedScreenUploadRoutes(app: FastifyInstance, auth: Authenticator, pool: pg.Pool): void {
-  app.get('/api/v2/admin/screen-uploads/failed', async (request): Promise<FailedScreenUploadList> => {
-    await auth.require(request, { roles: ['admin'] });
+export function registerFailedScreenUploadRoutes(routes: ApiRouteServer, pool: pg.Pool): void {
+  routes.serve(apiRoutes.failedScreenUploads, async (): Promise<FailedScreenUploadList> => {
     const result = await pool.query<{
       upload_id: string;
       conn_id: string;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   createCallRequestSchema,
   createUserRequestSchema,
+  openApiDocument,
   privateServiceRequestSchema,
   retentionRulesSchema,
 } from '@vox/shared';
@@ -14,7 +15,6 @@ import {
   type JsonSchema,
   type OpenApiDocument,
 } from './malformed-request-generator.ts';
-import { openApiDocument } from './openapi.ts';
 import { seededRandom } from '../platform/media/seeded-random.ts';
 
 const known = { connId: ['0123456789abcdef'], id: ['rec-1'], dn: ['7001'] };
@@ -147,7 +147,7 @@ describe('the plausible request a flaw starts from', () => {
   });
 
   it('exists for every operation of the served document', () => {
-    const served = openApiDocument() as OpenApiDocument;
+    const served = openApiDocument() as unknown as OpenApiDocument;
     const requests = malformedRequests(served, { ...options, perOperation: 1, perParameter: 0 });
     const operations = Object.entries(served.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),

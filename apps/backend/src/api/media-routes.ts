@@ -1,26 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import {
-  mayDownload,
-  mediaQuerySchema,
-  mediaTicketRequestSchema,
-  type MediaTicket,
-  type MediaTicketPurpose,
-  type User,
-} from '@vox/shared';
+import type { FastifyRequest } from 'fastify';
+import { apiRoutes, mayDownload, type MediaTicket, type MediaTicketPurpose, type User } from '@vox/shared';
 import type { AuditLog } from '../recording/audit/audit-log.ts';
 import type { MediaVault } from '../recording/crypto/media-vault.ts';
 import type { RecordingStore, StoredMedia } from '../recording/recordings/recording-store.ts';
-import { HttpError, parseWith } from './api-errors.ts';
-import { bearerTokenHash, bearerTokenRequired, type Authenticator } from './authentication.ts';
+import { HttpError } from './api-errors.ts';
+import type { ApiRouteServer } from './api-route-server.ts';
+import { bearerTokenHash, bearerTokenRequired } from './authentication.ts';
 import { parseRange } from './http-range.ts';
 import { MediaTickets, type MediaTicketGrant } from './media-tickets.ts';
 import { requesterOf } from './requester.ts';
 
 /** Ranges shorter than this are decrypted into one buffer before they are sent. */
 const bufferedRangeBytes = 256 * 1024;
-
-const mediaParams = z.object({ id: z.string().min(1).max(128), mediaId: z.string().min(1).max(256) });
 
 const mediaPath = (id: string, mediaId: string) =>
   `/api/v2/recordings/${encodeURIComponent(id)}/media/${encodeURIComponent(mediaId)}`;
@@ -51,8 +42,7 @@ interface Reader {
  * Range, audited at each request and refused without the download right.
  */
 export function registerMediaRoutes(
-  app: FastifyInstance,
-  auth: Authenticator,
+  routes: ApiRouteServer,
   recordings: RecordingStore,
   vault: MediaVault,
   audit: AuditLog,
@@ -84,10 +74,7 @@ export function registerMediaRoutes(
     return { ...found, purpose: grant.purpose, grant };
   }
 
-  app.post('/api/v2/recordings/:id/media/:mediaId/ticket', async (request, reply) => {
-    const { user, tokenHash } = await auth.requireSession(request);
-    const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
-    const { purpose } = parseWith(mediaTicketRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.mediaTicket, async ({ user, tokenHash, params: { id, mediaId }, body: { purpose } }) => {
     if (!(await recordings.findMedia(id, mediaId, user))) {
       throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
     }
@@ -100,12 +87,10 @@ export function registerMediaRoutes(
       purpose,
     });
     const answer: MediaTicket = { path: `${mediaPath(id, mediaId)}?ticket=${ticket}`, openBy: openBy.toISOString() };
-    return reply.status(201).send(answer);
+    return answer;
   });
 
-  app.get('/api/v2/recordings/:id/media/:mediaId', async (request, reply) => {
-    const { id, mediaId } = parseWith(mediaParams, request.params, 'path');
-    const { download, ticket } = parseWith(mediaQuerySchema, request.query, 'query');
+  routes.serve(apiRoutes.getMedia, async ({ request, reply, params: { id, mediaId }, query: { download, ticket } }) => {
     const { user, media, purpose, grant } = await readerOf(request, id, mediaId, ticket);
     if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
     if (purpose === 'download') requireDownloadRight(user);

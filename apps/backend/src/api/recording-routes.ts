@@ -1,62 +1,47 @@
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { legalHoldRequestSchema, recordingQuerySchema, setLabelsRequestSchema } from '@vox/shared';
+import { apiRoutes, type User } from '@vox/shared';
 import type { AuditLog } from '../recording/audit/audit-log.ts';
 import { LegalHoldError, type RecordingLifecycle } from '../recording/recordings/recording-lifecycle.ts';
 import type { RecordingStore } from '../recording/recordings/recording-store.ts';
 import type { MediaVault } from '../recording/crypto/media-vault.ts';
-import { HttpError, parseWith } from './api-errors.ts';
-import type { Authenticator } from './authentication.ts';
+import { HttpError } from './api-errors.ts';
+import type { ApiRouteServer } from './api-route-server.ts';
 import { registerMediaRoutes } from './media-routes.ts';
 import { requesterOf } from './requester.ts';
 
-const idParams = z.object({ id: z.string().min(1).max(128) });
-
 export function registerRecordingRoutes(
-  app: FastifyInstance,
-  auth: Authenticator,
+  routes: ApiRouteServer,
   recordings: RecordingStore,
   vault: MediaVault,
   audit: AuditLog,
   lifecycle: RecordingLifecycle,
 ): void {
-  app.get('/api/v2/recordings', async (request) => {
-    const user = await auth.require(request);
-    return recordings.list(parseWith(recordingQuerySchema, request.query, 'query'), user);
-  });
+  routes.serve(apiRoutes.listRecordings, ({ user, query }) => recordings.list(query, user));
 
-  app.get('/api/v2/recordings/:id', async (request) => {
-    const user = await auth.require(request);
-    const { id } = parseWith(idParams, request.params, 'path');
+  /** The recording as the user sees it now; gone (deleted meanwhile) or hidden is not found. */
+  const recordingFor = async (id: string, user: User) => {
     const recording = await recordings.get(id, user);
     if (!recording) throw new HttpError(404, 'not_found', `no recording ${id}`);
     return recording;
-  });
+  };
 
-  registerMediaRoutes(app, auth, recordings, vault, audit);
+  routes.serve(apiRoutes.getRecording, ({ user, params: { id } }) => recordingFor(id, user));
 
-  app.put('/api/v2/recordings/:id/labels', async (request) => {
-    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
-    const { id } = parseWith(idParams, request.params, 'path');
-    const { labels } = parseWith(setLabelsRequestSchema, request.body, 'body');
+  registerMediaRoutes(routes, recordings, vault, audit);
+
+  routes.serve(apiRoutes.setLabels, async ({ request, user, params: { id }, body: { labels } }) => {
     if (!(await recordings.setLabels(id, labels, user))) throw new HttpError(404, 'not_found', `no recording ${id}`);
     await audit.append({ ...requesterOf(user, request), action: 'labels', target: id, details: { labels } });
-    return recordings.get(id, user);
+    return recordingFor(id, user);
   });
 
-  app.put('/api/v2/recordings/:id/legal-hold', async (request) => {
-    const user = await auth.require(request, { roles: ['admin'] });
-    const { id } = parseWith(idParams, request.params, 'path');
-    const { hold, reason } = parseWith(legalHoldRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.setLegalHold, async ({ request, user, params: { id }, body: { hold, reason } }) => {
     if (!(await lifecycle.setLegalHold(id, hold, reason, requesterOf(user, request)))) {
       throw new HttpError(404, 'not_found', `no recording ${id}`);
     }
-    return recordings.get(id, user);
+    return recordingFor(id, user);
   });
 
-  app.delete('/api/v2/recordings/:id', async (request, reply) => {
-    const user = await auth.require(request, { roles: ['admin'] });
-    const { id } = parseWith(idParams, request.params, 'path');
+  routes.serve(apiRoutes.deleteRecording, async ({ request, user, params: { id } }) => {
     try {
       if (!(await lifecycle.delete(id, requesterOf(user, request)))) {
         throw new HttpError(404, 'not_found', `no recording ${id}`);
@@ -65,6 +50,5 @@ export function registerRecordingRoutes(
       if (error instanceof LegalHoldError) throw new HttpError(409, 'conflict', error.message);
       throw error;
     }
-    return reply.status(204).send();
   });
 }

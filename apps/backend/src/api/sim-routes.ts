@@ -1,16 +1,8 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { z } from 'zod';
+import type { FastifyReply } from 'fastify';
 import {
-  callActionRequestSchema,
-  connIdSchema,
-  createCallRequestSchema,
-  dnConfigRequestSchema,
-  dnSchema,
-  ivrRecordRequestSchema,
-  privateServiceRequestSchema,
-  registerAddressRequestSchema,
-  scenarioSchema,
-  sendDigitsRequestSchema,
+  apiRoutes,
+  callActionRouteName,
+  type CallAction,
   type CallActionRequest,
   type CallSnapshot,
   type Scenario,
@@ -24,15 +16,11 @@ import { toDnConfig, type DnDirectory } from '../telephony/sip-server/dn-directo
 import { SimError } from '../telephony/sip-server/sim-error.ts';
 import type { SipServer } from '../telephony/sip-server/sip-server.ts';
 import { eventError, TLibraryError, type TLibraryRequests } from '../telephony/sip-server/t-library-requests.ts';
-import { HttpError, parseWith } from './api-errors.ts';
-import type { Authenticator } from './authentication.ts';
+import { HttpError } from './api-errors.ts';
+import type { ApiRouteServer } from './api-route-server.ts';
 import { DnScope } from './dn-scope.ts';
 import { requesterOf } from './requester.ts';
 import type { SiprecServer } from '../telephony/siprec/siprec-server.ts';
-
-const connIdParams = z.object({ connId: connIdSchema });
-const dnParams = z.object({ dn: dnSchema });
-const mcpParams = z.object({ name: z.string().regex(/^[a-z0-9-]{1,32}$/) });
 
 function requireToDn(body: CallActionRequest): string {
   if (!body.toDn) throw new HttpError(400, 'bad_request', 'invalid body: toDn: required for this action');
@@ -83,7 +71,7 @@ async function answerTLibrary(reply: FastifyReply, run: () => unknown) {
   }
 }
 
-export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, parts: SimulationParts): void {
+export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts): void {
   const { sipServer, siprec, directory, tLibrary, resourceManager, mcps, scenarios, audit } = parts;
   const scope = new DnScope(directory);
   /** A call the user may not watch is, for that user, a call that does not exist. */
@@ -95,45 +83,28 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
     return call;
   };
 
-  app.get('/api/v2/sim/dns', async (request) => {
-    await auth.require(request, { roles: ['admin', 'supervisor'] });
-    return { dns: (await directory.list()).map(toDnConfig) };
-  });
+  routes.serve(apiRoutes.listDns, async () => ({ dns: (await directory.list()).map(toDnConfig) }));
 
-  app.put('/api/v2/sim/dns/:dn', async (request) => {
-    const admin = await auth.require(request, { roles: ['admin'] });
-    const { dn } = parseWith(dnParams, request.params, 'path');
-    const body = parseWith(dnConfigRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.configureDn, async ({ request, user: admin, params: { dn }, body }) => {
     const configured = toDnConfig(await directory.configure(dn, body));
     await audit.append({ ...requesterOf(admin, request), action: 'dn-config', target: dn, details: body });
     return configured;
   });
 
-  app.post('/api/v2/sim/calls', async (request, reply) => {
-    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
-    const body = parseWith(createCallRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.createCall, async ({ user, body }) => {
     await scope.assertMayActFor(user, body.targetDn);
-    const created = await sipServer.routeCall(body);
-    return reply.status(201).send(created);
+    return sipServer.routeCall(body);
   });
 
-  app.get('/api/v2/sim/calls', async (request) => {
-    const user = await auth.require(request);
-    const { dn } = parseWith(z.object({ dn: dnSchema }), request.query, 'query');
+  routes.serve(apiRoutes.listCalls, async ({ user, query: { dn } }) => {
     await scope.assertMayActFor(user, dn);
     // A real call recorded through SIPREC is one of the DN's calls too (the desktop's catch-up).
     return { calls: [...sipServer.callsOf(dn), ...(siprec?.callsOf(dn) ?? [])] };
   });
 
-  app.get('/api/v2/sim/calls/:connId', async (request) => {
-    const user = await auth.require(request);
-    const { connId } = parseWith(connIdParams, request.params, 'path');
-    return watchedCall(user, connId);
-  });
+  routes.serve(apiRoutes.getCall, ({ user, params: { connId } }) => watchedCall(user, connId));
 
-  app.get('/api/v2/sim/calls/:connId/trace', async (request) => {
-    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
-    const { connId } = parseWith(connIdParams, request.params, 'path');
+  routes.serve(apiRoutes.getCallTrace, async ({ user, params: { connId } }) => {
     // The trace outlives the call: who may read it is decided by who took part.
     const parties = sipServer.partiesOf(connId).map((dn) => ({ dn }));
     if (!(await scope.mayWatch(user, parties))) {
@@ -142,23 +113,21 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
     return { messages: sipServer.trace(connId) };
   });
 
-  const actions: Record<string, (connId: string, body: CallActionRequest) => CallSnapshot | Promise<CallSnapshot>> = {
-    answer: (connId, body) => sipServer.answer(connId, body.dn),
-    release: (connId, body) => sipServer.release(connId, body.dn),
-    transfer: (connId, body) => sipServer.transfer(connId, body.dn, requireToDn(body)),
-    conference: (connId, body) => sipServer.conference(connId, body.dn, requireToDn(body)),
-    'initiate-transfer': (connId, body) =>
-      sipServer.initiateConsultation(connId, body.dn, requireToDn(body), 'transfer'),
-    'complete-transfer': (connId, body) => sipServer.completeConsultation(connId, body.dn, 'transfer'),
-    'initiate-conference': (connId, body) =>
-      sipServer.initiateConsultation(connId, body.dn, requireToDn(body), 'conference'),
-    'complete-conference': (connId, body) => sipServer.completeConsultation(connId, body.dn, 'conference'),
-  };
-  for (const [action, run] of Object.entries(actions)) {
-    app.post(`/api/v2/sim/calls/:connId/${action}`, async (request) => {
-      const user = await auth.require(request);
-      const { connId } = parseWith(connIdParams, request.params, 'path');
-      const body = parseWith(callActionRequestSchema, request.body, 'body');
+  const actions: Record<CallAction, (connId: string, body: CallActionRequest) => CallSnapshot | Promise<CallSnapshot>> =
+    {
+      answer: (connId, body) => sipServer.answer(connId, body.dn),
+      release: (connId, body) => sipServer.release(connId, body.dn),
+      transfer: (connId, body) => sipServer.transfer(connId, body.dn, requireToDn(body)),
+      conference: (connId, body) => sipServer.conference(connId, body.dn, requireToDn(body)),
+      'initiate-transfer': (connId, body) =>
+        sipServer.initiateConsultation(connId, body.dn, requireToDn(body), 'transfer'),
+      'complete-transfer': (connId, body) => sipServer.completeConsultation(connId, body.dn, 'transfer'),
+      'initiate-conference': (connId, body) =>
+        sipServer.initiateConsultation(connId, body.dn, requireToDn(body), 'conference'),
+      'complete-conference': (connId, body) => sipServer.completeConsultation(connId, body.dn, 'conference'),
+    };
+  for (const [action, run] of Object.entries(actions) as Array<[CallAction, (typeof actions)[CallAction]]>) {
+    routes.serve(apiRoutes[callActionRouteName(action)], async ({ user, params: { connId }, body }) => {
       await scope.assertMayActFor(user, body.dn);
       // An agent may transfer to anyone; a supervisor may not bring another group's agent into a call.
       if (body.toDn && user.role === 'supervisor') await scope.assertMayActFor(user, body.toDn);
@@ -166,37 +135,27 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
     });
   }
 
-  app.post('/api/v2/sim/calls/:connId/digits', async (request) => {
-    const user = await auth.require(request);
-    const { connId } = parseWith(connIdParams, request.params, 'path');
-    const body = parseWith(sendDigitsRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.sendDigits, async ({ user, params: { connId }, body }) => {
     await scope.assertMayActFor(user, body.dn);
     return sipServer.sendDigits(connId, body.dn, body.digits);
   });
 
-  app.post('/api/v2/sim/calls/:connId/ivr-record', async (request, reply) => {
-    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
-    const { connId } = parseWith(connIdParams, request.params, 'path');
-    const body = parseWith(ivrRecordRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.ivrRecord, async ({ reply, user, params: { connId }, body }) => {
     await watchedCall(user, connId);
     return answerTLibrary(reply, () => tLibrary.ivrRecord(connId, body));
   });
 
-  app.post('/api/v2/sim/register', async (request) => {
-    const user = await auth.require(request);
-    const { dn } = parseWith(registerAddressRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.registerAddress, async ({ user, body: { dn } }) => {
     await scope.assertMayActFor(user, dn);
     return { dns: tLibrary.register(user, dn), allDns: user.role === 'admin' };
   });
 
-  app.get('/api/v2/sim/register', async (request) => {
-    const user = await auth.require(request);
-    return { dns: tLibrary.registeredDns(user), allDns: user.role === 'admin' };
-  });
+  routes.serve(apiRoutes.registeredAddresses, ({ user }) => ({
+    dns: tLibrary.registeredDns(user),
+    allDns: user.role === 'admin',
+  }));
 
-  app.post('/api/v2/sim/private-service', async (request, reply) => {
-    const user = await auth.require(request);
-    const body = parseWith(privateServiceRequestSchema, request.body, 'body');
+  routes.serve(apiRoutes.privateService, async ({ request, reply, user, body }) => {
     return answerTLibrary(reply, async () => {
       const ack = await tLibrary.privateService(user, body);
       // Who started, stopped, paused or resumed a recording, for which DN, call and reason.
@@ -215,14 +174,7 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
     });
   });
 
-  app.post('/api/v2/sim/scenarios', async (request, reply) => {
-    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
-    const { wait, speed } = parseWith(
-      z.object({ wait: z.enum(['0', '1']).default('0'), speed: z.coerce.number().min(0.1).max(100).default(1) }),
-      request.query,
-      'query',
-    );
-    const scenario = parseWith(scenarioSchema, request.body, 'body');
+  routes.serve(apiRoutes.startScenario, async ({ reply, user, query: { wait, speed }, body: scenario }) => {
     const adminOnly =
       scenario.dns || scenario.steps.some((s) => s.action === 'fail-mcp' || s.action === 'recover-mcps');
     if (adminOnly && user.role !== 'admin') {
@@ -255,9 +207,7 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
       .send(scenarios.get(run.id) ?? run);
   });
 
-  app.get('/api/v2/sim/scenarios/:id', async (request) => {
-    const user = await auth.require(request, { roles: ['admin', 'supervisor'] });
-    const { id } = parseWith(z.object({ id: z.uuid() }), request.params, 'path');
+  routes.serve(apiRoutes.getScenarioRun, ({ user, params: { id } }) => {
     const run = scenarios.get(id);
     if (!run || (user.role !== 'admin' && scenarios.ownerOf(id) !== user.id)) {
       throw new HttpError(404, 'not_found', `no scenario run ${id}`);
@@ -265,15 +215,11 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, par
     return run;
   });
 
-  app.get('/api/v2/sim/mcps', async (request) => {
-    await auth.require(request, { roles: ['admin', 'supervisor'] });
-    return { mcps: resourceManager.status() };
-  });
+  routes.serve(apiRoutes.listMcps, () => ({ mcps: resourceManager.status() }));
 
   for (const action of ['fail', 'recover'] as const) {
-    app.post(`/api/v2/sim/mcps/:name/${action}`, async (request) => {
-      const admin = await auth.require(request, { roles: ['admin'] });
-      const { name } = parseWith(mcpParams, request.params, 'path');
+    const route = action === 'fail' ? apiRoutes.failMcp : apiRoutes.recoverMcp;
+    routes.serve(route, async ({ request, user: admin, params: { name } }) => {
       const mcp = mcps.find((m) => m.name === name);
       if (!mcp)
         throw new HttpError(404, 'not_found', `no MCP ${name}; the pool has ${mcps.map((m) => m.name).join(', ')}`);
