@@ -16,3 +16,4 @@ export * from './supervisor.ts';
 export * from './operations.ts';
 export * from './api-routes.ts';
 export * from './api-openapi.ts';
+export * from './api-client.ts';

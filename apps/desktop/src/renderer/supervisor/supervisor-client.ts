@@ -1,31 +1,20 @@
-import { z } from 'zod';
 import {
-  auditListSchema,
-  auditVerificationSchema,
-  callLadderSchema,
-  dnConfigSchema,
-  groupListSchema,
-  mediaTicketSchema,
-  recordingListSchema,
-  recordingSchema,
-  userListSchema,
-  userSchema,
+  apiPath,
+  apiRoutes,
   type AuditQuery,
   type CreateUserRequest,
   type DnConfigRequest,
   type MediaTicketPurpose,
-  type MediaTicketRequest,
+  type RecordingQuery,
   type UpdateUserRequest,
 } from '@vox/shared';
 import { ApiSession, backendErrorOf } from '../backend/rest-request.ts';
 
 /** Query parameters as the REST API reads them: absent when empty. */
-function queryString(query: Record<string, string | number | undefined>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query))
-    if (value !== undefined && value !== '') params.set(key, String(value));
-  const text = params.toString();
-  return text ? `?${text}` : '';
+function withoutEmpty<T extends Record<string, unknown>>(query: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(query).filter(([, value]) => value !== undefined && value !== ''),
+  ) as Partial<T>;
 }
 
 /**
@@ -34,26 +23,23 @@ function queryString(query: Record<string, string | number | undefined>): string
  */
 export class SupervisorClient extends ApiSession {
   search(query: Record<string, string>) {
-    return this.request('GET', `/api/v2/recordings${queryString(query)}`, recordingListSchema);
+    return this.api.call('listRecordings', { query: withoutEmpty(query) as Partial<RecordingQuery> });
   }
 
   recording(id: string) {
-    return this.request('GET', `/api/v2/recordings/${encodeURIComponent(id)}`, recordingSchema);
+    return this.api.call('getRecording', { params: { id } });
   }
 
   ladder(id: string) {
-    return this.request('GET', `/api/v2/recordings/${encodeURIComponent(id)}/ladder`, callLadderSchema);
+    return this.api.call('getCallLadder', { params: { id } });
   }
 
   setLabels(id: string, labels: string[]) {
-    return this.request('PUT', `/api/v2/recordings/${encodeURIComponent(id)}/labels`, recordingSchema, { labels });
+    return this.api.call('setLabels', { params: { id }, body: { labels } });
   }
 
   setLegalHold(id: string, hold: boolean, reason: string) {
-    return this.request('PUT', `/api/v2/recordings/${encodeURIComponent(id)}/legal-hold`, recordingSchema, {
-      hold,
-      reason,
-    });
+    return this.api.call('setLegalHold', { params: { id }, body: { hold, reason } });
   }
 
   /**
@@ -62,9 +48,7 @@ export class SupervisorClient extends ApiSession {
    * must be used within a minute, and is one opening (one audit record) of the file.
    */
   async mediaUrl(recordingId: string, mediaId: string, purpose: MediaTicketPurpose = 'play'): Promise<string> {
-    const { path } = await this.request('POST', `${this.mediaPath(recordingId, mediaId)}/ticket`, mediaTicketSchema, {
-      purpose,
-    } satisfies MediaTicketRequest);
+    const { path } = await this.api.call('mediaTicket', { params: { id: recordingId, mediaId }, body: { purpose } });
     return `${this.baseUrl}${path}`;
   }
 
@@ -80,43 +64,39 @@ export class SupervisorClient extends ApiSession {
   }
 
   auditLog(query: Partial<AuditQuery>) {
-    return this.request('GET', `/api/v2/admin/audit${queryString(query)}`, auditListSchema);
+    return this.api.call('listAudit', { query: withoutEmpty(query) });
   }
 
   verifyAudit() {
-    return this.request('GET', '/api/v2/admin/audit/verify', auditVerificationSchema);
+    return this.api.call('verifyAudit');
   }
 
   users() {
-    return this.request('GET', '/api/v2/admin/users', userListSchema).then((r) => r.users);
+    return this.api.call('listUsers').then((r) => r.users);
   }
 
   createUser(body: CreateUserRequest) {
-    return this.request('POST', '/api/v2/admin/users', userSchema, body);
+    return this.api.call('createUser', { body });
   }
 
   updateUser(username: string, body: UpdateUserRequest) {
-    return this.request('PATCH', `/api/v2/admin/users/${encodeURIComponent(username)}`, userSchema, body);
+    return this.api.call('updateUser', { params: { username }, body });
   }
 
   groups() {
-    return this.request('GET', '/api/v2/admin/groups', groupListSchema).then((r) => r.groups);
+    return this.api.call('listGroups').then((r) => r.groups);
   }
 
   dns() {
-    return this.request('GET', '/api/v2/sim/dns', z.object({ dns: z.array(dnConfigSchema) })).then((r) => r.dns);
+    return this.api.call('listDns').then((r) => r.dns);
   }
 
   configureDn(dn: string, body: DnConfigRequest) {
-    return this.request('PUT', `/api/v2/sim/dns/${encodeURIComponent(dn)}`, dnConfigSchema, body);
+    return this.api.call('configureDn', { params: { dn }, body });
   }
 
   /** Where a media file is, without any credential: what a link shows. */
   mediaLocation(recordingId: string, mediaId: string): string {
-    return `${this.baseUrl}${this.mediaPath(recordingId, mediaId)}`;
-  }
-
-  private mediaPath(recordingId: string, mediaId: string): string {
-    return `/api/v2/recordings/${encodeURIComponent(recordingId)}/media/${encodeURIComponent(mediaId)}`;
+    return `${this.baseUrl}${apiPath(apiRoutes.getMedia, { id: recordingId, mediaId })}`;
   }
 }
