@@ -1,12 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { integrationTestFiles } from './scripts/test-projects.ts';
 
 const rendererRoot = fileURLToPath(new URL('./apps/desktop/src/renderer', import.meta.url));
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
+const testFiles = ['apps/*/src/**/*.test.{ts,tsx}', 'packages/*/src/**/*.test.ts'];
+// Only Vitest reads the test files; `vite build` of the renderer does not depend on them.
+const integrationTests = process.env.VITEST ? integrationTestFiles(repoRoot) : [];
 
 /**
  * Builds the renderer (agent and supervisor pages) that the desktop loads and the backend serves
- * at /agent and /supervisor, and runs the unit tests of every workspace.
+ * at /agent and /supervisor, and runs the tests of every workspace: the `unit` and `integration`
+ * Vitest projects (scripts/test-projects.ts decides which file goes where).
  */
 export default defineConfig({
   root: rendererRoot,
@@ -24,9 +30,20 @@ export default defineConfig({
     },
   },
   test: {
-    root: fileURLToPath(new URL('.', import.meta.url)),
-    include: ['apps/*/src/**/*.test.{ts,tsx}', 'packages/*/src/**/*.test.ts'],
+    root: repoRoot,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // `unit` is the quick loop; `integration` starts backends, PostgreSQL, SIPp and media workers.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [...testFiles, 'scripts/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...integrationTests],
+        },
+      },
+      { extends: true, test: { name: 'integration', include: integrationTests } },
+    ],
   },
 });

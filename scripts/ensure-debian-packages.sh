@@ -4,7 +4,8 @@
 set -euo pipefail
 # espeak-ng: the MCP speaks real phrases with it where it is installed (and its tests check that).
 # sip-tester: SIPp, the SIPREC recording client (SRC) of the recording server's tests.
-packages=(chromium xvfb xauth fonts-liberation espeak-ng sip-tester)
+# tshark: Wireshark's dissectors, the independent reader the generated RTP captures are checked with.
+packages=(chromium xvfb xauth fonts-liberation espeak-ng sip-tester tshark)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
@@ -16,11 +17,11 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 install_line="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
-  echo "The browser tests need these Debian packages: ${missing[*]}" >&2
+  echo "The tests need these Debian packages: ${missing[*]}" >&2
   echo "Install them with:  sudo sh -c '$install_line'" >&2
   exit 1
 fi
-echo "Installing Debian packages for the browser tests: ${missing[*]}"
+echo "Installing Debian packages for the tests: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 SECONDS=0
 step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
 
-step "Debian packages for the browser tests"
+step "Debian packages for the tests"
 bash scripts/ensure-debian-packages.sh
 
 step "Lint (ESLint) and format (Prettier)"
@@ -15,8 +15,11 @@ npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "ru
 step "Typecheck"
 npm run --silent typecheck
 
-step "Unit tests (Vitest)"
-npx vitest run
+step "Unit tests (Vitest project unit)"
+npx vitest run --project unit
+
+step "Integration tests (Vitest project integration: backends, PostgreSQL, SIPp, media workers)"
+npx vitest run --project integration
 
 step "Build the renderer and the Electron main and preload"
 npm run --silent build:renderer >/dev/null
