@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { LoginForm } from '../common/LoginForm.tsx';
 import { desktopApi } from '../platform/desktop-api.ts';
 import type { ScreenRecorderState } from '../screen-recorder/screen-recorder.ts';
-import { desktopStatusOf, useAgentStore, type AgentCall } from './agent-store.ts';
+import { desktopStatusOf, type AgentCall } from './agent-state.ts';
+import { useAgentStore } from './agent-store.ts';
 import { uploadPercent, type UploadItem } from './upload-queue.ts';
 
 function screenLabel(screen: ScreenRecorderState): string {
@@ -21,7 +23,9 @@ function screenLabel(screen: ScreenRecorderState): string {
 }
 
 function CallCard({ call, ownDn }: { call: AgentCall; ownDn: string }) {
-  const { answer, release, transfer } = useAgentStore();
+  const { answer, release, transfer } = useAgentStore(
+    useShallow((s) => ({ answer: s.answer, release: s.release, transfer: s.transfer })),
+  );
   const [toDn, setToDn] = useState('');
   const others = call.parties.filter((p) => p.dn !== ownDn && p.state !== 'released');
   return (
@@ -136,15 +140,29 @@ function UploadQueue({ uploads }: { uploads: UploadItem[] }) {
 }
 
 export function AgentApp() {
-  const store = useAgentStore();
-  const { user, connection, agentState, calls, screen, uploads, error, login, screenShared, shareScreen } = store;
+  const user = useAgentStore((s) => s.user);
+  const connection = useAgentStore((s) => s.connection);
+  const agentState = useAgentStore((s) => s.agentState);
+  const calls = useAgentStore((s) => s.calls);
+  const screen = useAgentStore((s) => s.screen);
+  const uploads = useAgentStore((s) => s.uploads);
+  const error = useAgentStore((s) => s.error);
+  const screenShared = useAgentStore((s) => s.screenShared);
+  const { login, setReady, shareScreen, dismissError } = useAgentStore(
+    useShallow((s) => ({
+      login: s.login,
+      setReady: s.setReady,
+      shareScreen: s.shareScreen,
+      dismissError: s.dismissError,
+    })),
+  );
   const [defaultBackendUrl, setDefaultBackendUrl] = useState(window.location.origin);
   useEffect(() => {
     void desktopApi()
       .getSettings()
       .then((settings) => setDefaultBackendUrl(settings.backendUrl));
   }, []);
-  const status = desktopStatusOf(store);
+  const status = useAgentStore(desktopStatusOf);
   useEffect(() => {
     // In a browser tab the title is the only place the agent sees the state from another window.
     document.title = `${status === 'recording' ? '● ' : status === 'paused' ? '❚❚ ' : ''}Vox Recorder: Agent`;
@@ -170,7 +188,7 @@ export function AgentApp() {
         <span className={`agent-state ${ready ? 'ready' : 'not-ready'}`} data-testid="agent-state">
           {ready ? 'Ready' : 'Not Ready'}
         </span>
-        <button onClick={() => void store.setReady(!ready)} disabled={connection !== 'online'}>
+        <button onClick={() => void setReady(!ready)} disabled={connection !== 'online'}>
           {ready ? 'Set Not Ready' : 'Set Ready'}
         </button>
         <span className={`connection ${connection}`} data-testid="connection">
@@ -194,7 +212,7 @@ export function AgentApp() {
       )}
       {error && (
         <p role="alert" className="error">
-          {error} <button onClick={store.dismissError}>Dismiss</button>
+          {error} <button onClick={dismissError}>Dismiss</button>
         </p>
       )}
     </main>

@@ -66,6 +66,15 @@ export class DisplayMediaShare {
       .finally(() => (this.pending = undefined));
     return this.pending;
   }
+
+  /**
+   * Stops sharing (the agent logged out). Recordings run on clones of the track, which their own
+   * stop ends; stopping the share fires no `ended`, so whoever shows the share state resets it.
+   */
+  release(): void {
+    for (const track of this.stream?.getTracks() ?? []) track.stop();
+    this.stream = undefined;
+  }
 }
 
 /** Records the shared screen with MediaRecorder (VP8 WebM) in chunks of at most 2 s. */

@@ -308,4 +308,20 @@ describe('ScreenRecorder', () => {
     await recorder.voiceRecordingStopped(event('a'));
     expect(capture.log).toMatchObject({ started: 1, stopped: 1 });
   });
+
+  it('ends the screen recording when the session ends, uploads it, and starts none after', async () => {
+    const { api, uploads } = fakeApi();
+    const capture = fakeCapture();
+    const { recorder } = recorderWith(api, capture.start);
+    await recorder.voiceRecordingStarted(event('a'));
+    await recorder.voiceRecordingStarted(event('b'));
+    await recorder.stop();
+    await settle();
+    expect(recorder.current.kind).toBe('idle');
+    expect(uploads.map((u) => u.metadata.connId)).toEqual(['a']);
+    // Call b is still recorded, and events still come: no screen recording starts for either.
+    await recorder.voiceRecordingStarted(event('c'));
+    await recorder.catchUp([{ connId: 'b', recordingId: 'rec-b', state: 'recording' }]);
+    expect(capture.log).toMatchObject({ started: 1, stopped: 1 });
+  });
 });

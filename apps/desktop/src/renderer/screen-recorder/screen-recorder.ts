@@ -56,6 +56,8 @@ export class ScreenRecorder {
   private readonly givenUp = new Set<string>();
   private active: ActiveScreenRecording | undefined;
   private state: ScreenRecorderState = { kind: 'idle' };
+  /** the agent's session ended: no screen recording runs any longer, whatever the voice does */
+  private stopped = false;
   private steps: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ScreenRecorderOptions) {}
@@ -104,6 +106,15 @@ export class ScreenRecorder {
     return this.reconcile();
   }
 
+  /**
+   * The agent's session ended (a logout, the window closing): the screen recording under way ends
+   * and goes up like one whose call ended, and no other starts, whatever events still come.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.reconcile();
+  }
+
   private setVoiceState(connId: string, state: VoiceRecording['state']): Promise<void> {
     const recording = this.voice.get(connId);
     if (recording) recording.state = state;
@@ -119,7 +130,7 @@ export class ScreenRecorder {
     const active = this.active;
     if (active) {
       const voice = this.voice.get(active.connId);
-      if (!voice || active.cutShort) {
+      if (!voice || active.cutShort || this.stopped) {
         this.active = undefined;
         await this.finish(active);
       } else {
@@ -128,7 +139,9 @@ export class ScreenRecorder {
         return;
       }
     }
-    const next = [...this.voice.values()].find((recording) => !this.givenUp.has(recording.connId));
+    const next = this.stopped
+      ? undefined
+      : [...this.voice.values()].find((recording) => !this.givenUp.has(recording.connId));
     if (!next) {
       if (this.state.kind !== 'failed') this.setState({ kind: 'idle' });
       return;
