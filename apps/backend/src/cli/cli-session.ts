@@ -1,6 +1,16 @@
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { errorMessage, loginResponseSchema } from '@vox/shared';
+import {
+  ApiCallError,
+  ApiClient,
+  apiPath,
+  apiRoutes,
+  errorMessage,
+  type ApiCallInput,
+  type ApiCallOutput,
+  type ApiRouteName,
+  type ApiRoutes,
+} from '@vox/shared';
 import { promptPassword } from './password-prompt.ts';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
@@ -14,44 +24,41 @@ export const connectionUsage = `  --url            backend URL (default: $VOX_UR
 
 /** A logged-in client of the REST API, for the command-line tools. */
 export class CliSession {
-  private constructor(
-    private readonly base: string,
-    private readonly token: string,
-  ) {}
+  private token: string | undefined;
+  private readonly api: ApiClient;
+
+  private constructor(private readonly base: string) {
+    this.api = new ApiClient({ baseUrl: base, token: () => this.token, fetch: (url, init) => fetch(url, init) });
+  }
 
   static async login(url: string, user: string, password: string): Promise<CliSession> {
-    const base = url.replace(/\/$/, '');
-    const answer = await send(`${base}/api/v2/auth/login`, {
-      method: 'POST',
-      body: JSON.stringify({ username: user, password }),
-    });
-    return new CliSession(base, loginResponseSchema.parse(answer).token);
+    const session = new CliSession(url.replace(/\/$/, ''));
+    session.token = (await session.call('login', { body: { username: user, password } })).token;
+    return session;
   }
 
-  get(route: string): Promise<unknown> {
-    return send(`${this.base}${route}`, { token: this.token });
+  /** Calls a route of the API by name; a refusal or an unreachable backend is an error that says which. */
+  async call<N extends ApiRouteName>(
+    name: N,
+    ...input: object extends ApiCallInput<ApiRoutes[N]>
+      ? [input?: ApiCallInput<ApiRoutes[N]>]
+      : [input: ApiCallInput<ApiRoutes[N]>]
+  ): Promise<ApiCallOutput<ApiRoutes[N]>> {
+    const route = apiRoutes[name];
+    const { params, query } = (input[0] ?? {}) as { params?: Record<string, unknown>; query?: Record<string, unknown> };
+    const url = `${this.base}${apiPath(route, params, query)}`;
+    try {
+      return await this.api.call(name, ...input);
+    } catch (error) {
+      if (error instanceof ApiCallError) {
+        throw new Error(`${route.method.toUpperCase()} ${url}: ${error.status} ${error.message}`);
+      }
+      if (error instanceof TypeError) {
+        throw new Error(`cannot reach ${url}: ${errorMessage(error.cause ?? error)} (is the backend running?)`);
+      }
+      throw error;
+    }
   }
-
-  post(route: string, body: unknown): Promise<unknown> {
-    return send(`${this.base}${route}`, { method: 'POST', body: JSON.stringify(body), token: this.token });
-  }
-}
-
-async function send(url: string, init: RequestInit & { token?: string }): Promise<unknown> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { ...init, headers });
-  } catch (error) {
-    throw new Error(`cannot reach ${url}: ${errorMessage(error)} (is the backend running?)`);
-  }
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? response.statusText;
-    throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${message}`);
-  }
-  return body;
 }
 
 export interface CommandLine {

@@ -2,14 +2,7 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import {
-  errorMessage,
-  recordingListSchema,
-  scenarioRunSchema,
-  scenarioSchema,
-  type Scenario,
-  type ScenarioRun,
-} from '@vox/shared';
+import { errorMessage, scenarioSchema, type Scenario, type ScenarioRun } from '@vox/shared';
 import { placeSiprecCall, type SiprecCallOptions } from '../telephony/siprec-caller/siprec-caller.ts';
 import { syntheticCallAudio } from '../telephony/siprec-caller/synthetic-voice.ts';
 import { readTelephoneWav } from '../telephony/siprec-caller/wav-file.ts';
@@ -59,19 +52,17 @@ function printStep(run: ScenarioRun, index: number): void {
 
 async function run(file: string, session: CliSession, speed: string): Promise<number> {
   const scenario = await readScenario(file);
-  let current = scenarioRunSchema.parse(
-    await session.post(`/api/v2/sim/scenarios?speed=${encodeURIComponent(speed)}`, scenario),
-  );
+  let current = await session.call('startScenario', { query: { speed }, body: scenario });
   console.log(`Scenario "${current.name}" (${current.stepsTotal} steps), run ${current.id}`);
   let printed = 0;
   for (;;) {
     while (printed < current.results.length) printStep(current, printed++);
     if (current.state !== 'running') break;
     await sleep(250);
-    current = scenarioRunSchema.parse(await session.get(`/api/v2/sim/scenarios/${current.id}`));
+    current = await session.call('getScenarioRun', { params: { id: current.id } });
   }
   for (const [name, call] of Object.entries(current.calls)) {
-    const found = recordingListSchema.parse(await session.get(`/api/v2/recordings?connId=${call.connId}`));
+    const found = await session.call('listRecordings', { query: { connId: call.connId } });
     const stored = found.recordings.map((r) => `${r.id} (${r.mediaFiles.length} media file(s))`).join(', ');
     console.log(`  call ${name}: ConnID ${call.connId}, recordings: ${stored || 'none stored yet'}`);
   }
