@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { MediaFormat } from '../src/platform/media/capture-engine.ts';
 import { speakPhrases } from '../src/telephony/mcp/audio-engine/espeak-phrases.ts';
 import { MediaEngine } from '../src/telephony/mcp/audio-engine/media-engine.ts';
+import { silentLogger } from '../src/test-support/test-logger.ts';
 
 interface Scenario {
   name: string;
@@ -50,7 +51,7 @@ const settleSeconds = 4;
 
 async function run(scenario: Scenario): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-bench-media-'));
-  const engine = new MediaEngine({ phrases });
+  const engine = new MediaEngine({ phrases, log: silentLogger });
   try {
     const captures = [];
     const startTime = Date.now();

@@ -7,13 +7,14 @@ import { performance } from 'node:perf_hooks';
 import { recordingQuerySchema, type User } from '@vox/shared';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { RecordingStore } from '../src/recording/recordings/recording-store.ts';
+import { silentLogger } from '../src/test-support/test-logger.ts';
 
 const total = Number(process.env.VOX_BENCH_RECORDINGS ?? 1_000_000);
 const runs = 40;
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-bench-search-'));
 await fs.chmod(dataDir, 0o755);
-const database = await openDatabase({ databaseUrl: undefined, dataDir, log: () => {} });
+const database = await openDatabase({ databaseUrl: undefined, dataDir, log: silentLogger });
 try {
   const { pool } = database;
   let started = performance.now();

@@ -1,7 +1,7 @@
 import type { TraceMessage } from '@vox/shared';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { registerAdminRoutes } from './api/admin-routes.ts';
 import { registerFailedScreenUploadRoutes } from './api/failed-screen-upload-routes.ts';
 import { registerCallLadderRoutes } from './api/call-ladder-routes.ts';
@@ -22,7 +22,7 @@ import { allowDesktopOrigin } from './api/desktop-cors.ts';
 import { registerApiDocs } from './api/api-docs.ts';
 import { ApiRouteServer } from './api/api-route-server.ts';
 import { registerRecordingRoutes } from './api/recording-routes.ts';
-import { requestLogging } from './api/request-logging.ts';
+import { backendLogger } from './api/request-logging.ts';
 import { registerRendererPages } from './api/renderer-pages.ts';
 import { registerScreenUploadRoutes } from './api/screen-upload-routes.ts';
 import { registerSimRoutes } from './api/sim-routes.ts';
@@ -100,8 +100,12 @@ async function listenForSiprec(options: SiprecServerOptions): Promise<SiprecServ
 }
 
 export async function startVox(config: VoxConfig): Promise<RunningVox> {
+  // One logger: Fastify's request lines and each component's (a child naming it) go through it.
+  const log = backendLogger(config.logLevel, config.logStream);
+  // Seen by Fastify as its base logger, the type its route and plugin signatures take.
+  const requestLog: FastifyBaseLogger = log;
   const app = Fastify({
-    logger: requestLogging(config.logLevel, config.logStream),
+    loggerInstance: requestLog,
     bodyLimit: 1024 * 1024,
     // A <video> seeking through a long recording keeps many range requests open.
     keepAliveTimeout: 10_000,
@@ -113,19 +117,16 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     frameworkErrors: answerRouterError,
     http: { requireHostHeader: false },
   });
-  const log = (message: string, error?: unknown) =>
-    error ? app.log.error({ err: error }, message) : app.log.info(message);
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o755 });
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    log: (line) => app.log.debug({ component: 'postgres' }, line),
-    notice: (line) => app.log.info({ component: 'postgres' }, line),
+    log: log.child({ component: 'postgres' }),
   });
   const { pool } = database;
   if (config.demoTenant) {
     const added = await seedDemoTenant(pool);
-    if (added > 0) log(`demo tenant: added ${added} users`);
+    if (added > 0) log.info(`demo tenant: added ${added} users`);
   }
 
   const bus = new EventBus();
@@ -139,19 +140,24 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     ? await TenantKeystore.open(config.keystore.file, config.keystore.passphrase)
     : undefined;
   const vault = new MediaVault(storage, keystore);
-  const outbox = new StorageOutbox(pool, storage, processor, log);
+  const outbox = new StorageOutbox(pool, storage, processor, log.child({ component: 'storage-outbox' }));
   const mcpWorkDir = path.join(config.dataDir, 'mcp');
   await fs.mkdir(mcpWorkDir, { recursive: true });
   // The SIP Server and the SIPREC server come later: a journal asks for a call's ladder only once
   // its recording has started, by which time both exist.
   const ladderOf = (connId: string): TraceMessage[] | undefined => siprec?.traceOf(connId) ?? sipServer.trace(connId);
-  const journals = new RecordingJournals(mcpWorkDir, callDetails, ladderOf, log);
-  const disk = new DiskSpaceGuard(mcpWorkDir, config.diskReserveBytes, log);
+  const journals = new RecordingJournals(
+    mcpWorkDir,
+    callDetails,
+    ladderOf,
+    log.child({ component: 'recording-journal' }),
+  );
+  const disk = new DiskSpaceGuard(mcpWorkDir, config.diskReserveBytes, log.child({ component: 'disk-space' }));
   await disk.start();
   // One engine (a pool of worker threads) serves every MCP of this process: MCPs are the SIP-facing
   // units the Resource Manager balances, the engine is where the CPU goes.
-  const engine = new MediaEngine({ log, phrases: await speakPhrases() });
-  log(
+  const engine = new MediaEngine({ log: log.child({ component: 'media-engine' }), phrases: await speakPhrases() });
+  log.info(
     engine.speech === 'espeak-ng'
       ? 'MCP media engine: the parties speak phrases synthesised by espeak-ng'
       : 'MCP media engine: espeak-ng is not installed, the parties speak with generated voices',
@@ -172,19 +178,26 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         journals,
         disk,
         profile,
-        log,
+        log: log.child({ component: 'mcp' }),
       }),
   );
-  const resourceManager = new ResourceManager(mcps, log);
+  const resourceManager = new ResourceManager(mcps, log.child({ component: 'resource-manager' }));
   const healthCheck = setInterval(() => resourceManager.checkHealth(), mcpHealthCheckMs);
   const directory = new DnDirectory(pool);
-  const ladders = new CallLadderStore(pool, log);
+  const ladders = new CallLadderStore(pool, log.child({ component: 'call-ladders' }));
   bus.on('callLadderComplete', (connId, callUuid, messages) => ladders.keep(connId, callUuid, messages));
   const sipServer = new SipServer(directory, resourceManager, callDetails, bus, (id) => recordings.exists(id));
   const tLibrary = new TLibraryRequests(sipServer);
   const audit = await AuditLog.open(pool, config.audit);
   const scenarios = new ScenarioRunner({ sipServer, directory, tLibrary, resourceManager, mcps, audit });
-  const muxer = new ScreenMuxer(pool, vault, outbox, bus, path.join(config.dataDir, 'mux'), log);
+  const muxer = new ScreenMuxer(
+    pool,
+    vault,
+    outbox,
+    bus,
+    path.join(config.dataDir, 'mux'),
+    log.child({ component: 'screen-muxer' }),
+  );
   bus.on('recordingEvent', (name, event) => {
     if (name === 'RecordingStored') void muxer.processCall(event.connId);
   });
@@ -206,7 +219,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
           profile,
           callDetails,
           bus,
-          log,
+          log: log.child({ component: 'siprec' }),
         })
       : undefined;
   } catch (error) {
@@ -217,10 +230,12 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   }
   if (siprec) {
     const { host, rtpPorts } = config.siprec!;
-    log(`SIPREC recording server: SIP on udp and tcp ${host}:${siprec.port}, RTP ${rtpPorts.first}-${rtpPorts.last}`);
+    log.info(
+      `SIPREC recording server: SIP on udp and tcp ${host}:${siprec.port}, RTP ${rtpPorts.first}-${rtpPorts.last}`,
+    );
   }
 
-  const analytics = new InteractionReceiver(pool, vault, log);
+  const analytics = new InteractionReceiver(pool, vault, log.child({ component: 'analytics' }));
   bus.on('mediaStored', (recordingId, mediaId, type, storagePath) => {
     if (type === 'audio/wav') analytics.enqueue({ recordingId, mediaId, storagePath });
   });
@@ -235,7 +250,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     callDetails,
     outbox,
     keepLadder: (connId, callUuid, messages) => ladders.keep(connId, callUuid, messages),
-    log,
+    log: log.child({ component: 'interrupted-recordings' }),
   });
   void interrupted.start();
   const callDetailsSweep = new CallDetailsSweep(callDetails, async () => {
@@ -257,7 +272,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     outboxStatus: () => outbox.status(),
     muxBacklog: () => muxer.backlog(),
     bus,
-    log,
+    log: log.child({ component: 'metrics' }),
   });
   registerOperationsRoutes(app, {
     readiness: new BackendReadiness({
@@ -274,7 +289,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerApiDocs(routes);
   registerAuthRoutes(routes, pool, config.tokenTtlMs, audit);
   registerLogoutRoute(routes, pool, auth, bus, audit);
-  const sessionPurge = new ExpiredSessionPurge(pool, config.tokenTtlMs, log);
+  const sessionPurge = new ExpiredSessionPurge(pool, config.tokenTtlMs, log.child({ component: 'session-purge' }));
   sessionPurge.start();
   registerSimRoutes(routes, {
     sipServer,
@@ -289,7 +304,9 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   });
   // Deleted through the vault's view of storage: what it kept of a deleted object goes with it.
   const lifecycle = new RecordingLifecycle(pool, recordings, vault.forgettingDeletes(), audit);
-  const purgeSchedule = config.purgeAtUtc ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log) : undefined;
+  const purgeSchedule = config.purgeAtUtc
+    ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log.child({ component: 'retention-purge' }))
+    : undefined;
   purgeSchedule?.start();
   registerRecordingRoutes(routes, recordings, vault, audit, lifecycle);
   registerAgentRoutes(routes, { agentStates: new AgentStates(bus), audit });

@@ -10,6 +10,34 @@ import { isDatabaseUnavailable } from '../platform/db/database-unavailable.ts';
 /** How long a client is told to wait before trying again while the database is away. */
 const databaseRetryAfterS = 5;
 
+/**
+ * The HTTP status that answers each error code. A refusal thrown by the domain (SimError) names
+ * only what went wrong; its status follows from that here.
+ */
+export const httpStatusOfCode: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unknown_dn: 404,
+  invalid_call_state: 409,
+  range_not_satisfiable: 416,
+  upload_limit: 429,
+  too_many_attempts: 429,
+  key_unavailable: 503,
+  media_corrupted: 502,
+  database_unavailable: 503,
+  method_not_allowed: 405,
+  request_timeout: 408,
+  payload_too_large: 413,
+  uri_too_long: 414,
+  unsupported_media_type: 415,
+  expectation_failed: 417,
+  headers_too_large: 431,
+  internal: 500,
+};
+
 /** An error whose message the caller may read; anything else becomes a generic 500. */
 export class HttpError extends Error {
   constructor(
@@ -51,8 +79,11 @@ const fastifyErrorCodes: Partial<Record<number, ApiErrorCode>> = {
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    if (error instanceof HttpError || error instanceof SimError) {
+    if (error instanceof HttpError) {
       return reply.status(error.status).send(errorBody(error.code, error.message));
+    }
+    if (error instanceof SimError) {
+      return reply.status(httpStatusOfCode[error.code]).send(errorBody(error.code, error.message));
     }
     if (error instanceof InvalidCursorError) {
       return reply.status(400).send(errorBody('bad_request', error.message));

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { redactedUrl, requestLogging } from './request-logging.ts';
+import { backendLogger, redactedUrl } from './request-logging.ts';
 
 describe('a URL as the log shows it', () => {
   it.each([
@@ -17,10 +17,10 @@ describe('a URL as the log shows it', () => {
   });
 });
 
-/** What a Fastify app with these logger options writes for one request with a ticket in its URL. */
+/** What a Fastify app logging through the backend's logger writes for one request with a ticket in its URL. */
 async function loggedLines(terminal: boolean): Promise<string> {
   const written: string[] = [];
-  const app = Fastify({ logger: requestLogging('info', { write: (line) => written.push(line) }, terminal) });
+  const app = Fastify({ loggerInstance: backendLogger('info', { write: (line) => written.push(line) }, terminal) });
   app.get('/api/v2/recordings/:id/media/:mediaId', async () => 'media');
   await app.inject({ method: 'GET', url: '/api/v2/recordings/r1/media/m1?ticket=secret-ticket-value' });
   await app.close();

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { pino, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import type { VoxConfig } from '../platform/config.ts';
 
@@ -39,20 +40,20 @@ export function readableLines(destination: LogLineSink, colours: boolean): LogLi
 }
 
 /**
- * Fastify's logger options: its request serializer, with the URL redacted (log files are read by
+ * The backend's logger: Fastify logs requests through it, and each component through a child of
+ * it naming the component. Requests are logged with their URL redacted (log files are read by
  * more people, and kept longer, than the recordings' access rules assume). Lines go to `stream`,
  * or standard output; they are readable text when that is a terminal and JSON otherwise (a file,
  * a pipe, a log collector).
  */
-export function requestLogging(
+export function backendLogger(
   level: VoxConfig['logLevel'],
   stream?: LogLineSink,
   terminal = stream === undefined && process.stdout.isTTY === true,
-) {
+): Logger {
   const destination = stream ?? process.stdout;
-  return {
+  const options = {
     level,
-    ...(terminal ? { stream: readableLines(destination, destination === process.stdout) } : stream ? { stream } : {}),
     serializers: {
       req: (request: FastifyRequest) => ({
         method: request.method,
@@ -63,4 +64,5 @@ export function requestLogging(
       }),
     },
   };
+  return pino(options, terminal ? readableLines(destination, destination === process.stdout) : stream);
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../platform/events/event-bus.ts';
 import { MediaEngine } from '../../telephony/mcp/audio-engine/media-engine.ts';
 import { PrometheusText } from '../../test-support/prometheus-text.ts';
+import { capturingLogger, silentLogger } from '../../test-support/test-logger.ts';
 import { VoxMetrics, type MetricSources } from './vox-metrics.ts';
 
 /*
@@ -18,7 +19,7 @@ let engine: MediaEngine;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-metrics-'));
-  engine = new MediaEngine({ workers: 1 });
+  engine = new MediaEngine({ workers: 1, log: silentLogger });
 });
 
 afterAll(async () => {
@@ -26,14 +27,14 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-function metricsOver(sources: Partial<MetricSources>, logged: string[] = []): VoxMetrics {
+function metricsOver(sources: Partial<MetricSources>): VoxMetrics {
   return new VoxMetrics({
     liveCalls: () => ({ simulation: 0, siprec: 0 }),
     engine,
     outboxStatus: async () => ({ pending: 0 }),
     muxBacklog: async () => ({ waitingForVoice: 0, storing: 0 }),
     bus: new EventBus(),
-    log: (message) => logged.push(message),
+    log: silentLogger,
     ...sources,
   });
 }
@@ -78,18 +79,16 @@ describe('VoxMetrics', () => {
 
   it('keeps serving the other figures when the outbox cannot be read, counts the failure and logs it once', async () => {
     let outboxDown = false;
-    const logged: string[] = [];
+    const { log, records } = capturingLogger();
     const oldest = new Date(Date.now() - 90_000).toISOString();
-    const metrics = metricsOver(
-      {
-        outboxStatus: async () => {
-          if (outboxDown) throw new Error('Connection terminated unexpectedly');
-          return { pending: 3, oldest };
-        },
-        liveCalls: () => ({ simulation: 2, siprec: 1 }),
+    const metrics = metricsOver({
+      outboxStatus: async () => {
+        if (outboxDown) throw new Error('Connection terminated unexpectedly');
+        return { pending: 3, oldest };
       },
-      logged,
-    );
+      liveCalls: () => ({ simulation: 2, siprec: 1 }),
+      log,
+    });
     const up = await scrape(metrics);
     expect(up.value('vox_outbox_depth')).toBe(3);
     expect(up.value('vox_outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(90);
@@ -102,6 +101,12 @@ describe('VoxMetrics', () => {
     expect(down.value('vox_metrics_collect_failures_total', { source: 'outbox' })).toBe(2);
     expect(down.value('vox_calls_in_progress', { origin: 'simulation' })).toBe(2);
     expect(down.value('vox_calls_in_progress', { origin: 'siprec' })).toBe(1);
-    expect(logged).toEqual(['metrics: the outbox figures could not be read']);
+    expect(records).toMatchObject([
+      {
+        level: 'warn',
+        msg: 'metrics: the outbox figures could not be read',
+        err: { message: 'Connection terminated unexpectedly' },
+      },
+    ]);
   });
 });

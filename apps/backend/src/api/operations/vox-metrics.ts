@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
 import type { RecordingEventName, StorageStatus } from '@vox/shared';
 import type { EventBus } from '../../platform/events/event-bus.ts';
 import type { MediaEngineLoad } from '../../telephony/mcp/audio-engine/media-engine.ts';
@@ -11,7 +12,7 @@ export interface MetricSources {
   outboxStatus(): Promise<StorageStatus>;
   muxBacklog(): Promise<{ waitingForVoice: number; storing: number }>;
   bus: EventBus;
-  log: (message: string, error?: unknown) => void;
+  log: Logger;
 }
 
 /** Request durations from a millisecond answer to a long media download. */
@@ -181,7 +182,9 @@ export class VoxMetrics {
         return value;
       } catch (error) {
         this.collectFailures.inc({ source });
-        if (!this.failing.has(source)) this.sources.log(`metrics: the ${source} figures could not be read`, error);
+        if (!this.failing.has(source)) {
+          this.sources.log.warn({ err: error }, `metrics: the ${source} figures could not be read`);
+        }
         this.failing.add(source);
         return undefined;
       }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import { purgeExpiredSessions } from './session-tokens.ts';
 
 /** Often enough that the table holds no more than a few minutes of dead sessions. */
@@ -17,7 +18,7 @@ export class ExpiredSessionPurge {
   constructor(
     private readonly pool: pg.Pool,
     tokenTtlMs: number,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {
     this.intervalMs = Math.min(longestIntervalMs, Math.max(shortestIntervalMs, tokenTtlMs));
   }
@@ -42,7 +43,7 @@ export class ExpiredSessionPurge {
     try {
       await purgeExpiredSessions(this.pool);
     } catch (error) {
-      this.log('expired sessions could not be purged; the next purge tries again', error);
+      this.log.warn({ err: error }, 'expired sessions could not be purged; the next purge tries again');
     }
   }
 }

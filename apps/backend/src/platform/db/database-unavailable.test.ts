@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.ts';
 import { findFreePort } from './free-port.ts';
+import { silentLogger } from '../../test-support/test-logger.ts';
 
 /**
  * What node-postgres reports when a server (an external VOX_DATABASE_URL as much as the embedded
@@ -19,7 +20,7 @@ let database: EmbeddedDatabase;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-db-unavailable-'));
   await fs.chmod(dir, 0o755);
-  database = await startEmbeddedDatabase(path.join(dir, 'postgres'), () => undefined);
+  database = await startEmbeddedDatabase(path.join(dir, 'postgres'), silentLogger);
 });
 
 afterAll(async () => {

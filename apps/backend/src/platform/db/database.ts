@@ -1,5 +1,6 @@
 import path from 'node:path';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { startEmbeddedDatabase } from './embedded-database.ts';
 import { migrate } from './migrations.ts';
 
@@ -17,13 +18,12 @@ export interface Database {
 export async function openDatabase(options: {
   databaseUrl: string | undefined;
   dataDir: string;
-  log: (line: string) => void;
-  /** what an operator should know (where the embedded cluster went, and why) */
-  notice?: (line: string) => void;
+  /** PostgreSQL's own lines (debug), and what an operator should know: where the cluster went, and why */
+  log: Logger;
 }): Promise<Database> {
   const embedded = options.databaseUrl
     ? undefined
-    : await startEmbeddedDatabase(path.join(options.dataDir, 'postgres'), options.log, options.notice);
+    : await startEmbeddedDatabase(path.join(options.dataDir, 'postgres'), options.log);
   const pool = new pg.Pool({
     connectionString: options.databaseUrl ?? embedded?.url,
     max: 10,
@@ -32,7 +32,7 @@ export async function openDatabase(options: {
     connectionTimeoutMillis: connectTimeoutMs,
   });
   // An idle client losing its connection (a database restart) must not crash the backend.
-  pool.on('error', (error) => options.log(`database connection lost: ${error.message}`));
+  pool.on('error', (error) => options.log.warn(`database connection lost: ${error.message}`));
   try {
     await migrate(pool);
   } catch (error) {

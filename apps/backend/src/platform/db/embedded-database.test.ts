@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturingLogger } from '../../test-support/test-logger.ts';
 import { postgresBinaries, startEmbeddedDatabase, type PostgresBinaries } from './embedded-database.ts';
 
 /**
@@ -35,13 +36,8 @@ afterAll(async () => {
 describe('the embedded PostgreSQL in a private folder', () => {
   it('starts, keeps its data across restarts, and says where its cluster and binaries are', async () => {
     const dataDir = path.join(privateFolder, '.vox-data', 'postgres');
-    const notices: string[] = [];
-    const first = await startEmbeddedDatabase(
-      dataDir,
-      () => undefined,
-      (line) => notices.push(line),
-      binaries,
-    );
+    const { log, records } = capturingLogger();
+    const first = await startEmbeddedDatabase(dataDir, log, binaries);
     try {
       const client = new pg.Client({ connectionString: first.url });
       await client.connect();
@@ -50,12 +46,7 @@ describe('the embedded PostgreSQL in a private folder', () => {
     } finally {
       await first.stop();
     }
-    const second = await startEmbeddedDatabase(
-      dataDir,
-      () => undefined,
-      (line) => notices.push(line),
-      binaries,
-    );
+    const second = await startEmbeddedDatabase(dataDir, log, binaries);
     try {
       const client = new pg.Client({ connectionString: second.url });
       await client.connect();
@@ -64,6 +55,8 @@ describe('the embedded PostgreSQL in a private folder', () => {
     } finally {
       await second.stop();
     }
+    // What an operator reads: PostgreSQL's own lines are at debug level.
+    const notices = records.filter((record) => record.level !== 'debug').map((record) => record.msg);
     if (asRoot) {
       // The postgres user ran a copy of the binaries, and the cluster lives where it can reach it.
       expect(

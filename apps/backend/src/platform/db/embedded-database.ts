@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { promisify } from 'node:util';
 import { findFreePort } from './free-port.ts';
 import { stopOrphanedPostmaster } from './orphaned-postmaster.ts';
@@ -63,22 +64,21 @@ const sharedRoot = '/var/lib/vox-embedded-postgres';
  * Starts the embedded PostgreSQL with its cluster under `dir`, initialising it on first use.
  * A free loopback port is picked at each start; no Unix socket is opened. As root the server
  * runs as `postgres`; when that user cannot reach the binaries or `dir`, they are used from
- * under /var/lib/vox-embedded-postgres instead, and `notice` says so. A server that a killed
- * backend left running on the cluster is shut down first; while Vox runs, a server that dies is
- * started again (see SupervisedPostmaster).
+ * under /var/lib/vox-embedded-postgres instead, and `log` says so. A server that a killed backend
+ * left running on the cluster is shut down first; while Vox runs, a server that dies is started
+ * again (see SupervisedPostmaster). PostgreSQL's own lines go to `log` at debug level.
  */
 export async function startEmbeddedDatabase(
   dir: string,
-  log: (line: string) => void,
-  notice: (line: string) => void = log,
+  log: Logger,
   /** the server's binaries; the `embedded-postgres` package's for this platform by default */
   installed?: PostgresBinaries,
 ): Promise<EmbeddedDatabase> {
   const owner = await postgresUser();
   const found = installed ?? (await postgresBinaries());
-  const binaries = owner ? await binariesReachableByPostgres(found, notice) : found;
+  const binaries = owner ? await binariesReachableByPostgres(found, log) : found;
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-  const clusterHome = owner ? await clusterHomeReachableByPostgres(dir, notice) : dir;
+  const clusterHome = owner ? await clusterHomeReachableByPostgres(dir, log) : dir;
   const clusterDir = path.join(clusterHome, 'cluster');
   const password = await readOrCreatePassword(path.join(dir, 'password'));
   const initialised = await fs
@@ -86,7 +86,7 @@ export async function startEmbeddedDatabase(
     .then(() => true)
     .catch(() => false);
   if (!initialised) await initialiseCluster(binaries, clusterDir, password, owner);
-  await stopOrphanedPostmaster(clusterDir, notice);
+  await stopOrphanedPostmaster(clusterDir, log);
   const port = await findFreePort();
   const postmaster = await SupervisedPostmaster.start({
     postgres: binaries.postgres,
@@ -94,7 +94,6 @@ export async function startEmbeddedDatabase(
     port,
     owner,
     log,
-    notice,
   });
   const url = `postgres://vox:${encodeURIComponent(password)}@127.0.0.1:${port}/vox`;
   // Also when initialised: a backend killed between initdb and this leaves a cluster without it.
@@ -181,10 +180,7 @@ async function reachableByOthers(target: string): Promise<boolean> {
  * of the binaries, next to its siblings, and renamed into place so backends starting at the same
  * time never see half of it.
  */
-async function binariesReachableByPostgres(
-  binaries: PostgresBinaries,
-  notice: (line: string) => void,
-): Promise<PostgresBinaries> {
+async function binariesReachableByPostgres(binaries: PostgresBinaries, log: Logger): Promise<PostgresBinaries> {
   const nativeDir = path.dirname(path.dirname(binaries.postgres));
   if (await reachableByOthers(path.join(nativeDir, 'bin'))) return binaries;
   const stat = await fs.stat(binaries.postgres);
@@ -209,7 +205,7 @@ async function binariesReachableByPostgres(
       await fs.rm(staging, { recursive: true, force: true });
     });
   }
-  notice(
+  log.info(
     `the 'postgres' user cannot enter ${nativeDir}: the embedded PostgreSQL runs from a copy of its binaries in ${copy}`,
   );
   return relocated;
@@ -219,14 +215,14 @@ async function binariesReachableByPostgres(
  * Where the cluster lives: under `dir` when the `postgres` user can enter it, otherwise in a
  * folder of its own under /var/lib/vox-embedded-postgres, the same for the same `dir`.
  */
-async function clusterHomeReachableByPostgres(dir: string, notice: (line: string) => void): Promise<string> {
+async function clusterHomeReachableByPostgres(dir: string, log: Logger): Promise<string> {
   if (await reachableByOthers(dir)) return dir;
   const resolved = path.resolve(dir);
   const home = path.join(sharedRoot, 'clusters', createHash('sha256').update(resolved).digest('hex').slice(0, 16));
   await fs.mkdir(home, { recursive: true, mode: 0o755 });
   await fs.chmod(sharedRoot, 0o755);
   await fs.writeFile(path.join(home, 'data-dir'), `${resolved}\n`);
-  notice(
+  log.info(
     `the 'postgres' user cannot enter ${resolved}: the embedded PostgreSQL keeps this data directory's cluster in ${home}`,
   );
   return home;

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Logger } from 'pino';
 
 /**
  * Which backend started a cluster's postmaster: written next to the cluster at each start. The
@@ -32,7 +33,7 @@ export async function recordPostmasterOwner(clusterHome: string): Promise<void> 
  * PID now belongs to another program is removed. A postmaster whose backend still runs is left
  * alone: that is a ClusterInUseError.
  */
-export async function stopOrphanedPostmaster(clusterDir: string, notice: (line: string) => void): Promise<void> {
+export async function stopOrphanedPostmaster(clusterDir: string, log: Logger): Promise<void> {
   const lockFile = path.join(clusterDir, 'postmaster.pid');
   const pid = await postmasterPidIn(lockFile);
   if (pid === undefined) return;
@@ -46,7 +47,7 @@ export async function stopOrphanedPostmaster(clusterDir: string, notice: (line: 
     // removing it is safe only once the dead postmaster's children have gone too.
     await untilNoProcessRunsIn(clusterDir);
     await fs.rm(lockFile, { force: true });
-    notice(`removed ${lockFile}: its postmaster (pid ${pid}) is gone`);
+    log.info(`removed ${lockFile}: its postmaster (pid ${pid}) is gone`);
     return;
   }
   // Some other PostgreSQL (not started by Vox, or unreadable): its own lock check decides.
@@ -58,7 +59,7 @@ export async function stopOrphanedPostmaster(clusterDir: string, notice: (line: 
         `(pid ${owner.pid}): stop that backend first, or give this one another VOX_DATA_DIR`,
     );
   }
-  notice(
+  log.warn(
     `the embedded PostgreSQL (pid ${pid}) was left running by a backend that ended without stopping it` +
       `${owner ? ` (pid ${owner.pid})` : ''}: shutting it down before starting it again`,
   );

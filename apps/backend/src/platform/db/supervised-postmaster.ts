@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { recordPostmasterOwner } from './orphaned-postmaster.ts';
 import { errorMessage } from '@vox/shared';
 
@@ -11,10 +12,11 @@ export interface PostmasterLaunch {
   port: number;
   /** as root, the `postgres` user's ids */
   owner: { uid: number; gid: number } | undefined;
-  /** PostgreSQL's own log lines */
-  log: (line: string) => void;
-  /** what an operator should know: the server died, is being started again, is back */
-  notice: (line: string) => void;
+  /**
+   * PostgreSQL's own lines go to it at debug level; what an operator should know (the server died,
+   * is being started again, is back) at info and warn.
+   */
+  log: Logger;
 }
 
 /** Delays between restart attempts: short at first (a crash), then a steady 5 s (a lasting fault). */
@@ -78,7 +80,7 @@ export class SupervisedPostmaster {
   private exited(server: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.stopping || server !== this.server) return;
     this.server = undefined;
-    this.launch.notice(
+    this.launch.log.warn(
       `the embedded PostgreSQL (pid ${server.pid}) stopped unexpectedly (${signal ?? `exit code ${code}`}); ` +
         `starting it again on port ${this.launch.port}`,
     );
@@ -96,7 +98,7 @@ export class SupervisedPostmaster {
         const server = await this.spawnReady();
         if (this.stopping) return await stopServer(server);
         this.server = server;
-        this.launch.notice(
+        this.launch.log.info(
           `the embedded PostgreSQL is back (pid ${server.pid}, after ${((Date.now() - since) / 1000).toFixed(1)} s, ` +
             `attempt ${attempt})`,
         );
@@ -105,7 +107,7 @@ export class SupervisedPostmaster {
         const message = errorMessage(error);
         // Said at the first failure and then every tenth, not at each attempt of a long outage.
         if (attempt === 1 || attempt % 10 === 0) {
-          this.launch.notice(`the embedded PostgreSQL could not start again yet (attempt ${attempt}): ${message}`);
+          this.launch.log.warn(`the embedded PostgreSQL could not start again yet (attempt ${attempt}): ${message}`);
         }
       }
     }
@@ -129,13 +131,13 @@ async function stopServer(server: ChildProcess): Promise<void> {
   await exited;
 }
 
-function waitUntilReady(server: ChildProcess, log: (line: string) => void): Promise<void> {
+function waitUntilReady(server: ChildProcess, log: Logger): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     server.stderr?.setEncoding('utf8');
     server.stderr?.on('data', (text: string) => {
       output = (output + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) log(line);
+      for (const line of text.split('\n')) if (line.trim()) log.debug(line);
       if (text.includes('database system is ready to accept connections')) resolve();
     });
     server.once('exit', (code) =>

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import { analyseAnalyticsWav } from './speech-analytics.ts';
 
@@ -20,13 +21,15 @@ export class InteractionReceiver {
   constructor(
     private readonly pool: pg.Pool,
     private readonly vault: MediaVault,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {}
 
   enqueue(job: AnalysisJob): void {
     this.queue = this.queue
       .then(() => this.analyse(job))
-      .catch((error: unknown) => this.log(`analytics of ${job.recordingId}/${job.mediaId} failed`, error));
+      .catch((error: unknown) =>
+        this.log.error({ err: error }, `analytics of ${job.recordingId}/${job.mediaId} failed`),
+      );
   }
 
   /** Queues the WAVs that have no analytics yet. */

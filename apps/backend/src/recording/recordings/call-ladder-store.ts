@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import type { CallLadder, TraceMessage, User } from '@vox/shared';
 import { visibleTo } from './recording-visibility.ts';
 
@@ -11,7 +12,7 @@ export class CallLadderStore {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {}
 
   /** Keeps the ladder; a repeated save (the backend stopping mid-call, then the call ending) replaces it. */
@@ -29,7 +30,7 @@ export class CallLadderStore {
    */
   keep(connId: string, callUuid: string, messages: TraceMessage[]): void {
     const write = this.save(connId, callUuid, messages)
-      .catch((error: unknown) => this.log(`could not keep the ladder of call ${connId}`, error))
+      .catch((error: unknown) => this.log.error({ err: error }, `could not keep the ladder of call ${connId}`))
       .finally(() => this.writes.delete(write));
     this.writes.add(write);
   }

@@ -6,6 +6,7 @@ import type { McpMetadata } from '@vox/shared';
 import { CallDetailsStore } from '../call-details/call-details.ts';
 import { provisionalWavHeader, wavHeaderBytes } from '../../platform/media/g711-wav.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
+import { silentLogger } from '../../test-support/test-logger.ts';
 import { InterruptedRecordings } from './interrupted-recordings.ts';
 import { RecordingJournals, readJournal, type RecordingJournalEntry } from './recording-journal.ts';
 
@@ -21,14 +22,12 @@ describe('recordings a crash left unfinished', () => {
   let delivered: Delivered[];
   let journals: RecordingJournals;
   let callDetails: CallDetailsStore;
-  const logs: string[] = [];
-  const log = (message: string) => void logs.push(message);
 
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-journal-'));
     delivered = [];
     callDetails = new CallDetailsStore();
-    journals = new RecordingJournals(dir, callDetails, () => undefined, log);
+    journals = new RecordingJournals(dir, callDetails, () => undefined, silentLogger);
   });
 
   afterEach(async () => {
@@ -48,7 +47,7 @@ describe('recordings a crash left unfinished', () => {
       callDetails,
       outbox,
       keepLadder: () => undefined,
-      log,
+      log: silentLogger,
     });
   }
 
@@ -139,7 +138,7 @@ describe('recordings a crash left unfinished', () => {
     await running.flushed();
     await fs.writeFile(path.join(dir, 'garbage.mp3.journal.json'), '{"version": 2}');
     expect(await recovery().recoverAll('crash')).toBe(0);
-    expect(await readJournal(running.file, log)).toMatchObject({ recordingId: 'rec-1' });
+    expect(await readJournal(running.file, silentLogger)).toMatchObject({ recordingId: 'rec-1' });
     expect((await fs.readdir(dir)).sort()).toEqual(['garbage.mp3.journal.json.unreadable', 'live.mp3.journal.json']);
     expect(delivered).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type { Logger } from 'pino';
 import type { TraceMessage, VoiceInterruption } from '@vox/shared';
 import type { CallDetails, CallDetailsStore } from '../call-details/call-details.ts';
 import { ChunkDecryptor, ChunkEncryptor, decodeHeader, mediaCipherMagic, resealFile } from '../crypto/media-cipher.ts';
@@ -62,7 +63,7 @@ export class InterruptedRecordings {
       outbox: StorageOutbox;
       /** keeps a call's ladder (replacing one kept before) */
       keepLadder: (connId: string, callUuid: string, messages: TraceMessage[]) => void;
-      log: (message: string, error?: unknown) => void;
+      log: Logger;
     },
   ) {}
 
@@ -94,7 +95,7 @@ export class InterruptedRecordings {
           try {
             if (await this.recover(file, reason)) stored++;
           } catch (error) {
-            this.deps.log(`recording journal ${file}: not finished yet, tried again later`, error);
+            this.deps.log.warn({ err: error }, `recording journal ${file}: not finished yet, tried again later`);
           }
         }
         return stored;
@@ -112,14 +113,14 @@ export class InterruptedRecordings {
     if (!entry.captured) {
       const captured = await this.closeFiles(entry, entry.interrupted ?? reason);
       if (!captured) {
-        this.deps.log(`recording ${entry.recordingId}: no audio reached the disk before it was interrupted`);
+        this.deps.log.warn(`recording ${entry.recordingId}: no audio reached the disk before it was interrupted`);
         await this.discard(entry, journal);
         return false;
       }
       journal.captured(captured);
       await journal.flushed();
       const minutes = (captured.durationMs / 60_000).toFixed(1);
-      this.deps.log(
+      this.deps.log.info(
         `recording ${entry.recordingId} (call ${entry.call.connId}) recovered: ${minutes} min, ${interruptionNotes[captured.interrupted ?? reason]}`,
       );
     }

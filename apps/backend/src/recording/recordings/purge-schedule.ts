@@ -1,4 +1,5 @@
 import type { RecordingLifecycle } from './recording-lifecycle.ts';
+import type { Logger } from 'pino';
 
 const checkEveryMs = 60_000;
 
@@ -14,7 +15,7 @@ export class PurgeSchedule {
   constructor(
     private readonly lifecycle: RecordingLifecycle,
     private readonly atUtc: string,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {}
 
   start(): void {
@@ -36,11 +37,11 @@ export class PurgeSchedule {
     this.lastRunDay = day;
     try {
       const result = await this.lifecycle.purge(false, { actor: 'system', source: 'retention schedule' });
-      this.log(
+      this.log.info(
         `retention purge: ${result.recordings.length} purged, ${result.keptByLegalHold} kept by legal hold, ${result.failed.length} failed`,
       );
     } catch (error) {
-      this.log('retention purge failed; it runs again tomorrow, or now with `vox purge`', error);
+      this.log.error({ err: error }, 'retention purge failed; it runs again tomorrow, or now with `vox purge`');
     }
   }
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   recordingOriginSchema,
@@ -92,7 +93,7 @@ export class RecordingJournal {
   constructor(
     readonly file: string,
     readonly entry: RecordingJournalEntry,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {}
 
   pause(at: number): void {
@@ -156,7 +157,7 @@ export class RecordingJournal {
       try {
         await writeAtomically(this.file, JSON.stringify(this.entry));
       } catch (error) {
-        this.log(`recording ${this.entry.recordingId}: its journal could not be written`, error);
+        this.log.error({ err: error }, `recording ${this.entry.recordingId}: its journal could not be written`);
       }
     });
   }
@@ -181,7 +182,7 @@ export class RecordingJournals {
     private readonly callDetails: Pick<CallDetailsStore, 'get'>,
     /** the call's ladder as the SIP Server (or the SIPREC server) traces it */
     private readonly ladderOf: (connId: string) => TraceMessage[] | undefined,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {
     this.timer = setInterval(() => this.refreshCalls(), 1000);
     this.timer.unref();
@@ -253,16 +254,13 @@ export class RecordingJournals {
 }
 
 /** Reads a journal file; undefined (and a log line) when it is not one. */
-export async function readJournal(
-  file: string,
-  log: (message: string, error?: unknown) => void,
-): Promise<RecordingJournalEntry | undefined> {
+export async function readJournal(file: string, log: Logger): Promise<RecordingJournalEntry | undefined> {
   try {
     const parsed = recordingJournalSchema.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
     if (parsed.success) return parsed.data;
-    log(`${file} is not a recording journal Vox can read (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    log.warn(`${file} is not a recording journal Vox can read (${parsed.error.issues[0]?.message ?? 'invalid'})`);
   } catch (error) {
-    log(`${file} could not be read`, error);
+    log.warn({ err: error }, `${file} could not be read`);
   }
   return undefined;
 }

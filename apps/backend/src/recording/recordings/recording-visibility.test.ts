@@ -7,6 +7,7 @@ import { seedDemoTenant } from '../../platform/auth/demo-tenant.ts';
 import { hashToken, issueToken } from '../../platform/auth/session-tokens.ts';
 import { rowToUser, type UserRow } from '../../platform/auth/user-rows.ts';
 import { openDatabase, type Database } from '../../platform/db/database.ts';
+import { silentLogger } from '../../test-support/test-logger.ts';
 import { RecordingStore } from './recording-store.ts';
 
 /**
@@ -41,7 +42,7 @@ beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-visibility-'));
   // The embedded database runs as the `postgres` user when tests run as root: it must reach the directory.
   await fs.chmod(dataDir, 0o755);
-  database = await openDatabase({ databaseUrl: undefined, dataDir, log: () => {} });
+  database = await openDatabase({ databaseUrl: undefined, dataDir, log: silentLogger });
   const { pool } = database;
   await seedDemoTenant(pool);
   await pool.query(

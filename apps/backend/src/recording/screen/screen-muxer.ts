@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import type { EventBus } from '../../platform/events/event-bus.ts';
 import { localInput, probeMedia, runFfmpeg } from '../../platform/media/ffmpeg.ts';
@@ -64,7 +65,7 @@ export class ScreenMuxer {
     private readonly outbox: StorageOutbox,
     private readonly bus: EventBus,
     private readonly workDir: string,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {
     outbox.onStored('screen', (stored, metadata) => this.screenStored(stored, metadata as ScreenStored));
   }
@@ -73,7 +74,7 @@ export class ScreenMuxer {
   processCall(connId: string): Promise<void> {
     this.running = this.running
       .then(() => this.processWaiting(connId))
-      .catch((error: unknown) => this.log(`screen mux of call ${connId} failed`, error));
+      .catch((error: unknown) => this.log.error({ err: error }, `screen mux of call ${connId} failed`));
     return this.running;
   }
 
@@ -122,7 +123,7 @@ export class ScreenMuxer {
           upload.upload_id,
           error instanceof Error ? error.message.slice(0, 1000) : String(error),
         ]);
-        this.log(`screen upload ${upload.upload_id} could not be muxed`, error);
+        this.log.error({ err: error }, `screen upload ${upload.upload_id} could not be muxed`);
       }
     }
   }
@@ -131,7 +132,9 @@ export class ScreenMuxer {
     const attempts = (this.storageRetries.get(uploadId) ?? 0) + 1;
     this.storageRetries.set(uploadId, attempts);
     const delayMs = Math.min(60_000, 1000 * 2 ** (attempts - 1));
-    if (attempts === 1) this.log(`screen upload ${uploadId}: storage unavailable, muxing it later: ${error.message}`);
+    if (attempts === 1) {
+      this.log.warn(`screen upload ${uploadId}: storage unavailable, muxing it later: ${error.message}`);
+    }
     setTimeout(() => void this.processCall(connId), delayMs).unref();
   }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import { errorMessage, mcpMetadataSchema, type McpMetadata, type StorageStatus } from '@vox/shared';
 import type { MediaStorage, StoredObject } from './media-storage.ts';
 
@@ -48,7 +49,7 @@ export class StorageOutbox {
     private readonly pool: pg.Pool,
     private readonly storage: MediaStorage,
     sink: MetadataSink,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {
     // A voice file's metadata goes to the Recording Processor, completed with what storage says.
     this.handlers.set('voice', (stored, metadata) => {
@@ -88,12 +89,12 @@ export class StorageOutbox {
         .then(() => this.retryDue())
         .then(
           () => {
-            if (this.failingSince !== undefined) this.log('storage outbox: working again');
+            if (this.failingSince !== undefined) this.log.info('storage outbox: working again');
             this.failingSince = undefined;
           },
           (error: unknown) => {
             // Once per outage, not every half second while the database is down.
-            if (this.failingSince === undefined) this.log('storage outbox: cannot read its queue', error);
+            if (this.failingSince === undefined) this.log.warn({ err: error }, 'storage outbox: cannot read its queue');
             this.failingSince ??= Date.now();
           },
         );
@@ -158,7 +159,7 @@ export class StorageOutbox {
         [row.id, attempts, message.slice(0, 1000), delayMs / 1000],
       );
       if (attempts === 1)
-        this.log(`storage: ${row.object_path} not stored yet, retrying in the background: ${message}`);
+        this.log.warn(`storage: ${row.object_path} not stored yet, retrying in the background: ${message}`);
     }
   }
 }

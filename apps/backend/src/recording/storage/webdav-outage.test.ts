@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageStatusSchema } from '@vox/shared';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../../test-support/webdav-test-server.ts';
+import { silentLogger } from '../../test-support/test-logger.ts';
 import { StorageError } from './media-storage.ts';
 import { StorageOutbox } from './storage-outbox.ts';
 import { WebdavStorage } from './webdav-storage.ts';
@@ -80,7 +81,7 @@ describe('WebDAV answering 507 Insufficient Storage, then 500', () => {
     expect(await vox.admin('GET', `/api/v2/recordings?connId=${connId}`)).toMatchObject({ recordings: [] });
     // Its call's details are still needed (the Recording Processor merges them once it is stored).
     const pool = new pg.Pool({ connectionString: vox.vox.databaseUrl });
-    const outbox = new StorageOutbox(pool, new WebdavStorage(dav.url), { ingest: async () => {} }, () => {});
+    const outbox = new StorageOutbox(pool, new WebdavStorage(dav.url), { ingest: async () => {} }, silentLogger);
     expect(await outbox.pendingVoiceCalls().finally(() => pool.end())).toEqual(new Set([connId]));
 
     releasePuts();

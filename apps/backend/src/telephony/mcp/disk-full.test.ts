@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../../platform/db/database.ts';
 import { SpawnedBackend } from '../../test-support/spawned-backend.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 import { sleep, until } from '../../test-support/polling.ts';
+import { silentLogger } from '../../test-support/test-logger.ts';
 
 const megabyte = 1024 * 1024;
 
@@ -28,7 +29,11 @@ describe('the data directory filling up', () => {
       return dir;
     };
     // The database lives elsewhere, as an operator's would: only recordings fill this disk.
-    database = await openDatabase({ databaseUrl: undefined, dataDir: await temporary('vox-disk-db-'), log: () => {} });
+    database = await openDatabase({
+      databaseUrl: undefined,
+      dataDir: await temporary('vox-disk-db-'),
+      log: silentLogger,
+    });
     const dataDir = await temporary('vox-disk-');
     backend = await SpawnedBackend.start(
       {

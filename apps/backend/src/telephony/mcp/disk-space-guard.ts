@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type { Logger } from 'pino';
 
 /** Free space must climb this far past the reserve before recording starts again (no flapping). */
 const resumeFactor = 1.25;
@@ -19,7 +20,7 @@ export class DiskSpaceGuard {
   constructor(
     readonly directory: string,
     readonly reserveBytes: number,
-    private readonly log: (message: string) => void,
+    private readonly log: Logger,
   ) {}
 
   onChange(listener: (full: boolean) => void): void {
@@ -52,7 +53,7 @@ export class DiskSpaceGuard {
       if (!this.full && this.freeBytes < this.reserveBytes) this.set(true);
       else if (this.full && this.freeBytes >= this.reserveBytes * resumeFactor) this.set(false);
     } catch (error) {
-      this.log(`cannot read the free space of ${this.directory}: ${String(error)}`);
+      this.log.warn(`cannot read the free space of ${this.directory}: ${String(error)}`);
     } finally {
       this.checking = false;
     }
@@ -62,11 +63,13 @@ export class DiskSpaceGuard {
     if (this.full === full) return;
     this.full = full;
     const megabytes = Math.floor(this.freeBytes / (1024 * 1024));
-    this.log(
-      full
-        ? `disk full: ${this.directory} has ${megabytes} MB free, under the reserve of ${Math.floor(this.reserveBytes / (1024 * 1024))} MB (VOX_DISK_RESERVE_MB); recordings stop until space is back`
-        : `disk space is back: ${this.directory} has ${megabytes} MB free; recordings go on`,
-    );
+    if (full) {
+      this.log.error(
+        `disk full: ${this.directory} has ${megabytes} MB free, under the reserve of ${Math.floor(this.reserveBytes / (1024 * 1024))} MB (VOX_DISK_RESERVE_MB); recordings stop until space is back`,
+      );
+    } else {
+      this.log.info(`disk space is back: ${this.directory} has ${megabytes} MB free; recordings go on`);
+    }
     for (const listener of this.listeners) listener(full);
   }
 }

@@ -1,6 +1,7 @@
 import type { VoiceInterruption } from '@vox/shared';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { MediaServerUnreachable, mediaSequenceHeader, type MediaServer } from '../resource-manager/resource-manager.ts';
 import {
   formatSip,
@@ -92,7 +93,7 @@ export class MediaControlPlatform implements MediaServer {
       /** stops recordings (cleanly, files sealed) while the work directory's disk is full */
       disk: DiskSpaceGuard;
       profile: IvrProfile;
-      log: (message: string, error?: unknown) => void;
+      log: Logger;
     },
   ) {
     options.disk.onChange((full) => this.diskChanged(full));
@@ -133,7 +134,7 @@ export class MediaControlPlatform implements MediaServer {
   fail(): void {
     if (!this.alive) return;
     this.alive = false;
-    this.options.log(`MCP ${this.name}: failed with ${this.dialogs.size} session(s)`);
+    this.options.log.warn(`MCP ${this.name}: failed with ${this.dialogs.size} session(s)`);
     for (const dialog of this.dialogs.values()) this.endRecording(dialog);
     this.dialogs.clear();
   }
@@ -236,13 +237,13 @@ export class MediaControlPlatform implements MediaServer {
       dialog.paused = false;
       if (this.options.disk.full) {
         dialog.waitingForDisk = true;
-        this.options.log(`MCP ${this.name}: recording ${msml.dialogName} waits for disk space to start`);
+        this.options.log.warn(`MCP ${this.name}: recording ${msml.dialogName} waits for disk space to start`);
         return reply(200, 'recording started; the disk is full, audio is captured once space is back', dialogId);
       }
       try {
         this.startRecording(dialog);
       } catch (error) {
-        this.options.log(`MCP ${this.name}: recording ${msml.dialogName} could not start`, error);
+        this.options.log.error({ err: error }, `MCP ${this.name}: recording ${msml.dialogName} could not start`);
         return reply(500, 'the media engine could not start the recording');
       }
       return reply(200, 'recording started', dialogId);
@@ -345,7 +346,7 @@ export class MediaControlPlatform implements MediaServer {
       this.options.disk.noteFull();
       return;
     }
-    this.options.log(
+    this.options.log.warn(
       `MCP ${this.name}: recording ${dialog.recordingId} lost its media worker (${error.message}); ` +
         `it goes on as media file ${dialog.mediaSequence + 1}`,
     );
@@ -358,7 +359,7 @@ export class MediaControlPlatform implements MediaServer {
     try {
       this.startRecording(dialog, dialog.paused);
     } catch (error) {
-      this.options.log(`MCP ${this.name}: recording ${dialog.recordingId} could not go on`, error);
+      this.options.log.error({ err: error }, `MCP ${this.name}: recording ${dialog.recordingId} could not go on`);
     }
   }
 
@@ -404,9 +405,9 @@ export class MediaControlPlatform implements MediaServer {
         },
       )
       .catch((error: unknown) =>
-        this.options.log(
+        this.options.log.warn(
+          { err: error },
           `MCP ${this.name}: recording ${recordingId} was not stored yet; its journal keeps it for another try`,
-          error,
         ),
       )
       .finally(() => {

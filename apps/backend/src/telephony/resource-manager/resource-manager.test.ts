@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { msmlRecordStart, msmlResult, msmlSend, parseMsml } from '../sip/msml.ts';
 import { formatSip, parseSip, sipHeader, sipRequestLine, sipResponse } from '../sip/sip-message.ts';
+import { capturingLogger, silentLogger } from '../../test-support/test-logger.ts';
 import { MediaServerUnreachable, mediaSequenceHeader, ResourceManager, type MediaServer } from './resource-manager.ts';
 
 /** An MCP that answers like the real one and keeps what it was asked, and can be made to die. */
@@ -72,7 +73,7 @@ function info(callId: string, body: string): string {
 describe('ResourceManager', () => {
   it('gives a session to the least loaded MCP and answers with a contact of its own', () => {
     const mcps = [new FakeMcp('mcp1', 'aaaa'), new FakeMcp('mcp2', 'bbbb')];
-    const rm = new ResourceManager(mcps);
+    const rm = new ResourceManager(mcps, silentLogger);
     rm.proxy(invite('call-1'), () => {});
     const answer = parseSip(rm.proxy(invite('call-2'), () => {}));
     expect(answer.startLine).toBe('SIP/2.0 200 OK');
@@ -82,7 +83,8 @@ describe('ResourceManager', () => {
 
   it('moves a session off a dead MCP, replaying the record and its pause, as media file 2', () => {
     const mcps = [new FakeMcp('mcp1', 'aaaa'), new FakeMcp('mcp2', 'bbbb')];
-    const rm = new ResourceManager(mcps);
+    const { log, records } = capturingLogger();
+    const rm = new ResourceManager(mcps, log);
     const ladder: string[] = [];
     const hop = (from: string, to: string, text: string) => ladder.push(`${from} -> ${to}: ${text.split('\r\n')[0]}`);
     rm.proxy(invite('call-1'), hop);
@@ -105,6 +107,9 @@ describe('ResourceManager', () => {
       { kind: 'send', dialogId: 'conn:bbbb/dialog:rec1', event: 'pause' },
     ]);
     expect(ladder).toContain('Resource Manager -> Resource Manager: session moved from MCP mcp1 to MCP mcp2');
+    expect(records).toMatchObject([
+      { level: 'warn', msg: 'Resource Manager: MCP mcp1 does not answer; moving its sessions' },
+    ]);
     expect(rm.status()).toEqual([
       { name: 'mcp1', load: 1, healthy: false },
       { name: 'mcp2', load: 1, healthy: true },
@@ -118,7 +123,7 @@ describe('ResourceManager', () => {
 
   it('moves the session when the MCP dies under a request, and answers that request from the new MCP', () => {
     const mcps = [new FakeMcp('mcp1', 'aaaa'), new FakeMcp('mcp2', 'bbbb')];
-    const rm = new ResourceManager(mcps);
+    const rm = new ResourceManager(mcps, silentLogger);
     rm.proxy(invite('call-1'), () => {});
     mcps[0]!.dead = true;
     const start = msmlRecordStart({
@@ -133,7 +138,7 @@ describe('ResourceManager', () => {
 
   it('answers 503 when no MCP is left to take a session, and takes a recovered MCP back', () => {
     const mcps = [new FakeMcp('mcp1', 'aaaa')];
-    const rm = new ResourceManager(mcps);
+    const rm = new ResourceManager(mcps, silentLogger);
     mcps[0]!.dead = true;
     expect(rm.proxy(invite('call-1'), () => {})).toMatch(/^SIP\/2\.0 503 Service Unavailable/);
     mcps[0]!.dead = false;

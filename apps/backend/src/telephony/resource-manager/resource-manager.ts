@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import {
   formatSip,
   parseSip,
@@ -68,7 +69,7 @@ export class ResourceManager {
 
   constructor(
     private readonly pool: MediaServer[],
-    private readonly log: (message: string) => void = () => {},
+    private readonly log: Logger,
   ) {}
 
   /** The number of the media file a session writes now. */
@@ -280,7 +281,7 @@ export class ResourceManager {
 
   private failOver(mcp: MediaServer): number {
     this.down.add(mcp);
-    this.log(`Resource Manager: MCP ${mcp.name} does not answer; moving its sessions`);
+    this.log.warn(`Resource Manager: MCP ${mcp.name} does not answer; moving its sessions`);
     let moved = 0;
     for (const session of this.sessions.values()) {
       if (session.mcp !== mcp) continue;

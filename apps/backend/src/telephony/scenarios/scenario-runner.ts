@@ -190,7 +190,7 @@ export class ScenarioRunner {
         case 'fail-mcp': {
           const name = sipServer.snapshot(connId).recording.mcp;
           const mcp = this.parts.mcps.find((m) => m.name === name);
-          if (!mcp) throw new SimError('invalid_call_state', 409, `call ${connId} is not being recorded on an MCP`);
+          if (!mcp) throw new SimError('invalid_call_state', `call ${connId} is not being recorded on an MCP`);
           mcp.fail();
           this.parts.resourceManager.checkHealth();
           await this.audited(user, run, 'mcp-fail', mcp.name, { connId });
@@ -261,7 +261,7 @@ export class ScenarioRunner {
     const calls = Object.values(run.calls);
     const call = name ? run.calls[name] : calls[0];
     if (!call) {
-      throw new SimError('bad_request', 400, name ? `the scenario has no call named ${name}` : 'no call routed yet');
+      throw new SimError('bad_request', name ? `the scenario has no call named ${name}` : 'no call routed yet');
     }
     return call.connId;
   }

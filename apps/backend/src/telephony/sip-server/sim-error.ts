@@ -1,10 +1,12 @@
 import type { ApiErrorCode } from '@vox/shared';
 
-/** A request the simulated telephony refuses; the API layer turns it into a 4xx JSON error. */
+/**
+ * A request the simulated telephony refuses, named by its code; the API layer answers it as a 4xx
+ * JSON error with the code's status (api-errors.ts).
+ */
 export class SimError extends Error {
   constructor(
     readonly code: ApiErrorCode,
-    readonly status: 400 | 403 | 404 | 409,
     message: string,
   ) {
     super(message);

@@ -113,11 +113,7 @@ export class SipServer {
   /** TRouteCall: an inbound call from `ani` to `dnis`, routed to `targetDn`. */
   async routeCall(request: CreateCallRequest): Promise<{ connId: string; callUuid: string }> {
     if (request.recordId && (await this.isRecordingIdTaken(request.recordId))) {
-      throw new SimError(
-        'conflict',
-        409,
-        `recording id ${request.recordId} is already in use: ids are globally unique`,
-      );
+      throw new SimError('conflict', `recording id ${request.recordId} is already in use: ids are globally unique`);
     }
     const target = await this.requireIdleDn(request.targetDn);
     const ivr = ivrDnTypes.includes(target.type);
@@ -154,7 +150,7 @@ export class SipServer {
     const call = this.requireCall(connId);
     const party = this.requireParty(call, dn);
     if (party.state !== 'ringing') {
-      throw new SimError('invalid_call_state', 409, `DN ${dn} is not ringing on call ${connId}`);
+      throw new SimError('invalid_call_state', `DN ${dn} is not ringing on call ${connId}`);
     }
     party.state = 'established';
     call.state = 'established';
@@ -179,7 +175,7 @@ export class SipServer {
   async transfer(connId: string, dn: string, toDn: string): Promise<CallSnapshot> {
     const call = this.requireCall(connId);
     const from = this.requireConnectedParty(call, dn);
-    if (from.role === 'customer') throw new SimError('invalid_call_state', 409, 'the customer cannot transfer');
+    if (from.role === 'customer') throw new SimError('invalid_call_state', 'the customer cannot transfer');
     const target = await this.requireIdleDn(toDn);
     this.addParty(call, target, 'ringing', dn);
     this.removeParty(call, dn, `transferred by ${dn} to ${toDn}`);
@@ -209,9 +205,9 @@ export class SipServer {
   ): Promise<CallSnapshot> {
     const call = this.requireCall(connId);
     const initiator = this.requireConnectedParty(call, dn);
-    if (initiator.role === 'customer') throw new SimError('invalid_call_state', 409, 'the customer cannot consult');
+    if (initiator.role === 'customer') throw new SimError('invalid_call_state', 'the customer cannot consult');
     if (call.consultation) {
-      throw new SimError('invalid_call_state', 409, `call ${connId} already has a consultation in progress`);
+      throw new SimError('invalid_call_state', `call ${connId} already has a consultation in progress`);
     }
     const target = await this.requireIdleDn(toDn);
     const consult = this.createCall({
@@ -248,12 +244,12 @@ export class SipServer {
     const call = this.requireCall(connId);
     const consultation = call.consultation;
     if (!consultation || consultation.initiatorDn !== dn || consultation.kind !== kind) {
-      throw new SimError('invalid_call_state', 409, `DN ${dn} has no ${kind} consultation on call ${connId}`);
+      throw new SimError('invalid_call_state', `DN ${dn} has no ${kind} consultation on call ${connId}`);
     }
     const consult = this.requireCall(consultation.consultConnId);
     const consulted = consult.parties.find((p) => p.dn !== dn && p.state === 'established');
     if (!consulted?.entry) {
-      throw new SimError('invalid_call_state', 409, `the consulted party has not answered call ${consult.connId} yet`);
+      throw new SimError('invalid_call_state', `the consulted party has not answered call ${consult.connId} yet`);
     }
     call.consultation = undefined;
     this.endCall(consult, `consultation completed as a ${kind}`);
@@ -290,7 +286,7 @@ export class SipServer {
     reason: string,
     options: StartRecordingOptions = {},
   ): RecordingLeg | undefined {
-    if (call.recording) throw new SimError('conflict', 409, `call ${call.connId} is already being recorded`);
+    if (call.recording) throw new SimError('conflict', `call ${call.connId} is already being recorded`);
     party.recordEnabled = true;
     party.recordReason = reason;
     if (options.recordingId) call.nextRecordingId = options.recordingId;
@@ -313,9 +309,8 @@ export class SipServer {
 
   pauseRecording(call: Call, dn: string, reason: string): RecordingLeg {
     const leg = this.requireRecording(call);
-    if (leg.state === 'paused')
-      throw new SimError('conflict', 409, `the recording of ${call.connId} is already paused`);
-    if (!leg.dialog.send('pause')) throw new SimError('conflict', 409, 'the media server refused to pause');
+    if (leg.state === 'paused') throw new SimError('conflict', `the recording of ${call.connId} is already paused`);
+    if (!leg.dialog.send('pause')) throw new SimError('conflict', 'the media server refused to pause');
     leg.state = 'paused';
     this.history(call, 'RecordingPaused', dn, reason);
     this.emitRecordingEvent('RecordingPaused', call, leg, leg.audience);
@@ -324,8 +319,8 @@ export class SipServer {
 
   resumeRecording(call: Call, dn: string, reason: string): RecordingLeg {
     const leg = this.requireRecording(call);
-    if (leg.state !== 'paused') throw new SimError('conflict', 409, `the recording of ${call.connId} is not paused`);
-    if (!leg.dialog.send('resume')) throw new SimError('conflict', 409, 'the media server refused to resume');
+    if (leg.state !== 'paused') throw new SimError('conflict', `the recording of ${call.connId} is not paused`);
+    if (!leg.dialog.send('resume')) throw new SimError('conflict', 'the media server refused to resume');
     leg.state = 'recording';
     this.history(call, 'RecordingResumed', dn, reason);
     this.emitRecordingEvent('RecordingResumed', call, leg, leg.audience);
@@ -353,7 +348,7 @@ export class SipServer {
 
   trace(connId: string) {
     const trace = this.calls.get(connId)?.trace ?? this.released.get(connId)?.trace;
-    if (!trace) throw new SimError('not_found', 404, `no call ${connId}`);
+    if (!trace) throw new SimError('not_found', `no call ${connId}`);
     return trace.list();
   }
 
@@ -361,7 +356,7 @@ export class SipServer {
   partiesOf(connId: string): string[] {
     const call = this.calls.get(connId);
     const parties = call ? call.parties.map((p) => p.dn) : this.released.get(connId)?.parties;
-    if (!parties) throw new SimError('not_found', 404, `no call ${connId}`);
+    if (!parties) throw new SimError('not_found', `no call ${connId}`);
     return parties;
   }
 
@@ -573,7 +568,7 @@ export class SipServer {
   }
 
   private requireRecording(call: Call): RecordingLeg {
-    if (!call.recording) throw new SimError('conflict', 409, `call ${call.connId} is not being recorded`);
+    if (!call.recording) throw new SimError('conflict', `call ${call.connId} is not being recorded`);
     return call.recording;
   }
 
@@ -590,29 +585,29 @@ export class SipServer {
 
   private async requireIdleDn(dn: string): Promise<DnEntry> {
     const entry = await this.directory.lookup(dn);
-    if (!entry) throw new SimError('unknown_dn', 404, `DN ${dn} is not configured on this SIP Server`);
+    if (!entry) throw new SimError('unknown_dn', `DN ${dn} is not configured on this SIP Server`);
     if (takesOneCall(entry) && this.activeCallOf(dn)) {
-      throw new SimError('conflict', 409, `DN ${dn} is busy with another call`);
+      throw new SimError('conflict', `DN ${dn} is busy with another call`);
     }
     return entry;
   }
 
   private requireCall(connId: string): Call {
     const call = this.calls.get(connId);
-    if (!call) throw new SimError('not_found', 404, `no active call with ConnectionID ${connId}`);
+    if (!call) throw new SimError('not_found', `no active call with ConnectionID ${connId}`);
     return call;
   }
 
   private requireParty(call: Call, dn: string): Party {
     const party = call.parties.find((p) => p.dn === dn);
-    if (!party) throw new SimError('unknown_dn', 404, `DN ${dn} is not a party of call ${call.connId}`);
+    if (!party) throw new SimError('unknown_dn', `DN ${dn} is not a party of call ${call.connId}`);
     return party;
   }
 
   private requireConnectedParty(call: Call, dn: string): Party {
     const party = this.requireParty(call, dn);
     if (party.state !== 'established') {
-      throw new SimError('invalid_call_state', 409, `DN ${dn} is ${party.state} on call ${call.connId}`);
+      throw new SimError('invalid_call_state', `DN ${dn} is ${party.state} on call ${call.connId}`);
     }
     return party;
   }

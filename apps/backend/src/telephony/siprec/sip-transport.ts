@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import type { Logger } from 'pino';
 import type { SipMessage } from '../sip/sip-message.ts';
 import { parseSipWire, SipStreamFramer, SipWireError } from './sip-wire.ts';
 
@@ -35,7 +36,7 @@ export class SipTransport {
     readonly host: string,
     readonly port: number,
     private readonly onMessage: (inbound: SipInbound) => void,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly log: Logger,
   ) {
     udp.on('message', (datagram, source) => {
       const peer: SipPeer = {
@@ -46,7 +47,7 @@ export class SipTransport {
       };
       this.receive(datagram, peer);
     });
-    udp.on('error', (error) => log('SIP over UDP: socket error', error));
+    udp.on('error', (error) => log.error({ err: error }, 'SIP over UDP: socket error'));
     tcp.on('connection', (socket) => this.accept(socket));
   }
 
@@ -55,7 +56,7 @@ export class SipTransport {
     host: string,
     port: number,
     onMessage: (inbound: SipInbound) => void,
-    log: (message: string, error?: unknown) => void,
+    log: Logger,
   ): Promise<SipTransport> {
     for (let attempt = 0; ; attempt++) {
       const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: 1 << 20 });
@@ -102,7 +103,7 @@ export class SipTransport {
       message = parseSipWire(bytes);
     } catch (error) {
       if (error instanceof SipWireError) {
-        this.log(`SIP from ${peer.transport}:${peer.address}:${peer.port} dropped: ${error.message}`);
+        this.log.warn(`SIP from ${peer.transport}:${peer.address}:${peer.port} dropped: ${error.message}`);
         return;
       }
       throw error;
@@ -111,7 +112,7 @@ export class SipTransport {
       this.onMessage({ message, peer });
     } catch (error) {
       // One bad message never takes the recorder down.
-      this.log(`SIP ${message.startLine} from ${peer.address}:${peer.port} failed`, error);
+      this.log.error({ err: error }, `SIP ${message.startLine} from ${peer.address}:${peer.port} failed`);
     }
   }
 
@@ -130,7 +131,7 @@ export class SipTransport {
     socket.on('data', (chunk: Buffer) => {
       for (const message of framer.push(chunk)) this.receive(message, peer);
       if (framer.pendingBytes > maxTcpMessageBytes) {
-        this.log(`SIP over TCP from ${peer.address}:${peer.port}: no message end in 256 KiB, connection closed`);
+        this.log.warn(`SIP over TCP from ${peer.address}:${peer.port}: no message end in 256 KiB, connection closed`);
         socket.destroy();
       }
     });

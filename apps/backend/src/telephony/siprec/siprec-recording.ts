@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import type { CallSnapshot, RecordingEventName } from '@vox/shared';
 import type { CallDetails, CallDetailsStore } from '../../recording/call-details/call-details.ts';
 import type { MediaVault } from '../../recording/crypto/media-vault.ts';
@@ -28,7 +29,7 @@ export interface SiprecRecordingDeps {
   profile: IvrProfile;
   callDetails: CallDetailsStore;
   bus: EventBus;
-  log: (message: string, error?: unknown) => void;
+  log: Logger;
 }
 
 /** The call a SIPREC session records, as its metadata describes it. */
@@ -232,7 +233,7 @@ export class SiprecRecording {
       captured = await this.capture.stop(at);
     } catch (error) {
       // Its journal lets what reached the disk be recovered as an interrupted file.
-      this.deps.log(`SIPREC recording ${this.recordingId}: the capture failed`, error);
+      this.deps.log.error({ err: error }, `SIPREC recording ${this.recordingId}: the capture failed`);
       this.journal.interrupt('media_failure');
       this.deps.journals.release(this.journal);
       return;

@@ -158,7 +158,7 @@ export class SiprecServer {
     if (missing.length > 0) {
       if (sipHeader(message, 'Via'))
         this.answer(message, peer, key, dialog, '400 Bad Request', `missing ${missing.join(', ')}`);
-      else this.options.log(`SIP ${method} from ${peer.address}:${peer.port} dropped: no Via`);
+      else this.options.log.warn(`SIP ${method} from ${peer.address}:${peer.port} dropped: no Via`);
       return;
     }
     const toTag = sipParam(sipHeader(message, 'To'), 'tag');
@@ -167,7 +167,7 @@ export class SiprecServer {
         if (toTag) return this.reinvite(message, peer, key, dialog);
         this.answers.set(key, { text: undefined, at: Date.now() });
         this.invite(message, peer, key).catch((error: unknown) => {
-          this.options.log(`SIPREC INVITE ${sipHeader(message, 'Call-ID')} failed`, error);
+          this.options.log.error({ err: error }, `SIPREC INVITE ${sipHeader(message, 'Call-ID')} failed`);
           const failed = this.dialogs.get(sipHeader(message, 'Call-ID') ?? '');
           this.answer(message, peer, key, failed, '500 Server Internal Error', 'the recorder failed');
           if (failed && !failed.recording) this.dialogs.delete(failed.callId);
@@ -198,7 +198,7 @@ export class SiprecServer {
   private async invite(message: SipMessage, peer: SipPeer, key: string): Promise<void> {
     const callId = sipHeader(message, 'Call-ID')!;
     const refuse = (status: string, reason: string, extra: Array<[string, string]> = []) => {
-      this.options.log(`SIPREC INVITE ${callId} from ${peer.address}:${peer.port} refused: ${status} (${reason})`);
+      this.options.log.warn(`SIPREC INVITE ${callId} from ${peer.address}:${peer.port} refused: ${status} (${reason})`);
       this.answer(message, peer, key, undefined, status, reason, extra);
     };
     if (this.dialogs.has(callId)) return refuse('482 Loop Detected', 'a session with this Call-ID is already recorded');
@@ -270,7 +270,7 @@ export class SiprecServer {
     });
     this.answerOffer(message, peer, key, dialog);
     recording.begin(!streamsActive(chosen));
-    this.options.log(
+    this.options.log.info(
       `SIPREC session ${callId} from ${peer.transport}:${peer.address}:${peer.port}: recording ${recording.recordingId}` +
         ` (${chosen.map((c) => `${c.stream.label ?? c.stream.index}:${c.codec.name}->${c.side}`).join(', ')}, RTP ${dialog.rtpBase})`,
     );
@@ -303,7 +303,7 @@ export class SiprecServer {
       } catch (error) {
         rtpPorts.release(base, chosen.length);
         for (let i = 0; i < chosen.length; i++) taken.add(base + 2 * i);
-        this.options.log(`SIPREC: RTP port ${base} could not be bound, trying another`, error);
+        this.options.log.warn({ err: error }, `SIPREC: RTP port ${base} could not be bound, trying another`);
       }
     }
     return undefined;
@@ -375,7 +375,7 @@ export class SiprecServer {
     );
     this.answer(invite, peer, inviteKey, dialog, '487 Request Terminated');
     this.dialogs.delete(dialog.callId);
-    this.options.log(`SIPREC session ${dialog.callId}: cancelled before the answer, nothing recorded`);
+    this.options.log.info(`SIPREC session ${dialog.callId}: cancelled before the answer, nothing recorded`);
   }
 
   // --- Answers -------------------------------------------------------------------------------
@@ -459,7 +459,7 @@ export class SiprecServer {
       const recording = dialog.recording;
       if (!recording) continue;
       if (dialog.unacked && now - dialog.unacked.since >= answerTimeoutMs) {
-        this.options.log(`SIPREC session ${dialog.callId}: the answer was never acknowledged, recording ended`);
+        this.options.log.warn(`SIPREC session ${dialog.callId}: the answer was never acknowledged, recording ended`);
         void this.endSession(dialog, 'no-ack', true);
       } else if (
         !dialog.unacked &&
@@ -468,7 +468,7 @@ export class SiprecServer {
       ) {
         // Paused streams carry no RTP (RFC 7866 section 7.1.2): the resuming re-INVITE restarts the count.
         // Nor does an SRC before its ACK: an answer waiting for one is ended by the ACK timer instead.
-        this.options.log(
+        this.options.log.warn(
           `SIPREC session ${dialog.callId}: no RTP and no signalling for ${this.options.rtpTimeoutMs / 1000} s, recording ended as interrupted`,
         );
         void this.endSession(dialog, 'rtp-timeout', true);
@@ -486,7 +486,9 @@ export class SiprecServer {
     // Callers do not wait (a BYE is answered at once): a failure is logged here, never left unhandled.
     const stored = recording
       .end(reason)
-      .catch((error: unknown) => this.options.log(`SIPREC recording ${recording.recordingId} was not stored`, error))
+      .catch((error: unknown) =>
+        this.options.log.error({ err: error }, `SIPREC recording ${recording.recordingId} was not stored`),
+      )
       .finally(() => {
         this.options.rtpPorts.release(dialog.rtpBase, dialog.recordedStreams);
         this.storing.delete(stored);

@@ -6,6 +6,7 @@ import { probeMedia } from '../../../platform/media/ffmpeg.ts';
 import { DecodedAudio } from '../../../test-support/decoded-audio.ts';
 import type { MediaFormat } from '../../../platform/media/capture-engine.ts';
 import { detectDtmf } from '../../../platform/media/dtmf.ts';
+import { silentLogger } from '../../../test-support/test-logger.ts';
 import { MediaEngine } from './media-engine.ts';
 
 let dir: string;
@@ -13,7 +14,7 @@ let engine: MediaEngine;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-engine-'));
-  engine = new MediaEngine({ workers: 2 });
+  engine = new MediaEngine({ workers: 2, log: silentLogger });
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
 import type {
   CaptureEngine,
   CaptureHandle,
@@ -70,20 +71,14 @@ export class MediaEngine implements CaptureEngine {
   private nextId = 1;
   private closed = false;
   private failed = 0;
-  private readonly log: (message: string, error?: unknown) => void;
+  private readonly log: Logger;
 
   /** what the parties say: espeak-ng's phrases, or the generated voices when undefined */
   private readonly phrases: SpokenPhrases | undefined;
 
-  constructor(
-    options: {
-      workers?: number;
-      phrases?: SpokenPhrases;
-      log?: (message: string, error?: unknown) => void;
-    } = {},
-  ) {
+  constructor(options: { workers?: number; phrases?: SpokenPhrases; log: Logger }) {
     const count = options.workers ?? Math.max(1, os.availableParallelism());
-    this.log = options.log ?? (() => {});
+    this.log = options.log;
     this.phrases = options.phrases;
     this.receiver = this.spawnReceiver();
     for (let i = 0; i < count; i++) this.workers.push(this.spawn());
@@ -215,7 +210,7 @@ export class MediaEngine implements CaptureEngine {
   private spawnReceiver(): Worker {
     const receiver = new Worker(receiverEntry);
     receiver.on('message', (message: FromRtpReceiver) => this.onReceiverMessage(message));
-    receiver.on('error', (error) => this.log('the RTP receiver failed', error));
+    receiver.on('error', (error) => this.log.error({ err: error }, 'the RTP receiver failed'));
     receiver.on('exit', (code) => {
       if (this.closed) return;
       // Every real call's sockets went with it: their captures end, and a new receiver serves the
@@ -261,7 +256,7 @@ export class MediaEngine implements CaptureEngine {
     };
     this.connectToReceiver(worker);
     worker.thread.on('message', (message: FromMediaWorker) => this.onMessage(worker, message));
-    worker.thread.on('error', (error) => this.log('a media worker failed', error));
+    worker.thread.on('error', (error) => this.log.error({ err: error }, 'a media worker failed'));
     worker.thread.on('exit', (code) => {
       if (this.closed) return;
       // Every capture on it ends: a new worker takes its place first, so the owners that start

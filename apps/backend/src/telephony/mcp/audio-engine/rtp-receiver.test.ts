@@ -7,6 +7,7 @@ import { RtpSender } from '../../siprec-caller/rtp-sender.ts';
 import { DecodedAudio } from '../../../test-support/decoded-audio.ts';
 import { sleep } from '../../../test-support/polling.ts';
 import { tone } from '../../../test-support/rtp-pcap.ts';
+import { silentLogger } from '../../../test-support/test-logger.ts';
 import { MediaEngine } from './media-engine.ts';
 
 let dir: string;
@@ -14,7 +15,7 @@ let engine: MediaEngine;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-rtp-receiver-'));
-  engine = new MediaEngine({ workers: 1 });
+  engine = new MediaEngine({ workers: 1, log: silentLogger });
 });
 
 afterAll(async () => {
