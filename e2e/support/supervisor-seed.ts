@@ -1,5 +1,5 @@
 import { expect, type APIRequestContext } from '@playwright/test';
-import { recordingListSchema, type AuditRecord, type Recording } from '@vox/shared';
+import type { AuditRecord, Recording } from '@vox/shared';
 import { VoxApi } from './vox-api.ts';
 
 /** One step of a seeded call, after answer: wait, key digits, or pause and resume the recording. */
@@ -11,13 +11,10 @@ export type CallStep =
  * admin, and reads back what the supervisor view should show.
  */
 export class SupervisorSeed {
-  private constructor(
-    private readonly request: APIRequestContext,
-    private readonly api: VoxApi,
-  ) {}
+  private constructor(private readonly api: VoxApi) {}
 
   static async asAdmin(request: APIRequestContext): Promise<SupervisorSeed> {
-    return new SupervisorSeed(request, await VoxApi.login(request, 'admin', 'admin-demo'));
+    return new SupervisorSeed(await VoxApi.login(request, 'admin', 'admin-demo'));
   }
 
   static async tokenOf(request: APIRequestContext, username: string): Promise<string> {
@@ -26,10 +23,6 @@ export class SupervisorSeed {
 
   get token(): string {
     return this.api.token;
-  }
-
-  private get headers() {
-    return { Authorization: `Bearer ${this.token}` };
   }
 
   /** Routes a recorded call from `ani` to the agent on `dn` and answers it. */
@@ -63,11 +56,7 @@ export class SupervisorSeed {
     const recording = await this.storedRecording(connId, (r) => r.analytics !== undefined);
     const labels = steps.flatMap((s) => ('label' in s ? [s.label] : []));
     if (labels.length === 0) return recording;
-    const response = await this.request.put(`/api/v2/recordings/${recording.id}/labels`, {
-      data: { labels },
-      headers: this.headers,
-    });
-    expect(response.status()).toBe(200);
+    await this.api.setLabels(recording.id, labels);
     return this.storedRecording(connId, () => true);
   }
 
@@ -81,8 +70,7 @@ export class SupervisorSeed {
     await expect
       .poll(
         async () => {
-          const response = await this.request.get(`/api/v2/recordings?connId=${connId}`, { headers: this.headers });
-          found = recordingListSchema.parse(await response.json()).recordings[0];
+          found = (await this.api.recordingsOfCall(connId))[0];
           return found !== undefined && found.mediaFiles.length > 0 && ready(found);
         },
         { timeout, message: `recording of call ${connId}` },
@@ -91,7 +79,7 @@ export class SupervisorSeed {
     return found!;
   }
 
-  audit(query: string): Promise<AuditRecord[]> {
+  audit(query: Parameters<VoxApi['audit']>[0]): Promise<AuditRecord[]> {
     return this.api.audit(query);
   }
 }

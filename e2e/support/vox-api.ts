@@ -1,53 +1,70 @@
 import { expect, type APIRequestContext } from '@playwright/test';
 import {
-  auditListSchema,
-  callSnapshotSchema,
-  createCallResponseSchema,
-  loginResponseSchema,
-  recordingSchema,
+  ApiCallError,
+  ApiClient,
+  callActionRouteName,
+  type ApiCallInput,
+  type ApiFetch,
+  type ApiRoutes,
   type AuditRecord,
+  type CallAction,
   type CallSnapshot,
   type Recording,
 } from '@vox/shared';
 
-/** The backend's REST API as a test drives it: every answer parsed with the shared schema. */
+/**
+ * The shared client's fetch over Playwright's request context: relative paths resolve against the
+ * test's backend, and each request shows in the test's trace.
+ */
+function playwrightFetch(request: APIRequestContext): ApiFetch {
+  return async (url, init) => {
+    const response = await request.fetch(url, { method: init.method, headers: init.headers, data: init.body });
+    return { ok: response.ok(), status: response.status(), json: () => response.json() };
+  };
+}
+
+/** The backend's REST API as a test drives it, through the shared typed client. */
 export class VoxApi {
+  private readonly client: ApiClient;
+
   private constructor(
     private readonly request: APIRequestContext,
     readonly token: string,
-  ) {}
+  ) {
+    this.client = new ApiClient({ baseUrl: '', fetch: playwrightFetch(request), token: () => token });
+  }
 
   static async login(request: APIRequestContext, username: string, password: string): Promise<VoxApi> {
-    const response = await request.post('/api/v2/auth/login', { data: { username, password } });
-    if (!response.ok()) throw new Error(`login of ${username} failed: ${response.status()} ${await response.text()}`);
-    return new VoxApi(request, loginResponseSchema.parse(await response.json()).token);
+    const anonymous = new ApiClient({ baseUrl: '', fetch: playwrightFetch(request) });
+    const { token } = await anonymous.call('login', { body: { username, password } });
+    return new VoxApi(request, token);
   }
 
-  private get headers() {
-    return { Authorization: `Bearer ${this.token}` };
-  }
-
-  async routeCall(body: { ani: string; dnis: string; targetDn: string; record?: 'source' | 'destination' }) {
-    const response = await this.request.post('/api/v2/sim/calls', { data: body, headers: this.headers });
-    if (response.status() !== 201) throw new Error(`route call: ${response.status()} ${await response.text()}`);
-    return createCallResponseSchema.parse(await response.json());
+  routeCall(body: ApiCallInput<ApiRoutes['createCall']>['body']) {
+    return this.client.call('createCall', { body });
   }
 
   /** The calls a DN is on now, as the agent desktop's catch-up sees them. */
   async callsOf(dn: string): Promise<CallSnapshot[]> {
-    const response = await this.request.get(`/api/v2/sim/calls?dn=${encodeURIComponent(dn)}`, {
-      headers: this.headers,
-    });
-    if (!response.ok()) throw new Error(`calls of ${dn}: ${response.status()} ${await response.text()}`);
-    const { calls } = (await response.json()) as { calls: unknown[] };
-    return calls.map((call) => callSnapshotSchema.parse(call));
+    return (await this.client.call('listCalls', { query: { dn } })).calls;
   }
 
   async recording(id: string): Promise<Recording | undefined> {
-    const response = await this.request.get(`/api/v2/recordings/${id}`, { headers: this.headers });
-    if (response.status() === 404) return undefined;
-    if (!response.ok()) throw new Error(`get recording: ${response.status()} ${await response.text()}`);
-    return recordingSchema.parse(await response.json());
+    try {
+      return await this.client.call('getRecording', { params: { id } });
+    } catch (error) {
+      if (error instanceof ApiCallError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** The call's recordings, found by its ConnID. */
+  async recordingsOfCall(connId: string): Promise<Recording[]> {
+    return (await this.client.call('listRecordings', { query: { connId } })).recordings;
+  }
+
+  async setLabels(id: string, labels: string[]): Promise<Recording> {
+    return this.client.call('setLabels', { params: { id }, body: { labels } });
   }
 
   /** Waits until the recording has `count` muxed screen recordings (the mux runs after the call). */
@@ -77,46 +94,32 @@ export class VoxApi {
     return recording;
   }
 
+  /** A media file's bytes: binary, so read directly rather than through the JSON client. */
   async media(recordingId: string, mediaId: string): Promise<Buffer> {
     const response = await this.request.get(`/api/v2/recordings/${recordingId}/media/${mediaId}`, {
-      headers: this.headers,
+      headers: { Authorization: `Bearer ${this.token}` },
     });
     if (!response.ok()) throw new Error(`get media: ${response.status()}`);
     return response.body();
   }
 
   /** A call action on behalf of the party on `dn` (answer, release, transfer...). */
-  async callAction(connId: string, action: string, body: { dn: string; toDn?: string }): Promise<void> {
-    const response = await this.request.post(`/api/v2/sim/calls/${connId}/${action}`, {
-      data: body,
-      headers: this.headers,
-    });
-    if (!response.ok()) throw new Error(`${action}: ${response.status()} ${await response.text()}`);
+  async callAction(connId: string, action: CallAction, body: { dn: string; toDn?: string }): Promise<void> {
+    await this.client.call(callActionRouteName(action), { params: { connId }, body });
   }
 
   /** T-Library TPrivateService: 3013 start, 3014 stop, 3015 pause, 3016 resume. */
   async privateService(connId: string, thisDn: string, privateMsgId: number): Promise<void> {
-    const response = await this.request.post('/api/v2/sim/private-service', {
-      data: { connId, thisDn, privateMsgId },
-      headers: this.headers,
-    });
-    if (!response.ok())
-      throw new Error(`private service ${privateMsgId}: ${response.status()} ${await response.text()}`);
+    await this.client.call('privateService', { body: { connId, thisDn, privateMsgId } });
   }
 
   /** The party on `dn` keys `digits` (RFC 4733 in the call's media). */
   async sendDigits(connId: string, dn: string, digits: string): Promise<void> {
-    const response = await this.request.post(`/api/v2/sim/calls/${connId}/digits`, {
-      data: { dn, digits },
-      headers: this.headers,
-    });
-    if (!response.ok()) throw new Error(`digits: ${response.status()} ${await response.text()}`);
+    await this.client.call('sendDigits', { params: { connId }, body: { dn, digits } });
   }
 
-  /** The audit log, newest first, narrowed by `query` (`actor=`, `recordingId=`, `action=`, `limit=`). */
-  async audit(query = ''): Promise<AuditRecord[]> {
-    const response = await this.request.get(`/api/v2/admin/audit?${query}`, { headers: this.headers });
-    if (!response.ok()) throw new Error(`audit: ${response.status()} ${await response.text()}`);
-    return auditListSchema.parse(await response.json()).records;
+  /** The audit log, newest first, narrowed by `query`. */
+  async audit(query: ApiCallInput<ApiRoutes['listAudit']>['query']): Promise<AuditRecord[]> {
+    return (await this.client.call('listAudit', { query })).records;
   }
 }

@@ -46,7 +46,7 @@ test('labels, legal hold and download follow the user rights, and each change is
   await row.getByLabel('may download').uncheck();
   await row.getByRole('button', { name: 'Save' }).click();
   await expect
-    .poll(async () => (await seed.audit('action=user-update&actor=admin'))[0]?.details)
+    .poll(async () => (await seed.audit({ action: 'user-update', actor: 'admin' }))[0]?.details)
     .toEqual({
       role: 'supervisor',
       group: 'sales',
@@ -65,7 +65,7 @@ test('labels, legal hold and download follow the user rights, and each change is
   await expect(supervisor.getByText('downloading it needs a right an admin gives')).toBeVisible();
   await expect(supervisor.getByRole('link', { name: /^Voice \(audio\/mp3/ })).toHaveCount(0);
 
-  const actions = (await seed.audit(`recordingId=${recording.id}`)).map((r) => [r.actor, r.action]);
+  const actions = (await seed.audit({ recordingId: recording.id })).map((r) => [r.actor, r.action]);
   expect(actions).toEqual(
     expect.arrayContaining([
       ['supervisor1', 'labels'],
@@ -117,8 +117,8 @@ test('the admin sees the audit log verified, and manages users and DN recording'
   await dnForm.getByLabel('Type').selectOption('VoiceTreatmentPort');
   await dnForm.getByRole('button', { name: 'Configure DN' }).click();
   await expect(admin.locator('tr[data-dn="8300"]')).toContainText('8300');
-  await expect.poll(async () => (await seed.audit('action=dn-config&limit=1'))[0]?.target).toBe('8300');
-  expect((await seed.audit('action=user-create&limit=1'))[0]).toMatchObject({
+  await expect.poll(async () => (await seed.audit({ action: 'dn-config', limit: 1 }))[0]?.target).toBe('8300');
+  expect((await seed.audit({ action: 'user-create', limit: 1 }))[0]).toMatchObject({
     target: 'supervisor7',
     details: { username: 'supervisor7', role: 'supervisor', group: 'billing' },
   });

@@ -205,7 +205,7 @@ test('each playback is audited: the voice file once per opening, and the screen 
   const voice = recording.mediaFiles.find((m) => m.type === 'audio/mp3')!;
   const screen = recording.screenRecordings[0]!;
   const voicePlaybacks = async () =>
-    (await seed.audit(`recordingId=${recording.id}&action=playback&actor=supervisor1&limit=1000`)).filter(
+    (await seed.audit({ recordingId: recording.id, action: 'playback', actor: 'supervisor1', limit: 1000 })).filter(
       (r) => r.target === `${recording.id}/${voice.mediaId}`,
     ).length;
   const before = await voicePlaybacks();
@@ -213,12 +213,12 @@ test('each playback is audited: the voice file once per opening, and the screen 
   const page = await openSupervisor(browser, 'supervisor1', `?recording=${recording.id}`);
   await expect(page.getByTestId('play-toggle')).toBeEnabled();
   await expect.poll(voicePlaybacks).toBe(before + 1);
-  const records = await seed.audit(`recordingId=${recording.id}&action=playback`);
+  const records = await seed.audit({ recordingId: recording.id, action: 'playback' });
   expect(records.some((r) => r.actor === 'supervisor1' && r.target === `${recording.id}/${screen.mediaId}`)).toBe(true);
   // The still in the search results is a preview, kept apart from playbacks.
   const thumbnail = `${recording.id}/${screen.thumbnail}`;
   expect(records.some((r) => r.target === thumbnail)).toBe(false);
-  const previews = await seed.audit(`recordingId=${recording.id}&action=preview`);
+  const previews = await seed.audit({ recordingId: recording.id, action: 'preview' });
   expect(previews.some((r) => r.actor === 'supervisor1' && r.target === thumbnail)).toBe(true);
   // The admin's audit view lists them too.
   const admin = await openSupervisor(browser, 'admin');
@@ -261,6 +261,6 @@ test('a supervisor of another group can neither find nor open the recording, in 
     expect((await request.get(path, { headers })).status(), path).toBe(404);
   }
   const seed = await SupervisorSeed.asAdmin(request);
-  expect(await seed.audit(`recordingId=${recording.id}&actor=supervisor2`)).toEqual([]);
+  expect(await seed.audit({ recordingId: recording.id, actor: 'supervisor2' })).toEqual([]);
   await page.context().close();
 });
