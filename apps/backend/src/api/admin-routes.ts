@@ -52,7 +52,7 @@ export function registerAdminRoutes(
 
   // Any logged-in user: the desktop encrypts the agent's screen recording with it before upload.
   routes.serve(apiRoutes.screenKey, () => {
-    if (!parts.keystore) throw new HttpError(404, 'not_found', 'encryption at rest is off (VOX_ENCRYPTION=0)');
+    if (!parts.keystore) throw new HttpError('not_found', 'encryption at rest is off (VOX_ENCRYPTION=0)');
     return { keyId: parts.keystore.currentKeyId, publicKey: parts.keystore.currentPublicKey };
   });
 
@@ -61,7 +61,7 @@ export function registerAdminRoutes(
   routes.serve(apiRoutes.listKeys, keyList);
 
   routes.serve(apiRoutes.rotateKey, async ({ request, user }) => {
-    if (!parts.keystore) throw new HttpError(409, 'conflict', 'encryption at rest is off (VOX_ENCRYPTION=0)');
+    if (!parts.keystore) throw new HttpError('conflict', 'encryption at rest is off (VOX_ENCRYPTION=0)');
     const keyId = await parts.keystore.rotate();
     await parts.audit.append({ ...requesterOf(user, request), action: 'key-rotate', target: keyId, details: {} });
     return keyList();

@@ -7,7 +7,7 @@ import { requesterOf } from './requester.ts';
 
 function agentDn(user: User): string {
   if (user.role !== 'agent' || !user.dn) {
-    throw new HttpError(403, 'forbidden', `${user.username} is not an agent with a DN`);
+    throw new HttpError('forbidden', `${user.username} is not an agent with a DN`);
   }
   return user.dn;
 }

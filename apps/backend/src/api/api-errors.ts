@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { ApiError, ApiErrorCode } from '@vox/shared';
 import { SimError } from '../telephony/sip-server/sim-error.ts';
@@ -38,19 +38,27 @@ export const httpStatusOfCode: Record<ApiErrorCode, number> = {
   internal: 500,
 };
 
-/** An error whose message the caller may read; anything else becomes a generic 500. */
+/** An error whose message the caller may read, answered with its code's status; anything else becomes a generic 500. */
 export class HttpError extends Error {
   constructor(
-    readonly status: number,
     readonly code: ApiErrorCode,
     message: string,
   ) {
     super(message);
   }
+
+  get status(): number {
+    return httpStatusOfCode[this.code];
+  }
 }
 
 export function errorBody(code: string, message: string): ApiError {
   return { error: { code, message } };
+}
+
+/** Answers the request with the error `code`, at the status the code carries. */
+export function replyWithError(reply: FastifyReply, code: ApiErrorCode, message: string): FastifyReply {
+  return reply.status(httpStatusOfCode[code]).send(errorBody(code, message));
 }
 
 /** Parses a request part with a shared schema; a mismatch is the caller's 400, naming the field. */
@@ -60,7 +68,7 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where:
     const detail = parsed.error.issues
       .map((issue) => `${issue.path.length ? issue.path.join('.') : where}: ${issue.message}`)
       .join('; ');
-    throw new HttpError(400, 'bad_request', `invalid ${where}: ${detail}`);
+    throw new HttpError('bad_request', `invalid ${where}: ${detail}`);
   }
   return parsed.data;
 }
@@ -79,48 +87,40 @@ const fastifyErrorCodes: Partial<Record<number, ApiErrorCode>> = {
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    if (error instanceof HttpError) {
-      return reply.status(error.status).send(errorBody(error.code, error.message));
-    }
-    if (error instanceof SimError) {
-      return reply.status(httpStatusOfCode[error.code]).send(errorBody(error.code, error.message));
+    if (error instanceof HttpError || error instanceof SimError) {
+      return replyWithError(reply, error.code, error.message);
     }
     if (error instanceof InvalidCursorError) {
-      return reply.status(400).send(errorBody('bad_request', error.message));
+      return replyWithError(reply, 'bad_request', error.message);
     }
     // Not the caller's fault, but not a bug either: media that cannot be decrypted says why.
     if (error instanceof KeystoreError) {
       request.log.error({ err: error }, 'media key unavailable');
-      return reply.status(503).send(errorBody('key_unavailable', error.message));
+      return replyWithError(reply, 'key_unavailable', error.message);
     }
     if (error instanceof MediaCipherError) {
       request.log.error({ err: error }, 'media failed authentication');
-      return reply.status(502).send(errorBody('media_corrupted', error.message));
+      return replyWithError(reply, 'media_corrupted', error.message);
     }
     // A database restart is an outage to wait out, not a bug: the client may try again.
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
-      return reply
-        .status(503)
-        .header('Retry-After', String(databaseRetryAfterS))
-        .send(
-          errorBody(
-            'database_unavailable',
-            'the metadata database is unavailable (restarting or unreachable); recordings in progress go on ' +
-              'and are listed once it is back: try again shortly',
-          ),
-        );
+      return replyWithError(
+        reply.header('Retry-After', String(databaseRetryAfterS)),
+        'database_unavailable',
+        'the metadata database is unavailable (restarting or unreachable); recordings in progress go on ' +
+          'and are listed once it is back: try again shortly',
+      );
     }
     const status = 'statusCode' in error ? error.statusCode : undefined;
     if (status && status >= 400 && status < 500) {
       // Fastify's own 4xx: malformed JSON, wrong content type, body too large.
-      const code = fastifyErrorCodes[status];
-      return reply.status(code ? status : 400).send(errorBody(code ?? 'bad_request', error.message));
+      return replyWithError(reply, fastifyErrorCodes[status] ?? 'bad_request', error.message);
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.status(500).send(errorBody('internal', 'the server failed to handle this request; see its log'));
+    return replyWithError(reply, 'internal', 'the server failed to handle this request; see its log');
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    replyWithError(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
 }

@@ -23,7 +23,7 @@ export function registerAuthRoutes(
     if (waitMs !== undefined) {
       const seconds = Math.ceil(waitMs / 1000);
       reply.header('Retry-After', String(seconds));
-      throw new HttpError(429, 'too_many_attempts', `too many failed logins: try again in ${seconds} s`);
+      throw new HttpError('too_many_attempts', `too many failed logins: try again in ${seconds} s`);
     }
     const session = await login(pool, credentials, tokenTtlMs);
     if (!session) {
@@ -36,7 +36,7 @@ export function registerAuthRoutes(
         details: { username: credentials.username },
       });
       // One message for every wrong credential: a caller must not learn which usernames exist.
-      throw new HttpError(401, 'unauthorized', 'wrong username or password');
+      throw new HttpError('unauthorized', 'wrong username or password');
     }
     throttle.succeeded(credentials.username);
     await audit.append({ actor: session.user.id, action: 'login', target: session.user.id, source, details: {} });
@@ -54,7 +54,7 @@ export function registerLogoutRoute(
 ): void {
   routes.serve(apiRoutes.logout, async ({ request }) => {
     const session = await auth.sessionFromHeader(request.headers.authorization);
-    if (!session) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
+    if (!session) throw new HttpError('unauthorized', 'a valid bearer token is required');
     await endSession(pool, session.tokenHash);
     bus.emit('sessionsEnded', { tokenHash: session.tokenHash });
     await audit.append({

@@ -17,7 +17,7 @@ export function bearerTokenHash(authorization: string | null | undefined): strin
 
 /** The answer to a request without a live session's bearer token. */
 export function bearerTokenRequired(): HttpError {
-  return new HttpError(401, 'unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
+  return new HttpError('unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
 }
 
 export class Authenticator {
@@ -45,7 +45,7 @@ export class Authenticator {
     const session = await this.sessionFromHeader(request.headers.authorization);
     if (!session) throw bearerTokenRequired();
     if (options.roles && !options.roles.includes(session.user.role)) {
-      throw new HttpError(403, 'forbidden', `this needs the role ${options.roles.join(' or ')}`);
+      throw new HttpError('forbidden', `this needs the role ${options.roles.join(' or ')}`);
     }
     return session;
   }

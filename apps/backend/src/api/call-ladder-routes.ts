@@ -7,7 +7,7 @@ import type { ApiRouteServer } from './api-route-server.ts';
 export function registerCallLadderRoutes(routes: ApiRouteServer, ladders: CallLadderStore): void {
   routes.serve(apiRoutes.getCallLadder, async ({ user, params: { id } }) => {
     const ladder = await ladders.ladderOf(id, user);
-    if (!ladder) throw new HttpError(404, 'not_found', `no recording ${id}`);
+    if (!ladder) throw new HttpError('not_found', `no recording ${id}`);
     return ladder;
   });
 }

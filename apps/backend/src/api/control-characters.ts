@@ -58,10 +58,10 @@ export function refuseControlCharacters(app: FastifyInstance): void {
     try {
       url = decodeURIComponent(request.url);
     } catch {
-      throw new HttpError(400, 'bad_request', 'the URL has a malformed percent-escape');
+      throw new HttpError('bad_request', 'the URL has a malformed percent-escape');
     }
-    if (hasControlCharacter(url)) throw new HttpError(400, 'bad_request', 'the URL holds a control character');
+    if (hasControlCharacter(url)) throw new HttpError('bad_request', 'the URL holds a control character');
     const problem = problemIn(request.body);
-    if (problem) throw new HttpError(400, 'bad_request', problem);
+    if (problem) throw new HttpError('bad_request', problem);
   });
 }

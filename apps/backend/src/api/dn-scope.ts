@@ -21,7 +21,6 @@ export class DnScope {
   async assertMayActFor(user: User, dn: string): Promise<void> {
     if (await this.mayActFor(user, dn)) return;
     throw new HttpError(
-      403,
       'forbidden',
       user.role === 'agent'
         ? `agent ${user.username} may act only for DN ${user.dn ?? '(none)'}`

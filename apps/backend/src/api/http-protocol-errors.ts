@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiErrorCode } from '@vox/shared';
-import { errorBody, HttpError } from './api-errors.ts';
+import { errorBody, HttpError, httpStatusOfCode, replyWithError } from './api-errors.ts';
 import { apiSecurityHeaders } from './security-headers.ts';
 
 /**
@@ -19,7 +19,8 @@ export const maxPathSegmentLength = 1024;
 const socketIoPrefix = '/socket.io/';
 
 /** A complete answer written straight to a socket that no `ServerResponse` owns. */
-function rawAnswer(status: number, code: ApiErrorCode, message: string): string {
+function rawAnswer(code: ApiErrorCode, message: string): string {
+  const status = httpStatusOfCode[code];
   const body = JSON.stringify(errorBody(code, message));
   const headers = {
     'Content-Type': 'application/json; charset=utf-8',
@@ -32,16 +33,16 @@ function rawAnswer(status: number, code: ApiErrorCode, message: string): string 
 }
 
 /** What Node's parser refused, as the contract's status, code and message. */
-function parserRefusal(error: NodeJS.ErrnoException): [number, ApiErrorCode, string] {
+function parserRefusal(error: NodeJS.ErrnoException): [ApiErrorCode, string] {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return [431, 'headers_too_large', `the request line and headers exceed ${http.maxHeaderSize} bytes`];
+      return ['headers_too_large', `the request line and headers exceed ${http.maxHeaderSize} bytes`];
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return [413, 'payload_too_large', 'the chunk extensions are too large'];
+      return ['payload_too_large', 'the chunk extensions are too large'];
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, 'request_timeout', 'the request did not arrive in time'];
+      return ['request_timeout', 'the request did not arrive in time'];
     default:
-      return [400, 'bad_request', `the request is not valid HTTP/1.1 (${error.code ?? 'unreadable'})`];
+      return ['bad_request', `the request is not valid HTTP/1.1 (${error.code ?? 'unreadable'})`];
   }
 }
 
@@ -60,14 +61,12 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
 /** Fastify's `frameworkErrors`: the router met a malformed percent-escape or an overlong segment. */
 export function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    void reply
-      .status(414)
-      .send(errorBody('uri_too_long', `a path segment is longer than ${maxPathSegmentLength} characters`));
+    void replyWithError(reply, 'uri_too_long', `a path segment is longer than ${maxPathSegmentLength} characters`);
   } else if (error.code === 'FST_ERR_BAD_URL') {
-    void reply.status(400).send(errorBody('bad_request', 'the URL has a malformed percent-escape'));
+    void replyWithError(reply, 'bad_request', 'the URL has a malformed percent-escape');
   } else {
     request.log.error({ err: error }, 'request failed');
-    void reply.status(500).send(errorBody('internal', 'the server failed to handle this request; see its log'));
+    void replyWithError(reply, 'internal', 'the server failed to handle this request; see its log');
   }
 }
 
@@ -81,7 +80,7 @@ export function answerUnroutableRequests(app: FastifyInstance): void {
   const server = app.server;
   server.on('connect', (_request: http.IncomingMessage, socket: Duplex) => {
     socket.on('error', () => undefined);
-    socket.end(rawAnswer(405, 'method_not_allowed', 'this server is not a proxy: CONNECT is not taken'), () =>
+    socket.end(rawAnswer('method_not_allowed', 'this server is not a proxy: CONNECT is not taken'), () =>
       socket.destroy(),
     );
   });
@@ -89,7 +88,7 @@ export function answerUnroutableRequests(app: FastifyInstance): void {
     if (request.url?.startsWith(socketIoPrefix)) return;
     socket.on('error', () => undefined);
     socket.end(
-      rawAnswer(400, 'bad_request', `only ${socketIoPrefix} upgrades a connection: send this request without Upgrade`),
+      rawAnswer('bad_request', `only ${socketIoPrefix} upgrades a connection: send this request without Upgrade`),
       () => socket.destroy(),
     );
   });
@@ -97,11 +96,16 @@ export function answerUnroutableRequests(app: FastifyInstance): void {
     const body = JSON.stringify(
       errorBody('expectation_failed', `the expectation ${JSON.stringify(request.headers.expect)} is not supported`),
     );
-    response.writeHead(417, { ...apiSecurityHeaders, 'Content-Type': 'application/json; charset=utf-8' }).end(body);
+    response
+      .writeHead(httpStatusOfCode.expectation_failed, {
+        ...apiSecurityHeaders,
+        'Content-Type': 'application/json; charset=utf-8',
+      })
+      .end(body);
   });
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new HttpError(400, 'bad_request', 'an HTTP/1.1 request needs a Host header');
+      throw new HttpError('bad_request', 'an HTTP/1.1 request needs a Host header');
     }
   });
 }

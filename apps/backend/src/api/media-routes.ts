@@ -19,7 +19,6 @@ const mediaPath = (id: string, mediaId: string) =>
 function requireDownloadRight(user: User): void {
   if (!mayDownload(user)) {
     throw new HttpError(
-      403,
       'forbidden',
       'you may play this recording but not download it: ask an admin for the right (players ask for a ticket)',
     );
@@ -66,7 +65,6 @@ export function registerMediaRoutes(
     const found = grant && (await recordings.findMediaForSession(grant.tokenHash, id, mediaId));
     if (!grant || !found) {
       throw new HttpError(
-        401,
         'unauthorized',
         `this media ticket is unknown, expired, for another file or its session ended: ask for a new one at POST ${mediaPath(id, mediaId)}/ticket`,
       );
@@ -76,7 +74,7 @@ export function registerMediaRoutes(
 
   routes.serve(apiRoutes.mediaTicket, async ({ user, tokenHash, params: { id, mediaId }, body: { purpose } }) => {
     if (!(await recordings.findMedia(id, mediaId, user))) {
-      throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
+      throw new HttpError('not_found', `no media ${mediaId} in recording ${id}`);
     }
     if (purpose === 'download') requireDownloadRight(user);
     const { ticket, openBy } = tickets.issue({
@@ -92,7 +90,7 @@ export function registerMediaRoutes(
 
   routes.serve(apiRoutes.getMedia, async ({ request, reply, params: { id, mediaId }, query: { download, ticket } }) => {
     const { user, media, purpose, grant } = await readerOf(request, id, mediaId, ticket);
-    if (!media) throw new HttpError(404, 'not_found', `no media ${mediaId} in recording ${id}`);
+    if (!media) throw new HttpError('not_found', `no media ${mediaId} in recording ${id}`);
     if (purpose === 'download') requireDownloadRight(user);
     // Decrypted on the fly: sizes and ranges are the plaintext's.
     const opened = await vault.open(media.storagePath);
@@ -127,7 +125,7 @@ export function registerMediaRoutes(
       .header('Cache-Control', 'private, no-store');
     if (range === 'unsatisfiable') {
       reply.header('Content-Range', `bytes */${size}`);
-      throw new HttpError(416, 'range_not_satisfiable', `the range is outside the ${size} bytes of ${mediaId}`);
+      throw new HttpError('range_not_satisfiable', `the range is outside the ${size} bytes of ${mediaId}`);
     }
     if (!range) {
       reply.header('Content-Length', size);

@@ -40,12 +40,11 @@ export function scrapeRefusal(request: ScrapeRequest, token: string | undefined)
     const authorization = request.headers.authorization;
     const given = typeof authorization === 'string' ? /^Bearer (.+)$/i.exec(authorization)?.[1] : undefined;
     if (given !== undefined && sameSecret(given, token)) return undefined;
-    return new HttpError(401, 'unauthorized', 'metrics need the bearer token set in VOX_METRICS_TOKEN');
+    return new HttpError('unauthorized', 'metrics need the bearer token set in VOX_METRICS_TOKEN');
   }
   const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
   if (isLoopback(request.ip) && !forwarded) return undefined;
   return new HttpError(
-    403,
     'forbidden',
     'metrics are served to this computer only; set VOX_METRICS_TOKEN to let a scraper elsewhere read them',
   );

@@ -20,7 +20,7 @@ export function registerRecordingRoutes(
   /** The recording as the user sees it now; gone (deleted meanwhile) or hidden is not found. */
   const recordingFor = async (id: string, user: User) => {
     const recording = await recordings.get(id, user);
-    if (!recording) throw new HttpError(404, 'not_found', `no recording ${id}`);
+    if (!recording) throw new HttpError('not_found', `no recording ${id}`);
     return recording;
   };
 
@@ -29,14 +29,14 @@ export function registerRecordingRoutes(
   registerMediaRoutes(routes, recordings, vault, audit);
 
   routes.serve(apiRoutes.setLabels, async ({ request, user, params: { id }, body: { labels } }) => {
-    if (!(await recordings.setLabels(id, labels, user))) throw new HttpError(404, 'not_found', `no recording ${id}`);
+    if (!(await recordings.setLabels(id, labels, user))) throw new HttpError('not_found', `no recording ${id}`);
     await audit.append({ ...requesterOf(user, request), action: 'labels', target: id, details: { labels } });
     return recordingFor(id, user);
   });
 
   routes.serve(apiRoutes.setLegalHold, async ({ request, user, params: { id }, body: { hold, reason } }) => {
     if (!(await lifecycle.setLegalHold(id, hold, reason, requesterOf(user, request)))) {
-      throw new HttpError(404, 'not_found', `no recording ${id}`);
+      throw new HttpError('not_found', `no recording ${id}`);
     }
     return recordingFor(id, user);
   });
@@ -44,10 +44,10 @@ export function registerRecordingRoutes(
   routes.serve(apiRoutes.deleteRecording, async ({ request, user, params: { id } }) => {
     try {
       if (!(await lifecycle.delete(id, requesterOf(user, request)))) {
-        throw new HttpError(404, 'not_found', `no recording ${id}`);
+        throw new HttpError('not_found', `no recording ${id}`);
       }
     } catch (error) {
-      if (error instanceof LegalHoldError) throw new HttpError(409, 'conflict', error.message);
+      if (error instanceof LegalHoldError) throw new HttpError('conflict', error.message);
       throw error;
     }
   });

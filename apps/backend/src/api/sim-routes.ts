@@ -23,7 +23,7 @@ import { requesterOf } from './requester.ts';
 import type { SiprecServer } from '../telephony/siprec/siprec-server.ts';
 
 function requireToDn(body: CallActionRequest): string {
-  if (!body.toDn) throw new HttpError(400, 'bad_request', 'invalid body: toDn: required for this action');
+  if (!body.toDn) throw new HttpError('bad_request', 'invalid body: toDn: required for this action');
   return body.toDn;
 }
 
@@ -78,7 +78,7 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
   const watchedCall = async (user: User, connId: string): Promise<CallSnapshot> => {
     const call = siprec?.snapshotOf(connId) ?? sipServer.snapshot(connId);
     if (!(await scope.mayWatch(user, call.parties))) {
-      throw new HttpError(404, 'not_found', `no active call with ConnectionID ${connId}`);
+      throw new HttpError('not_found', `no active call with ConnectionID ${connId}`);
     }
     return call;
   };
@@ -108,7 +108,7 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
     // The trace outlives the call: who may read it is decided by who took part.
     const parties = sipServer.partiesOf(connId).map((dn) => ({ dn }));
     if (!(await scope.mayWatch(user, parties))) {
-      throw new HttpError(404, 'not_found', `no call with ConnectionID ${connId}`);
+      throw new HttpError('not_found', `no call with ConnectionID ${connId}`);
     }
     return { messages: sipServer.trace(connId) };
   });
@@ -178,21 +178,20 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
     const adminOnly =
       scenario.dns || scenario.steps.some((s) => s.action === 'fail-mcp' || s.action === 'recover-mcps');
     if (adminOnly && user.role !== 'admin') {
-      throw new HttpError(403, 'forbidden', 'only an admin may run a scenario that configures DNs or fails MCPs');
+      throw new HttpError('forbidden', 'only an admin may run a scenario that configures DNs or fails MCPs');
     }
     // A scenario acts as its poster: every DN it names must be one the poster may act for.
     for (const dn of new Set(scenario.steps.flatMap(dnsOfStep))) await scope.assertMayActFor(user, dn);
     const totalDelayMs = scenario.steps.reduce((sum, step) => sum + step.delayMs, 0) / speed;
     if (totalDelayMs > scenarioLimits.totalDelayMs) {
       throw new HttpError(
-        400,
         'bad_request',
         `the scenario waits ${Math.round(totalDelayMs / 1000)} s in all; at most ${scenarioLimits.totalDelayMs / 1000} s`,
       );
     }
     // Admins run test batteries (many scenarios at once); a supervisor's runs are few at a time.
     if (user.role !== 'admin' && scenarios.runningOf(user.id) >= scenarioLimits.runningPerUser) {
-      throw new HttpError(409, 'conflict', `${user.username} has ${scenarioLimits.runningPerUser} scenario runs going`);
+      throw new HttpError('conflict', `${user.username} has ${scenarioLimits.runningPerUser} scenario runs going`);
     }
     const run = scenarios.start(user, scenario, speed);
     const location = `/api/v2/sim/scenarios/${run.id}`;
@@ -210,7 +209,7 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
   routes.serve(apiRoutes.getScenarioRun, ({ user, params: { id } }) => {
     const run = scenarios.get(id);
     if (!run || (user.role !== 'admin' && scenarios.ownerOf(id) !== user.id)) {
-      throw new HttpError(404, 'not_found', `no scenario run ${id}`);
+      throw new HttpError('not_found', `no scenario run ${id}`);
     }
     return run;
   });
@@ -221,8 +220,7 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
     const route = action === 'fail' ? apiRoutes.failMcp : apiRoutes.recoverMcp;
     routes.serve(route, async ({ request, user: admin, params: { name } }) => {
       const mcp = mcps.find((m) => m.name === name);
-      if (!mcp)
-        throw new HttpError(404, 'not_found', `no MCP ${name}; the pool has ${mcps.map((m) => m.name).join(', ')}`);
+      if (!mcp) throw new HttpError('not_found', `no MCP ${name}; the pool has ${mcps.map((m) => m.name).join(', ')}`);
       if (action === 'fail') {
         mcp.fail();
         // The RM notices at its next health check; run it now so the move is immediate and traced.
