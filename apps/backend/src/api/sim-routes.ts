@@ -2,8 +2,7 @@ import type { FastifyReply } from 'fastify';
 import {
   apiRoutes,
   callActionRouteName,
-  type CallAction,
-  type CallActionRequest,
+  callActionSchema,
   type CallSnapshot,
   type Scenario,
   type User,
@@ -13,6 +12,7 @@ import type { ResourceManager } from '../telephony/resource-manager/resource-man
 import type { ScenarioRunner } from '../telephony/scenarios/scenario-runner.ts';
 import type { MediaControlPlatform } from '../telephony/mcp/media-control-platform.ts';
 import { toDnConfig, type DnDirectory } from '../telephony/sip-server/dn-directory.ts';
+import { performCallAction } from '../telephony/sip-server/call-actions.ts';
 import { SimError } from '../telephony/sip-server/sim-error.ts';
 import type { SipServer } from '../telephony/sip-server/sip-server.ts';
 import { eventError, TLibraryError, type TLibraryRequests } from '../telephony/sip-server/t-library-requests.ts';
@@ -21,11 +21,6 @@ import type { ApiRouteServer } from './api-route-server.ts';
 import { DnScope } from './dn-scope.ts';
 import { requesterOf } from './requester.ts';
 import type { SiprecServer } from '../telephony/siprec/siprec-server.ts';
-
-function requireToDn(body: CallActionRequest): string {
-  if (!body.toDn) throw new HttpError('bad_request', 'invalid body: toDn: required for this action');
-  return body.toDn;
-}
 
 export interface SimulationParts {
   sipServer: SipServer;
@@ -113,25 +108,12 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
     return { messages: sipServer.trace(connId) };
   });
 
-  const actions: Record<CallAction, (connId: string, body: CallActionRequest) => CallSnapshot | Promise<CallSnapshot>> =
-    {
-      answer: (connId, body) => sipServer.answer(connId, body.dn),
-      release: (connId, body) => sipServer.release(connId, body.dn),
-      transfer: (connId, body) => sipServer.transfer(connId, body.dn, requireToDn(body)),
-      conference: (connId, body) => sipServer.conference(connId, body.dn, requireToDn(body)),
-      'initiate-transfer': (connId, body) =>
-        sipServer.initiateConsultation(connId, body.dn, requireToDn(body), 'transfer'),
-      'complete-transfer': (connId, body) => sipServer.completeConsultation(connId, body.dn, 'transfer'),
-      'initiate-conference': (connId, body) =>
-        sipServer.initiateConsultation(connId, body.dn, requireToDn(body), 'conference'),
-      'complete-conference': (connId, body) => sipServer.completeConsultation(connId, body.dn, 'conference'),
-    };
-  for (const [action, run] of Object.entries(actions) as Array<[CallAction, (typeof actions)[CallAction]]>) {
+  for (const action of callActionSchema.options) {
     routes.serve(apiRoutes[callActionRouteName(action)], async ({ user, params: { connId }, body }) => {
       await scope.assertMayActFor(user, body.dn);
       // An agent may transfer to anyone; a supervisor may not bring another group's agent into a call.
       if (body.toDn && user.role === 'supervisor') await scope.assertMayActFor(user, body.toDn);
-      return run(connId, body);
+      return performCallAction(sipServer, connId, action, body);
     });
   }
 

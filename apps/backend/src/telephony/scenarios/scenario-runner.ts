@@ -13,6 +13,7 @@ import type { AuditLog } from '../../recording/audit/audit-log.ts';
 import type { MediaControlPlatform } from '../mcp/media-control-platform.ts';
 import type { ResourceManager } from '../resource-manager/resource-manager.ts';
 import type { DnDirectory } from '../sip-server/dn-directory.ts';
+import { performCallAction } from '../sip-server/call-actions.ts';
 import { SimError } from '../sip-server/sim-error.ts';
 import type { SipServer } from '../sip-server/sip-server.ts';
 import { eventError, TLibraryError, type TLibraryRequests } from '../sip-server/t-library-requests.ts';
@@ -169,24 +170,20 @@ export class ScenarioRunner {
       connId = this.connIdOf(step.call, run);
       switch (step.action) {
         case 'answer':
-          return this.callOutcome(sipServer.answer(connId, step.dn));
         case 'release':
-          return this.callOutcome(sipServer.release(connId, step.dn));
         case 'transfer':
-          return this.callOutcome(await sipServer.transfer(connId, step.dn, step.toDn));
         case 'conference':
-          return this.callOutcome(await sipServer.conference(connId, step.dn, step.toDn));
         case 'initiate-transfer':
-        case 'initiate-conference': {
-          const kind = step.action === 'initiate-transfer' ? 'transfer' : 'conference';
-          const consult = await sipServer.initiateConsultation(connId, step.dn, step.toDn, kind);
-          run.calls[step.as ?? 'consult'] = { connId: consult.connId, callUuid: consult.callUuid };
-          return this.callOutcome(consult);
-        }
+        case 'initiate-conference':
         case 'complete-transfer':
-          return this.callOutcome(sipServer.completeConsultation(connId, step.dn, 'transfer'));
-        case 'complete-conference':
-          return this.callOutcome(sipServer.completeConsultation(connId, step.dn, 'conference'));
+        case 'complete-conference': {
+          const call = await performCallAction(sipServer, connId, step.action, step);
+          // An initiate- action answers the new consultation call, which later steps name.
+          if (step.action === 'initiate-transfer' || step.action === 'initiate-conference') {
+            run.calls[step.as ?? 'consult'] = { connId: call.connId, callUuid: call.callUuid };
+          }
+          return this.callOutcome(call);
+        }
         case 'fail-mcp': {
           const name = sipServer.snapshot(connId).recording.mcp;
           const mcp = this.parts.mcps.find((m) => m.name === name);
