@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loginResponseSchema, recordingListSchema, type LoginResponse, type Recording } from '@vox/shared';
+import { ApiClient, type LoginResponse, type Recording } from '@vox/shared';
 import { loadConfig } from '../platform/config.ts';
 import { startVox, type RunningVox } from '../server.ts';
 
@@ -16,6 +16,7 @@ export interface ApiAnswer {
  */
 export class VoxTestBackend {
   private readonly tokens = new Map<string, string>();
+  private readonly clients = new Map<string, ApiClient>();
 
   private constructor(
     readonly vox: RunningVox,
@@ -76,9 +77,18 @@ export class VoxTestBackend {
 
   /** Logs a demo user in (password `<name>-demo`). */
   async login(username: string): Promise<LoginResponse> {
-    const { status, body } = await this.call('POST', '/api/v2/auth/login', { username, password: `${username}-demo` });
-    if (status !== 200) throw new Error(`login of ${username} answered ${status}: ${JSON.stringify(body)}`);
-    return loginResponseSchema.parse(body);
+    const anonymous = new ApiClient({ baseUrl: this.vox.url, fetch });
+    return anonymous.call('login', { body: { username, password: `${username}-demo` } });
+  }
+
+  /** The shared typed client, as the demo user `username` (logging in once). */
+  async client(username: string): Promise<ApiClient> {
+    const known = this.clients.get(username);
+    if (known) return known;
+    const token = await this.token(username);
+    const client = new ApiClient({ baseUrl: this.vox.url, fetch, token: () => token });
+    this.clients.set(username, client);
+    return client;
   }
 
   /** A demo user's token, logging in once. */
@@ -104,13 +114,11 @@ export class VoxTestBackend {
    * recorded: its ConnectionID, and when the answer came back (epoch ms).
    */
   async answeredCall(ani: string, dn: string): Promise<{ connId: string; answeredAt: number }> {
-    const { connId } = (await this.admin(
-      'POST',
-      '/api/v2/sim/calls',
-      { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
-      201,
-    )) as { connId: string };
-    await this.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
+    const admin = await this.client('admin');
+    const { connId } = await admin.call('createCall', {
+      body: { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
+    });
+    await admin.call('callAnswer', { params: { connId }, body: { dn } });
     return { connId, answeredAt: Date.now() };
   }
 
@@ -122,7 +130,7 @@ export class VoxTestBackend {
     const { connId } = await this.answeredCall(ani, dn);
     if (typeof during === 'number') await new Promise((resolve) => setTimeout(resolve, during));
     else await during();
-    await this.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });
+    await (await this.client('admin')).call('callRelease', { params: { connId }, body: { dn } });
     return connId;
   }
 
@@ -130,7 +138,7 @@ export class VoxTestBackend {
   async recordingsOf(connId: string, mediaFiles = 1, timeoutMs = 15_000): Promise<Recording[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const listed = recordingListSchema.parse(await this.admin('GET', `/api/v2/recordings?connId=${connId}`));
+      const listed = await (await this.client('admin')).call('listRecordings', { query: { connId } });
       const stored = listed.recordings.reduce((n, r) => n + r.mediaFiles.length, 0);
       if (stored >= mediaFiles) return listed.recordings;
       if (Date.now() > deadline) {
