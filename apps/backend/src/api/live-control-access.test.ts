@@ -17,7 +17,7 @@ async function recordedCallOn(dn: string, ani: string): Promise<string> {
   const created = createCallResponseSchema.parse(
     await vox.admin('POST', '/api/v2/sim/calls', { ani, dnis: '8005550100', targetDn: dn, record: 'destination' }, 201),
   );
-  await vox.admin('POST', `/api/v2/sim/calls/${created.connId}/answer`, { dn });
+  await vox.callAction(created.connId, 'answer', { dn });
   return created.connId;
 }
 
@@ -43,13 +43,13 @@ describe('TPrivateService on a call the DN is not on', () => {
     // The recording goes on untouched.
     const snapshot = await vox.admin('GET', `/api/v2/sim/calls/${connId}`);
     expect(snapshot).toMatchObject({ recording: { state: 'recording' } });
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7003' });
+    await vox.callAction(connId, 'release', { dn: '7003' });
   });
 
   it('is refused to a party that has left the call, and accepted and audited for one on it', async () => {
     const connId = await recordedCallOn('7001', '5550302');
     await vox.admin('POST', `/api/v2/sim/calls/${connId}/transfer`, { dn: '7001', toDn: '7002' });
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7002' });
+    await vox.callAction(connId, 'answer', { dn: '7002' });
     const left = await privateService('agent1', { privateMsgId: 3015, thisDn: '7001', connId });
     expect(eventErrorSchema.parse(left.body).errorCode).toBe(1610);
 
@@ -69,7 +69,7 @@ describe('TPrivateService on a call the DN is not on', () => {
       ['agent2', 3013, '7002'],
     ]);
     expect(ofCall[1]!.details['reasons']).toEqual(reasons);
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7002' });
+    await vox.callAction(connId, 'release', { dn: '7002' });
   });
 });
 
@@ -93,7 +93,7 @@ describe('a supervisor of another group', () => {
     expect(
       (await vox.call('GET', `/api/v2/sim/calls/${connId}`, undefined, await vox.token('supervisor1'))).status,
     ).toBe(200);
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' });
+    await vox.callAction(connId, 'release', { dn: '7001' });
   });
 });
 
@@ -142,6 +142,6 @@ describe('an agent on its call', () => {
       await vox.token('agent1'),
     );
     expect(transferred.status).toBe(200);
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7003' });
+    await vox.callAction(connId, 'release', { dn: '7003' });
   });
 });

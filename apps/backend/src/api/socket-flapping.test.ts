@@ -165,19 +165,13 @@ describe("an agent's event connection dropping again and again during a recorded
       return calls.find((c) => c.connId === connId)?.recording.state ?? 'gone';
     };
 
-    await whileCutOff(
-      () => vox.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7001' }),
-      'RecordingStarted',
-    );
+    await whileCutOff(() => vox.callAction(connId, 'answer', { dn: '7001' }), 'RecordingStarted');
     expect(await caughtUp()).toBe('recording');
     await whileCutOff(() => privateService(3015), 'RecordingPaused');
     expect(await caughtUp()).toBe('paused');
     await whileCutOff(() => privateService(3016), 'RecordingResumed');
     expect(await caughtUp()).toBe('recording');
-    await whileCutOff(
-      () => vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' }),
-      'RecordingStopped',
-    );
+    await whileCutOff(() => vox.callAction(connId, 'release', { dn: '7001' }), 'RecordingStopped');
     expect(await caughtUp()).toBe('gone');
     await whileCutOff(() => vox.recordingsOf(connId), 'RecordingStored');
 
@@ -207,7 +201,7 @@ describe('an agent whose session ends while its event connection is down', () =>
     const onTheWire: string[] = [];
     agent.io.on('open', () => agent.io.engine.on('packet', (packet) => onTheWire.push(String(packet.data ?? ''))));
     await vox.admin('PATCH', '/api/v2/admin/users/agent2', { password: 'agent2-moved-elsewhere' });
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7002' });
+    await vox.callAction(connId, 'answer', { dn: '7002' });
     await admin.heard('RecordingStarted', connId);
 
     const refused = new Promise<Error>((resolve) => agent.once('connect_error', resolve));
@@ -215,6 +209,6 @@ describe('an agent whose session ends while its event connection is down', () =>
     expect((await refused).message).toMatch(/unauthorized/);
     agent.close();
     expect(onTheWire.filter((data) => data.includes(connId))).toEqual([]);
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7002' });
+    await vox.callAction(connId, 'release', { dn: '7002' });
   });
 });

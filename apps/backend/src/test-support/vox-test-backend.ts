@@ -1,7 +1,15 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiClient, type LoginResponse, type Recording } from '@vox/shared';
+import {
+  ApiClient,
+  callActionRouteName,
+  type CallAction,
+  type CallActionRequest,
+  type CallSnapshot,
+  type LoginResponse,
+  type Recording,
+} from '@vox/shared';
 import { loadConfig } from '../platform/config.ts';
 import { startVox, type RunningVox } from '../server.ts';
 
@@ -109,6 +117,16 @@ export class VoxTestBackend {
     return answer.body;
   }
 
+  /** A call action as the admin (who may act for any DN): the call as it is afterwards. */
+  async callAction(connId: string, action: CallAction, request: CallActionRequest): Promise<CallSnapshot> {
+    return (await this.client('admin')).call(callActionRouteName(action), { params: { connId }, body: request });
+  }
+
+  /** A recording as the admin reads it. */
+  async recording(id: string): Promise<Recording> {
+    return (await this.client('admin')).call('getRecording', { params: { id } });
+  }
+
   /**
    * A call routed to `dn` (routing strategy record=destination) and answered there, so being
    * recorded: its ConnectionID, and when the answer came back (epoch ms).
@@ -118,7 +136,7 @@ export class VoxTestBackend {
     const { connId } = await admin.call('createCall', {
       body: { ani, dnis: '8005550100', targetDn: dn, record: 'destination' },
     });
-    await admin.call('callAnswer', { params: { connId }, body: { dn } });
+    await this.callAction(connId, 'answer', { dn });
     return { connId, answeredAt: Date.now() };
   }
 
@@ -130,7 +148,7 @@ export class VoxTestBackend {
     const { connId } = await this.answeredCall(ani, dn);
     if (typeof during === 'number') await new Promise((resolve) => setTimeout(resolve, during));
     else await during();
-    await (await this.client('admin')).call('callRelease', { params: { connId }, body: { dn } });
+    await this.callAction(connId, 'release', { dn });
     return connId;
   }
 

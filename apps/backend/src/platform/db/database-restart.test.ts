@@ -64,7 +64,7 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
         201,
       ),
     );
-    await vox.admin('POST', `/api/v2/sim/calls/${created.connId}/answer`, { dn: '7001' });
+    await vox.callAction(created.connId, 'answer', { dn: '7001' });
 
     // A real call forked over SIPREC, whose SRC hangs up while the database is down: its files
     // are finished then, and its metadata must land once the database is back.
@@ -122,7 +122,7 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
     }
     const outageMs = Date.now() - downAt;
 
-    await vox.admin('POST', `/api/v2/sim/calls/${created.connId}/release`, { dn: '7001' });
+    await vox.callAction(created.connId, 'release', { dn: '7001' });
     const [across] = await vox.recordingsOf(created.connId);
     expect(across).toMatchObject({ connId: created.connId, callerPhoneNumber: '5550802' });
     // The call was recorded through the outage, not cut by it.

@@ -29,9 +29,9 @@ async function recordedCall(dn = '7003'): Promise<{ connId: string; recordingId:
     { ani: '5550400', dnis: '8005550100', targetDn: dn, record: 'destination' },
     201,
   )) as { connId: string };
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
+  await backend.callAction(connId, 'answer', { dn });
   await pause(800);
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });
+  await backend.callAction(connId, 'release', { dn });
   const [recording] = await backend.recordingsOf(connId);
   return { connId, recordingId: recording!.id, mediaId: recording!.mediaFiles[0]!.mediaId };
 }

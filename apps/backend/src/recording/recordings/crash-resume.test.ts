@@ -3,13 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  recordingSchema,
-  screenUploadPath,
-  storageStatusSchema,
-  tenantPublicKeySchema,
-  type Recording,
-} from '@vox/shared';
+import { screenUploadPath, storageStatusSchema, tenantPublicKeySchema, type Recording } from '@vox/shared';
 import { ChunkEncryptor } from '../crypto/media-cipher.ts';
 import { recordedScreen, uploadScreen } from '../../test-support/screen-upload-client.ts';
 import { SpawnedBackend } from '../../test-support/spawned-backend.ts';
@@ -83,11 +77,11 @@ describe('a backend killed in the middle of background work', () => {
     expect(await first.exited()).toBe('SIGKILL');
     const after = await restart();
     const muxed = await until('the screen muxed after the restart', async () => {
-      const found = recordingSchema.parse(await after.admin('GET', `/api/v2/recordings/${recording!.id}`));
+      const found = await after.recording(recording!.id);
       return found.screenRecordings.length > 0 ? found : undefined;
     });
     await sleep(2000);
-    const again = recordingSchema.parse(await after.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    const again = await after.recording(recording!.id);
     expect(again.screenRecordings).toHaveLength(1);
     const objects = await storedObjects(dataDir);
     expect(objects.filter((name) => name.endsWith('.webm'))).toEqual([muxed.screenRecordings[0]!.mediaId]);
@@ -149,7 +143,7 @@ describe('a backend killed in the middle of background work', () => {
     });
     expect(rest.status).toBe(204);
     const muxed: Recording = await until('the resumed upload muxed', async () => {
-      const found = recordingSchema.parse(await after.admin('GET', `/api/v2/recordings/${recording!.id}`));
+      const found = await after.recording(recording!.id);
       return found.screenRecordings.length > 0 ? found : undefined;
     });
     expect(muxed.screenRecordings).toHaveLength(1);

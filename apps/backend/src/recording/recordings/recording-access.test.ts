@@ -16,9 +16,9 @@ beforeAll(async () => {
     { ani: '5550600', dnis: '8005550100', targetDn: '7001', record: 'destination' },
     201,
   )) as { connId: string };
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7001' });
+  await backend.callAction(connId, 'answer', { dn: '7001' });
   await new Promise((resolve) => setTimeout(resolve, 600));
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' });
+  await backend.callAction(connId, 'release', { dn: '7001' });
   sales = (await backend.recordingsOf(connId))[0]!;
 });
 

@@ -30,9 +30,9 @@ async function recording(dn: string, daysAgo = 0): Promise<Recording> {
     { ani: '5550500', dnis: '8005550100', targetDn: dn, record: 'destination' },
     201,
   )) as { connId: string };
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn });
+  await backend.callAction(connId, 'answer', { dn });
   await new Promise((resolve) => setTimeout(resolve, 500));
-  await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn });
+  await backend.callAction(connId, 'release', { dn });
   const [stored] = await backend.recordingsOf(connId);
   if (daysAgo > 0) {
     await database.query(`UPDATE recordings SET start_time = start_time - make_interval(days => $2) WHERE id = $1`, [

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditListSchema, failedScreenUploadListSchema, recordingSchema, type Recording } from '@vox/shared';
+import { auditListSchema, failedScreenUploadListSchema, type Recording } from '@vox/shared';
 import { recordedScreen, uploadScreen } from '../../test-support/screen-upload-client.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 
@@ -42,7 +42,7 @@ async function uploadState(connId: string): Promise<{ state: string; failure: st
 
 async function withScreens(recordingId: string, count: number): Promise<Recording> {
   for (let i = 0; i < 150; i++) {
-    const recording = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recordingId}`));
+    const recording = await backend.recording(recordingId);
     if (recording.screenRecordings.length >= count) return recording;
     await pause(200);
   }
@@ -100,7 +100,7 @@ describe('the screen muxer', () => {
     await uploadScreen(backend, 'agent1', screen, { connId, startedAt, interrupted: 'crash' }, { cutShort: true });
     const muxed = await withScreens(recording!.id, 1);
     await pause(1000);
-    const again = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    const again = await backend.recording(recording!.id);
     expect(again.screenRecordings).toHaveLength(1);
     expect(muxed.screenRecordings[0]).toMatchObject({ interrupted: 'crash', type: 'video/webm' });
     expect(muxed.screenRecordings[0]!.duration).toBeGreaterThan(0);
@@ -119,7 +119,7 @@ describe('the screen muxer', () => {
     const refused = await uploadScreen(backend, 'agent1', playlist, { connId, startedAt });
     expect(refused).toMatchObject({ patched: 422, refusal: expect.stringMatching(/unusable_upload.*not a WebM/) });
     expect(await uploadState(connId)).toMatchObject({ state: 'failed', failure: expect.stringMatching(/not a WebM/) });
-    const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    const after = await backend.recording(recording!.id);
     expect(after.screenRecordings).toEqual([]);
   });
 
@@ -133,7 +133,7 @@ describe('the screen muxer', () => {
       state: 'failed',
       failure: expect.stringMatching(/chunk size 16/),
     });
-    const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    const after = await backend.recording(recording!.id);
     expect(after.screenRecordings).toEqual([]);
   });
 
@@ -186,7 +186,7 @@ describe('the screen muxer', () => {
     const wrongRecording = { connId, recordingId: otherRecording!.id, startedAt };
     expect((await uploadScreen(backend, 'agent1', screen, wrongRecording)).created).toBe(403);
     await pause(1000);
-    const after = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    const after = await backend.recording(recording!.id);
     expect(after.screenRecordings).toEqual([]);
     // The agent who took the call may.
     expect(await uploadScreen(backend, 'agent1', screen, { connId, startedAt })).toMatchObject({ patched: 204 });

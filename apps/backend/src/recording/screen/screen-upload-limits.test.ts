@@ -18,8 +18,8 @@ beforeAll(async () => {
     201,
   )) as { connId: string };
   connId = created.connId;
-  await vox.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7001' });
-  await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' });
+  await vox.callAction(connId, 'answer', { dn: '7001' });
+  await vox.callAction(connId, 'release', { dn: '7001' });
 });
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordingSchema } from '@vox/shared';
 import { recordedScreen, uploadScreen } from '../../test-support/screen-upload-client.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../../test-support/webdav-test-server.ts';
@@ -27,9 +26,9 @@ describe('the backend with VOX_STORAGE_URL on a WebDAV server', () => {
       { ani: '5550300', dnis: '8005550100', targetDn: '7001', record: 'destination' },
       201,
     )) as { connId: string };
-    await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7001' });
+    await backend.callAction(connId, 'answer', { dn: '7001' });
     await new Promise((resolve) => setTimeout(resolve, 1200));
-    await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' });
+    await backend.callAction(connId, 'release', { dn: '7001' });
     const [recording] = await backend.recordingsOf(connId);
     const media = recording!.mediaFiles[0]!;
     const start = new Date(media.startTime);
@@ -58,9 +57,9 @@ describe('storage down', () => {
       { ani: '5550301', dnis: '8005550100', targetDn: '7002', record: 'destination' },
       201,
     )) as { connId: string };
-    await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7002' });
+    await backend.callAction(connId, 'answer', { dn: '7002' });
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7002' });
+    await backend.callAction(connId, 'release', { dn: '7002' });
 
     let status = { pending: 0, lastError: '' };
     for (let i = 0; i < 50 && status.pending === 0; i++) {
@@ -88,10 +87,10 @@ describe('storage down when a screen recording arrives', () => {
       { ani: '5550302', dnis: '8005550100', targetDn: '7003', record: 'destination' },
       201,
     )) as { connId: string };
-    await backend.admin('POST', `/api/v2/sim/calls/${connId}/answer`, { dn: '7003' });
+    await backend.callAction(connId, 'answer', { dn: '7003' });
     const startedAt = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await backend.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7003' });
+    await backend.callAction(connId, 'release', { dn: '7003' });
     const [recording] = await backend.recordingsOf(connId);
 
     // The agent's screen, as the desktop records it, arrives while storage is down.
@@ -104,14 +103,14 @@ describe('storage down when a screen recording arrives', () => {
 
     // The mux needs the call audio from storage: the upload waits, retried with backoff.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const waiting = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+    const waiting = await backend.recording(recording!.id);
     expect(waiting.screenRecordings).toEqual([]);
 
     await dav.comeBack();
     let linked = waiting;
     for (let i = 0; i < 100 && linked.screenRecordings.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      linked = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recording!.id}`));
+      linked = await backend.recording(recording!.id);
     }
     const [stored] = linked.screenRecordings;
     expect(stored).toMatchObject({ type: 'video/webm', thumbnail: expect.stringMatching(/\.jpg$/) });

@@ -79,7 +79,7 @@ describe('the data directory filling up', () => {
     const freedAt = Date.now();
     await until('/readyz ready again', async () => ((await readiness()).status === 200 ? true : undefined));
     await sleep(3000);
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/release`, { dn: '7001' });
+    await vox.callAction(connId, 'release', { dn: '7001' });
 
     const [recording] = await vox.recordingsOf(connId, 2, 30_000);
     const [cut, resumed] = recording!.mediaFiles as [MediaFile, MediaFile];

@@ -5,7 +5,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   callSnapshotSchema,
-  recordingSchema,
   scenarioRunSchema,
   scenarioSchema,
   type MediaFile,
@@ -42,7 +41,7 @@ async function runExample(file: string, speed: number): Promise<ScenarioRun> {
 /** The recording once the analytics step has analysed its WAV. */
 async function analysed(recordingId: string): Promise<Recording> {
   for (let i = 0; i < 100; i++) {
-    const recording = recordingSchema.parse(await backend.admin('GET', `/api/v2/recordings/${recordingId}`));
+    const recording = await backend.recording(recordingId);
     if (recording.analytics) return recording;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -255,7 +254,7 @@ describe('TPrivateService through the REST API', () => {
       { ani: '5550200', dnis: '8005550100', targetDn: '7004' },
       201,
     )) as { connId: string };
-    await backend.admin('POST', `/api/v2/sim/calls/${created.connId}/answer`, { dn: '7004' });
+    await backend.callAction(created.connId, 'answer', { dn: '7004' });
     const supervisor = await backend.token('supervisor2');
     const request = (body: object, token = supervisor) =>
       backend.call('POST', '/api/v2/sim/private-service', { thisDn: '7004', connId: created.connId, ...body }, token);
@@ -301,7 +300,7 @@ describe('TPrivateService through the REST API', () => {
       status: 403,
       body: { errorCode: 1603 },
     });
-    await backend.admin('POST', `/api/v2/sim/calls/${created.connId}/release`, { dn: '7004' });
+    await backend.callAction(created.connId, 'release', { dn: '7004' });
   });
 
   it('refuses a recording id that is already in use', async () => {
