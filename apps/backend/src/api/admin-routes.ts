@@ -3,7 +3,7 @@ import type { AuditLog } from '../recording/audit/audit-log.ts';
 import type { TenantKeystore } from '../recording/crypto/tenant-keystore.ts';
 import type { RecordingLifecycle } from '../recording/recordings/recording-lifecycle.ts';
 import type { StorageOutbox } from '../recording/storage/storage-outbox.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 import type { ApiRouteServer } from './api-route-server.ts';
 import { requesterOf } from './requester.ts';
 
@@ -52,7 +52,7 @@ export function registerAdminRoutes(
 
   // Any logged-in user: the desktop encrypts the agent's screen recording with it before upload.
   routes.serve(apiRoutes.screenKey, () => {
-    if (!parts.keystore) throw new HttpError('not_found', 'encryption at rest is off (VOX_ENCRYPTION=0)');
+    if (!parts.keystore) throw new Refusal('not_found', 'encryption at rest is off (VOX_ENCRYPTION=0)');
     return { keyId: parts.keystore.currentKeyId, publicKey: parts.keystore.currentPublicKey };
   });
 
@@ -61,7 +61,7 @@ export function registerAdminRoutes(
   routes.serve(apiRoutes.listKeys, keyList);
 
   routes.serve(apiRoutes.rotateKey, async ({ request, user }) => {
-    if (!parts.keystore) throw new HttpError('conflict', 'encryption at rest is off (VOX_ENCRYPTION=0)');
+    if (!parts.keystore) throw new Refusal('conflict', 'encryption at rest is off (VOX_ENCRYPTION=0)');
     const keyId = await parts.keystore.rotate();
     await parts.audit.append({ ...requesterOf(user, request), action: 'key-rotate', target: keyId, details: {} });
     return keyList();

@@ -1,13 +1,13 @@
 import { apiRoutes, type User } from '@vox/shared';
 import type { AgentStates } from '../telephony/agents/agent-states.ts';
 import type { AuditLog } from '../recording/audit/audit-log.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 import type { ApiRouteServer } from './api-route-server.ts';
 import { requesterOf } from './requester.ts';
 
 function agentDn(user: User): string {
   if (user.role !== 'agent' || !user.dn) {
-    throw new HttpError('forbidden', `${user.username} is not an agent with a DN`);
+    throw new Refusal('forbidden', `${user.username} is not an agent with a DN`);
   }
   return user.dn;
 }

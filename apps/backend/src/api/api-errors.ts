@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { ApiError, ApiErrorCode } from '@vox/shared';
-import { SimError } from '../telephony/sip-server/sim-error.ts';
+import { Refusal } from '../platform/refusal.ts';
 import { MediaCipherError } from '../recording/crypto/media-cipher.ts';
 import { KeystoreError } from '../recording/crypto/tenant-keystore.ts';
 import { InvalidCursorError } from '../recording/recordings/recording-store.ts';
@@ -38,20 +38,6 @@ export const httpStatusOfCode: Record<ApiErrorCode, number> = {
   internal: 500,
 };
 
-/** An error whose message the caller may read, answered with its code's status; anything else becomes a generic 500. */
-export class HttpError extends Error {
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-
-  get status(): number {
-    return httpStatusOfCode[this.code];
-  }
-}
-
 export function errorBody(code: string, message: string): ApiError {
   return { error: { code, message } };
 }
@@ -68,7 +54,7 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where:
     const detail = parsed.error.issues
       .map((issue) => `${issue.path.length ? issue.path.join('.') : where}: ${issue.message}`)
       .join('; ');
-    throw new HttpError('bad_request', `invalid ${where}: ${detail}`);
+    throw new Refusal('bad_request', `invalid ${where}: ${detail}`);
   }
   return parsed.data;
 }
@@ -87,7 +73,7 @@ const fastifyErrorCodes: Partial<Record<number, ApiErrorCode>> = {
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    if (error instanceof HttpError || error instanceof SimError) {
+    if (error instanceof Refusal) {
       return replyWithError(reply, error.code, error.message);
     }
     if (error instanceof InvalidCursorError) {

@@ -5,7 +5,7 @@ import { login } from '../platform/auth/login.ts';
 import { LoginThrottle } from '../platform/auth/login-throttle.ts';
 import { endSession } from '../platform/auth/session-tokens.ts';
 import type { EventBus } from '../platform/events/event-bus.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 import type { ApiRouteServer } from './api-route-server.ts';
 import type { Authenticator } from './authentication.ts';
 import { requesterOf } from './requester.ts';
@@ -23,7 +23,7 @@ export function registerAuthRoutes(
     if (waitMs !== undefined) {
       const seconds = Math.ceil(waitMs / 1000);
       reply.header('Retry-After', String(seconds));
-      throw new HttpError('too_many_attempts', `too many failed logins: try again in ${seconds} s`);
+      throw new Refusal('too_many_attempts', `too many failed logins: try again in ${seconds} s`);
     }
     const session = await login(pool, credentials, tokenTtlMs);
     if (!session) {
@@ -36,7 +36,7 @@ export function registerAuthRoutes(
         details: { username: credentials.username },
       });
       // One message for every wrong credential: a caller must not learn which usernames exist.
-      throw new HttpError('unauthorized', 'wrong username or password');
+      throw new Refusal('unauthorized', 'wrong username or password');
     }
     throttle.succeeded(credentials.username);
     await audit.append({ actor: session.user.id, action: 'login', target: session.user.id, source, details: {} });
@@ -54,7 +54,7 @@ export function registerLogoutRoute(
 ): void {
   routes.serve(apiRoutes.logout, async ({ request }) => {
     const session = await auth.sessionFromHeader(request.headers.authorization);
-    if (!session) throw new HttpError('unauthorized', 'a valid bearer token is required');
+    if (!session) throw new Refusal('unauthorized', 'a valid bearer token is required');
     await endSession(pool, session.tokenHash);
     bus.emit('sessionsEnded', { tokenHash: session.tokenHash });
     await audit.append({

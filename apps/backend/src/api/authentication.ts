@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Role, User } from '@vox/shared';
 import { hashToken, sessionForToken, type Session } from '../platform/auth/session-tokens.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 
 export function bearerToken(authorization: string | null | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
@@ -16,8 +16,8 @@ export function bearerTokenHash(authorization: string | null | undefined): strin
 }
 
 /** The answer to a request without a live session's bearer token. */
-export function bearerTokenRequired(): HttpError {
-  return new HttpError('unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
+export function bearerTokenRequired(): Refusal {
+  return new Refusal('unauthorized', 'a valid bearer token is required; log in at POST /api/v2/auth/login');
 }
 
 export class Authenticator {
@@ -45,7 +45,7 @@ export class Authenticator {
     const session = await this.sessionFromHeader(request.headers.authorization);
     if (!session) throw bearerTokenRequired();
     if (options.roles && !options.roles.includes(session.user.role)) {
-      throw new HttpError('forbidden', `this needs the role ${options.roles.join(' or ')}`);
+      throw new Refusal('forbidden', `this needs the role ${options.roles.join(' or ')}`);
     }
     return session;
   }

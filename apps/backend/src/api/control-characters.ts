@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 
 /** C0 controls and DEL, but tab, line feed and carriage return, which free text may hold. */
 function hasControlCharacter(text: string): boolean {
@@ -58,10 +58,10 @@ export function refuseControlCharacters(app: FastifyInstance): void {
     try {
       url = decodeURIComponent(request.url);
     } catch {
-      throw new HttpError('bad_request', 'the URL has a malformed percent-escape');
+      throw new Refusal('bad_request', 'the URL has a malformed percent-escape');
     }
-    if (hasControlCharacter(url)) throw new HttpError('bad_request', 'the URL holds a control character');
+    if (hasControlCharacter(url)) throw new Refusal('bad_request', 'the URL holds a control character');
     const problem = problemIn(request.body);
-    if (problem) throw new HttpError('bad_request', problem);
+    if (problem) throw new Refusal('bad_request', problem);
   });
 }

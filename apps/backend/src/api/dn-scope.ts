@@ -1,6 +1,6 @@
 import type { User } from '@vox/shared';
 import type { DnDirectory } from '../telephony/sip-server/dn-directory.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 
 /**
  * Which DNs and calls a user may act on and watch: an agent its own DN and the calls it is on; a
@@ -20,7 +20,7 @@ export class DnScope {
 
   async assertMayActFor(user: User, dn: string): Promise<void> {
     if (await this.mayActFor(user, dn)) return;
-    throw new HttpError(
+    throw new Refusal(
       'forbidden',
       user.role === 'agent'
         ? `agent ${user.username} may act only for DN ${user.dn ?? '(none)'}`

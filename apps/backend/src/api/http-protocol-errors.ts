@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiErrorCode } from '@vox/shared';
-import { errorBody, HttpError, httpStatusOfCode, replyWithError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
+import { errorBody, httpStatusOfCode, replyWithError } from './api-errors.ts';
 import { apiSecurityHeaders } from './security-headers.ts';
 
 /**
@@ -105,7 +106,7 @@ export function answerUnroutableRequests(app: FastifyInstance): void {
   });
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new HttpError('bad_request', 'an HTTP/1.1 request needs a Host header');
+      throw new Refusal('bad_request', 'an HTTP/1.1 request needs a Host header');
     }
   });
 }

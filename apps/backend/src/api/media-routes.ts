@@ -3,7 +3,7 @@ import { apiRoutes, mayDownload, type MediaTicket, type MediaTicketPurpose, type
 import type { AuditLog } from '../recording/audit/audit-log.ts';
 import type { MediaVault } from '../recording/crypto/media-vault.ts';
 import type { RecordingStore, StoredMedia } from '../recording/recordings/recording-store.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 import type { ApiRouteServer } from './api-route-server.ts';
 import { bearerTokenHash, bearerTokenRequired } from './authentication.ts';
 import { parseRange } from './http-range.ts';
@@ -18,7 +18,7 @@ const mediaPath = (id: string, mediaId: string) =>
 
 function requireDownloadRight(user: User): void {
   if (!mayDownload(user)) {
-    throw new HttpError(
+    throw new Refusal(
       'forbidden',
       'you may play this recording but not download it: ask an admin for the right (players ask for a ticket)',
     );
@@ -64,7 +64,7 @@ export function registerMediaRoutes(
     const grant = tickets.redeem(ticket, id, mediaId);
     const found = grant && (await recordings.findMediaForSession(grant.tokenHash, id, mediaId));
     if (!grant || !found) {
-      throw new HttpError(
+      throw new Refusal(
         'unauthorized',
         `this media ticket is unknown, expired, for another file or its session ended: ask for a new one at POST ${mediaPath(id, mediaId)}/ticket`,
       );
@@ -74,7 +74,7 @@ export function registerMediaRoutes(
 
   routes.serve(apiRoutes.mediaTicket, async ({ user, tokenHash, params: { id, mediaId }, body: { purpose } }) => {
     if (!(await recordings.findMedia(id, mediaId, user))) {
-      throw new HttpError('not_found', `no media ${mediaId} in recording ${id}`);
+      throw new Refusal('not_found', `no media ${mediaId} in recording ${id}`);
     }
     if (purpose === 'download') requireDownloadRight(user);
     const { ticket, openBy } = tickets.issue({
@@ -90,7 +90,7 @@ export function registerMediaRoutes(
 
   routes.serve(apiRoutes.getMedia, async ({ request, reply, params: { id, mediaId }, query: { download, ticket } }) => {
     const { user, media, purpose, grant } = await readerOf(request, id, mediaId, ticket);
-    if (!media) throw new HttpError('not_found', `no media ${mediaId} in recording ${id}`);
+    if (!media) throw new Refusal('not_found', `no media ${mediaId} in recording ${id}`);
     if (purpose === 'download') requireDownloadRight(user);
     // Decrypted on the fly: sizes and ranges are the plaintext's.
     const opened = await vault.open(media.storagePath);
@@ -125,7 +125,7 @@ export function registerMediaRoutes(
       .header('Cache-Control', 'private, no-store');
     if (range === 'unsatisfiable') {
       reply.header('Content-Range', `bytes */${size}`);
-      throw new HttpError('range_not_satisfiable', `the range is outside the ${size} bytes of ${mediaId}`);
+      throw new Refusal('range_not_satisfiable', `the range is outside the ${size} bytes of ${mediaId}`);
     }
     if (!range) {
       reply.header('Content-Length', size);

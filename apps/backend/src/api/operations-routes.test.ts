@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusText } from '../test-support/prometheus-text.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
+import { httpStatusOfCode } from './api-errors.ts';
 import { scrapeRefusal } from './operations-routes.ts';
 
 async function scrape(backend: VoxTestBackend, headers: Record<string, string> = {}): Promise<PrometheusText> {
@@ -153,6 +154,7 @@ describe('who may scrape without VOX_METRICS_TOKEN', () => {
     ['2001:db8::1', {}, 403],
     ['127.0.0.1', { forwarded: 'for=198.51.100.7' }, 403],
   ] as const)('%s %j', (ip, headers, refused) => {
-    expect(scrapeRefusal({ ip, headers }, undefined)?.status).toBe(refused);
+    const refusal = scrapeRefusal({ ip, headers }, undefined);
+    expect(refusal && httpStatusOfCode[refusal.code]).toBe(refused);
   });
 });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { readinessSchema } from '@vox/shared';
 import type { BackendReadiness } from './operations/readiness.ts';
 import type { VoxMetrics } from './operations/vox-metrics.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 
 export interface OperationsDependencies {
   readiness: BackendReadiness;
@@ -35,16 +35,16 @@ function sameSecret(given: string, expected: string): boolean {
  * only a process on this computer may read, and a request a proxy forwarded does not count as
  * one (the proxy is local, its client may not be).
  */
-export function scrapeRefusal(request: ScrapeRequest, token: string | undefined): HttpError | undefined {
+export function scrapeRefusal(request: ScrapeRequest, token: string | undefined): Refusal | undefined {
   if (token !== undefined) {
     const authorization = request.headers.authorization;
     const given = typeof authorization === 'string' ? /^Bearer (.+)$/i.exec(authorization)?.[1] : undefined;
     if (given !== undefined && sameSecret(given, token)) return undefined;
-    return new HttpError('unauthorized', 'metrics need the bearer token set in VOX_METRICS_TOKEN');
+    return new Refusal('unauthorized', 'metrics need the bearer token set in VOX_METRICS_TOKEN');
   }
   const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
   if (isLoopback(request.ip) && !forwarded) return undefined;
-  return new HttpError(
+  return new Refusal(
     'forbidden',
     'metrics are served to this computer only; set VOX_METRICS_TOKEN to let a scraper elsewhere read them',
   );
@@ -73,7 +73,7 @@ export function registerOperationsRoutes(app: FastifyInstance, deps: OperationsD
   app.get('/metrics', async (request, reply) => {
     const refusal = scrapeRefusal(request, metricsToken);
     if (refusal) {
-      if (refusal.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="vox-metrics"');
+      if (refusal.code === 'unauthorized') reply.header('WWW-Authenticate', 'Bearer realm="vox-metrics"');
       throw refusal;
     }
     const text = await metrics.exposition();

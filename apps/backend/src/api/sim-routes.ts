@@ -16,7 +16,7 @@ import { performCallAction } from '../telephony/sip-server/call-actions.ts';
 import { SimError } from '../telephony/sip-server/sim-error.ts';
 import type { SipServer } from '../telephony/sip-server/sip-server.ts';
 import { eventError, TLibraryError, type TLibraryRequests } from '../telephony/sip-server/t-library-requests.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 import type { ApiRouteServer } from './api-route-server.ts';
 import { DnScope } from './dn-scope.ts';
 import { requesterOf } from './requester.ts';
@@ -73,7 +73,7 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
   const watchedCall = async (user: User, connId: string): Promise<CallSnapshot> => {
     const call = siprec?.snapshotOf(connId) ?? sipServer.snapshot(connId);
     if (!(await scope.mayWatch(user, call.parties))) {
-      throw new HttpError('not_found', `no active call with ConnectionID ${connId}`);
+      throw new Refusal('not_found', `no active call with ConnectionID ${connId}`);
     }
     return call;
   };
@@ -103,7 +103,7 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
     // The trace outlives the call: who may read it is decided by who took part.
     const parties = sipServer.partiesOf(connId).map((dn) => ({ dn }));
     if (!(await scope.mayWatch(user, parties))) {
-      throw new HttpError('not_found', `no call with ConnectionID ${connId}`);
+      throw new Refusal('not_found', `no call with ConnectionID ${connId}`);
     }
     return { messages: sipServer.trace(connId) };
   });
@@ -160,20 +160,20 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
     const adminOnly =
       scenario.dns || scenario.steps.some((s) => s.action === 'fail-mcp' || s.action === 'recover-mcps');
     if (adminOnly && user.role !== 'admin') {
-      throw new HttpError('forbidden', 'only an admin may run a scenario that configures DNs or fails MCPs');
+      throw new Refusal('forbidden', 'only an admin may run a scenario that configures DNs or fails MCPs');
     }
     // A scenario acts as its poster: every DN it names must be one the poster may act for.
     for (const dn of new Set(scenario.steps.flatMap(dnsOfStep))) await scope.assertMayActFor(user, dn);
     const totalDelayMs = scenario.steps.reduce((sum, step) => sum + step.delayMs, 0) / speed;
     if (totalDelayMs > scenarioLimits.totalDelayMs) {
-      throw new HttpError(
+      throw new Refusal(
         'bad_request',
         `the scenario waits ${Math.round(totalDelayMs / 1000)} s in all; at most ${scenarioLimits.totalDelayMs / 1000} s`,
       );
     }
     // Admins run test batteries (many scenarios at once); a supervisor's runs are few at a time.
     if (user.role !== 'admin' && scenarios.runningOf(user.id) >= scenarioLimits.runningPerUser) {
-      throw new HttpError('conflict', `${user.username} has ${scenarioLimits.runningPerUser} scenario runs going`);
+      throw new Refusal('conflict', `${user.username} has ${scenarioLimits.runningPerUser} scenario runs going`);
     }
     const run = scenarios.start(user, scenario, speed);
     const location = `/api/v2/sim/scenarios/${run.id}`;
@@ -191,7 +191,7 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
   routes.serve(apiRoutes.getScenarioRun, ({ user, params: { id } }) => {
     const run = scenarios.get(id);
     if (!run || (user.role !== 'admin' && scenarios.ownerOf(id) !== user.id)) {
-      throw new HttpError('not_found', `no scenario run ${id}`);
+      throw new Refusal('not_found', `no scenario run ${id}`);
     }
     return run;
   });
@@ -202,7 +202,7 @@ export function registerSimRoutes(routes: ApiRouteServer, parts: SimulationParts
     const route = action === 'fail' ? apiRoutes.failMcp : apiRoutes.recoverMcp;
     routes.serve(route, async ({ request, user: admin, params: { name } }) => {
       const mcp = mcps.find((m) => m.name === name);
-      if (!mcp) throw new HttpError('not_found', `no MCP ${name}; the pool has ${mcps.map((m) => m.name).join(', ')}`);
+      if (!mcp) throw new Refusal('not_found', `no MCP ${name}; the pool has ${mcps.map((m) => m.name).join(', ')}`);
       if (action === 'fail') {
         mcp.fail();
         // The RM notices at its next health check; run it now so the move is immediate and traced.

@@ -1,7 +1,7 @@
 import { apiRoutes } from '@vox/shared';
 import type { AuditLog } from '../recording/audit/audit-log.ts';
 import { UserConflictError, type UserDirectory } from '../platform/auth/user-directory.ts';
-import { HttpError } from './api-errors.ts';
+import { Refusal } from '../platform/refusal.ts';
 import type { ApiRouteServer } from './api-route-server.ts';
 import { requesterOf } from './requester.ts';
 
@@ -9,7 +9,7 @@ async function conflictsAre409<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof UserConflictError) throw new HttpError('conflict', error.message);
+    if (error instanceof UserConflictError) throw new Refusal('conflict', error.message);
     throw error;
   }
 }
@@ -27,10 +27,10 @@ export function registerUserAdminRoutes(routes: ApiRouteServer, users: UserDirec
 
   routes.serve(apiRoutes.updateUser, async ({ request, user: admin, params: { username }, body }) => {
     if (username === admin.username && body.role !== undefined && body.role !== 'admin') {
-      throw new HttpError('conflict', 'an admin cannot take the admin role from itself: ask another admin');
+      throw new Refusal('conflict', 'an admin cannot take the admin role from itself: ask another admin');
     }
     const updated = await conflictsAre409(() => users.update(username, body));
-    if (!updated) throw new HttpError('not_found', `no user ${username}`);
+    if (!updated) throw new Refusal('not_found', `no user ${username}`);
     const { password, ...changes } = body;
     await audit.append({
       ...requesterOf(admin, request),
@@ -46,7 +46,7 @@ export function registerUserAdminRoutes(routes: ApiRouteServer, users: UserDirec
     apiRoutes.setUserRights,
     async ({ request, user: admin, params: { username }, body: { ownRecordings } }) => {
       const updated = await users.update(username, { ownRecordings }, 'agent');
-      if (!updated) throw new HttpError('not_found', `no agent ${username}`);
+      if (!updated) throw new Refusal('not_found', `no agent ${username}`);
       await audit.append({
         ...requesterOf(admin, request),
         action: 'user-update',

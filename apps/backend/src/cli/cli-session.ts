@@ -1,16 +1,6 @@
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import {
-  ApiCallError,
-  ApiClient,
-  apiPath,
-  apiRoutes,
-  errorMessage,
-  type ApiCallInput,
-  type ApiCallOutput,
-  type ApiRouteName,
-  type ApiRoutes,
-} from '@vox/shared';
+import { ApiCallError, ApiClient, errorMessage, type ApiFetch } from '@vox/shared';
 import { promptPassword } from './password-prompt.ts';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
@@ -22,42 +12,30 @@ export const connectionUsage = `  --url            backend URL (default: $VOX_UR
                    password is asked for at the terminal. Never on the command line, where any
                    user of the machine can read it.`;
 
+/** `fetch`, with a backend that cannot be reached said plainly. */
+const cliFetch: ApiFetch = async (url, init) => {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+    throw new Error(`cannot reach ${url}: ${errorMessage(cause)} (is the backend running?)`);
+  }
+};
+
 /** A logged-in client of the REST API, for the command-line tools. */
 export class CliSession {
   private token: string | undefined;
-  private readonly api: ApiClient;
+  /** the backend's REST API, as the logged-in user */
+  readonly api: ApiClient;
 
-  private constructor(private readonly base: string) {
-    this.api = new ApiClient({ baseUrl: base, token: () => this.token, fetch: (url, init) => fetch(url, init) });
+  private constructor(base: string) {
+    this.api = new ApiClient({ baseUrl: base, token: () => this.token, fetch: cliFetch });
   }
 
   static async login(url: string, user: string, password: string): Promise<CliSession> {
     const session = new CliSession(url.replace(/\/$/, ''));
-    session.token = (await session.call('login', { body: { username: user, password } })).token;
+    session.token = (await session.api.call('login', { body: { username: user, password } })).token;
     return session;
-  }
-
-  /** Calls a route of the API by name; a refusal or an unreachable backend is an error that says which. */
-  async call<N extends ApiRouteName>(
-    name: N,
-    ...input: object extends ApiCallInput<ApiRoutes[N]>
-      ? [input?: ApiCallInput<ApiRoutes[N]>]
-      : [input: ApiCallInput<ApiRoutes[N]>]
-  ): Promise<ApiCallOutput<ApiRoutes[N]>> {
-    const route = apiRoutes[name];
-    const { params, query } = (input[0] ?? {}) as { params?: Record<string, unknown>; query?: Record<string, unknown> };
-    const url = `${this.base}${apiPath(route, params, query)}`;
-    try {
-      return await this.api.call(name, ...input);
-    } catch (error) {
-      if (error instanceof ApiCallError) {
-        throw new Error(`${route.method.toUpperCase()} ${url}: ${error.status} ${error.message}`);
-      }
-      if (error instanceof TypeError) {
-        throw new Error(`cannot reach ${url}: ${errorMessage(error.cause ?? error)} (is the backend running?)`);
-      }
-      throw error;
-    }
   }
 }
 
@@ -146,7 +124,9 @@ export async function runCli(main: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await main();
   } catch (error) {
-    console.error(errorMessage(error));
+    console.error(
+      error instanceof ApiCallError ? `the backend refused: ${error.status} ${error.message}` : errorMessage(error),
+    );
     process.exitCode = error instanceof UsageError ? 2 : 1;
   }
 }

@@ -52,17 +52,17 @@ function printStep(run: ScenarioRun, index: number): void {
 
 async function run(file: string, session: CliSession, speed: string): Promise<number> {
   const scenario = await readScenario(file);
-  let current = await session.call('startScenario', { query: { speed }, body: scenario });
+  let current = await session.api.call('startScenario', { query: { speed }, body: scenario });
   console.log(`Scenario "${current.name}" (${current.stepsTotal} steps), run ${current.id}`);
   let printed = 0;
   for (;;) {
     while (printed < current.results.length) printStep(current, printed++);
     if (current.state !== 'running') break;
     await sleep(250);
-    current = await session.call('getScenarioRun', { params: { id: current.id } });
+    current = await session.api.call('getScenarioRun', { params: { id: current.id } });
   }
   for (const [name, call] of Object.entries(current.calls)) {
-    const found = await session.call('listRecordings', { query: { connId: call.connId } });
+    const found = await session.api.call('listRecordings', { query: { connId: call.connId } });
     const stored = found.recordings.map((r) => `${r.id} (${r.mediaFiles.length} media file(s))`).join(', ');
     console.log(`  call ${name}: ConnID ${call.connId}, recordings: ${stored || 'none stored yet'}`);
   }

@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   if (!known.includes(`${area} ${command}`)) throw new UsageError(usage);
   const session = await sessionFor(commandLine);
   if (area === 'audit' && command === 'verify') {
-    const result = await session.call('verifyAudit');
+    const result = await session.api.call('verifyAudit');
     if (result.intact) {
       const keyed = result.keyedFrom !== undefined ? `, keyed from record ${result.keyedFrom}` : '';
       console.log(
@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   if (area === 'audit') {
     const limit = Number(commandLine.option('limit'));
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit is a positive whole number');
-    const { records } = await session.call('listAudit', { query: { limit } });
+    const { records } = await session.api.call('listAudit', { query: { limit } });
     // Anyone who can send a User-Agent or try a username writes into these fields.
     for (const r of records) {
       console.log([r.seq, r.at, r.actor, r.action, r.target, r.source].map((f) => terminalSafe(String(f))).join('\t'));
@@ -62,13 +62,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (area === 'keys') {
-    const list = command === 'rotate' ? await session.call('rotateKey') : await session.call('listKeys');
+    const list = command === 'rotate' ? await session.api.call('rotateKey') : await session.api.call('listKeys');
     if (!list.encryption) console.log('encryption at rest is off (VOX_ENCRYPTION=0)');
     for (const key of list.keys) console.log(`${key.current ? '*' : ' '} ${key.id}\t${key.createdAt}`);
     return 0;
   }
   if (area === 'retention') {
-    const { rules } = await session.call('getRetention');
+    const { rules } = await session.api.call('getRetention');
     if (rules.length === 0) console.log('no retention rules: nothing is purged');
     for (const rule of rules) {
       const include = rule.includeLabels.length ? ` with a label of ${rule.includeLabels.join(', ')}` : '';
@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (area === 'purge') {
-    const result = await session.call('purge', { query: { dryRun: dryRun ? '1' : '0' } });
+    const result = await session.api.call('purge', { query: { dryRun: dryRun ? '1' : '0' } });
     for (const r of result.recordings) {
       console.log([dryRun ? 'would purge' : 'purged', r.id, r.startTime, r.rule].map(terminalSafe).join('\t'));
     }
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     );
     return result.failed.length > 0 ? 1 : 0;
   }
-  const status = await session.call('storageStatus');
+  const status = await session.api.call('storageStatus');
   console.log(
     status.pending === 0
       ? 'storage: nothing waiting'

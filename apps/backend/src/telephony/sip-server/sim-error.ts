@@ -1,14 +1,7 @@
-import type { ApiErrorCode } from '@vox/shared';
+import { Refusal } from '../../platform/refusal.ts';
 
 /**
- * A request the simulated telephony refuses, named by its code; the API layer answers it as a 4xx
- * JSON error with the code's status (api-errors.ts).
+ * A request the simulated telephony refuses. Apart from other refusals because a T-Library request
+ * answers it as EventError rather than `{error}`.
  */
-export class SimError extends Error {
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class SimError extends Refusal {}
