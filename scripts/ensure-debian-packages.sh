@@ -5,7 +5,8 @@ set -euo pipefail
 # espeak-ng: the MCP speaks real phrases with it where it is installed (and its tests check that).
 # sip-tester: SIPp, the SIPREC recording client (SRC) of the recording server's tests.
 # tshark: Wireshark's dissectors, the independent reader the generated RTP captures are checked with.
-packages=(chromium xvfb xauth fonts-liberation espeak-ng sip-tester tshark)
+# nginx: the load balancer in front of two backends sharing one database (the cluster tests).
+packages=(chromium xvfb xauth fonts-liberation espeak-ng sip-tester tshark nginx)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

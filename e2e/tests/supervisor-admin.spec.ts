@@ -83,7 +83,7 @@ test('labels, legal hold and download follow the user rights, and each change is
   await admin.context().close();
 });
 
-test('the admin sees the audit log verified, and manages users and DN recording', async ({
+test('the admin sees the audit log verified, manages users and DN recording, and sees the jobs', async ({
   browser,
   request,
 }, testInfo) => {
@@ -122,5 +122,14 @@ test('the admin sees the audit log verified, and manages users and DN recording'
     target: 'supervisor7',
     details: { username: 'supervisor7', role: 'supervisor', group: 'billing' },
   });
+
+  // The recorded call's file went through the job queue: stored, then its metadata posted.
+  await admin.getByRole('tab', { name: 'Jobs' }).click();
+  await expect(admin.getByTestId('backends')).toContainText('(this one): ');
+  for (const queue of ['store-media', 'post-media-metadata']) {
+    const completed = admin.getByTestId('job-queues').locator('tr', { hasText: queue }).locator('td').nth(5);
+    await expect(completed).toHaveText(/^[1-9]\d*$/);
+  }
+  await admin.screenshot({ path: testInfo.outputPath('supervisor-admin-jobs.png'), fullPage: true });
   await admin.context().close();
 });

@@ -32,6 +32,8 @@ import { CallDetailsStore } from './recording/call-details/call-details.ts';
 import { CallDetailsSweep } from './recording/call-details/call-details-sweep.ts';
 import { ConfigError, type VoxConfig } from './platform/config.ts';
 import { openDatabase } from './platform/db/database.ts';
+import { JobQueue } from './platform/jobs/job-queue.ts';
+import { backendNodeId } from './platform/jobs/backend-nodes.ts';
 import { EventBus } from './platform/events/event-bus.ts';
 import { MediaControlPlatform } from './telephony/mcp/media-control-platform.ts';
 import { speakPhrases } from './telephony/mcp/audio-engine/espeak-phrases.ts';
@@ -82,6 +84,9 @@ export interface RunningVox {
   close(): Promise<void>;
 }
 
+/** How long a stopping backend waits for the jobs it queued; what is left runs at the next start. */
+const shutdownSettleMs = 120_000;
+
 /** How often the Resource Manager checks its MCPs (a dead one's sessions move at the next check). */
 const mcpHealthCheckMs = 1000;
 
@@ -124,6 +129,17 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     log: log.child({ component: 'postgres' }),
   });
   const { pool } = database;
+  let jobs: JobQueue;
+  try {
+    jobs = await JobQueue.start({
+      databaseUrl: database.url,
+      nodeId: await backendNodeId(config.dataDir),
+      log: log.child({ component: 'jobs' }),
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   if (config.demoTenant) {
     const added = await seedDemoTenant(pool);
     if (added > 0) log.info(`demo tenant: added ${added} users`);
@@ -140,7 +156,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     ? await TenantKeystore.open(config.keystore.file, config.keystore.passphrase)
     : undefined;
   const vault = new MediaVault(storage, keystore);
-  const outbox = new StorageOutbox(pool, storage, processor, log.child({ component: 'storage-outbox' }));
+  const outbox = new StorageOutbox(jobs, storage, processor, log.child({ component: 'storage-outbox' }));
   const mcpWorkDir = path.join(config.dataDir, 'mcp');
   await fs.mkdir(mcpWorkDir, { recursive: true });
   // The SIP Server and the SIPREC server come later: a journal asks for a call's ladder only once
@@ -184,7 +200,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const resourceManager = new ResourceManager(mcps, log.child({ component: 'resource-manager' }));
   const healthCheck = setInterval(() => resourceManager.checkHealth(), mcpHealthCheckMs);
   const directory = new DnDirectory(pool);
-  const ladders = new CallLadderStore(pool, log.child({ component: 'call-ladders' }));
+  const ladders = new CallLadderStore(pool, jobs, log.child({ component: 'call-ladders' }));
   bus.on('callLadderComplete', (connId, callUuid, messages) => ladders.keep(connId, callUuid, messages));
   const sipServer = new SipServer(directory, resourceManager, callDetails, bus, (id) => recordings.exists(id));
   const tLibrary = new TLibraryRequests(sipServer);
@@ -194,12 +210,17 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     pool,
     vault,
     outbox,
+    jobs,
     bus,
     path.join(config.dataDir, 'mux'),
     log.child({ component: 'screen-muxer' }),
   );
   bus.on('recordingEvent', (name, event) => {
-    if (name === 'RecordingStored') void muxer.processCall(event.connId);
+    if (name !== 'RecordingStored') return;
+    // An upload still waiting for this voice file is muxed now; one not sent yet is queued by its upload.
+    muxer
+      .processCall(event.connId)
+      .catch((error: unknown) => log.error({ err: error }, `could not queue the screen mux of call ${event.connId}`));
   });
 
   let siprec: SiprecServer | undefined;
@@ -225,6 +246,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   } catch (error) {
     clearInterval(healthCheck);
     await engine.close();
+    await jobs.stop();
     await database.close();
     throw error;
   }
@@ -235,14 +257,17 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     );
   }
 
-  const analytics = new InteractionReceiver(pool, vault, log.child({ component: 'analytics' }));
+  const analytics = new InteractionReceiver(pool, vault, jobs);
   bus.on('mediaStored', (recordingId, mediaId, type, storagePath) => {
-    if (type === 'audio/wav') analytics.enqueue({ recordingId, mediaId, storagePath });
+    if (type !== 'audio/wav') return;
+    analytics
+      .enqueue({ recordingId, mediaId, storagePath })
+      .catch((error: unknown) => log.error({ err: error }, `could not queue the analytics of ${recordingId}`));
   });
-  await analytics.resumeWaiting();
-
-  await muxer.resumeWaiting();
-  await outbox.start();
+  await analytics.start();
+  await muxer.start();
+  await outbox.start(pool);
+  await ladders.start();
   // What a crash left of recordings in progress becomes stored, interrupted recordings.
   const interrupted = new InterruptedRecordings({
     journals,
@@ -289,8 +314,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerApiDocs(routes);
   registerAuthRoutes(routes, pool, config.tokenTtlMs, audit);
   registerLogoutRoute(routes, pool, auth, bus, audit);
-  const sessionPurge = new ExpiredSessionPurge(pool, config.tokenTtlMs, log.child({ component: 'session-purge' }));
-  sessionPurge.start();
+  await new ExpiredSessionPurge(pool, jobs, config.tokenTtlMs).start();
   registerSimRoutes(routes, {
     sipServer,
     siprec,
@@ -304,13 +328,12 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   });
   // Deleted through the vault's view of storage: what it kept of a deleted object goes with it.
   const lifecycle = new RecordingLifecycle(pool, recordings, vault.forgettingDeletes(), audit);
-  const purgeSchedule = config.purgeAtUtc
-    ? new PurgeSchedule(lifecycle, config.purgeAtUtc, log.child({ component: 'retention-purge' }))
-    : undefined;
-  purgeSchedule?.start();
+  if (config.purgeAtUtc) {
+    await new PurgeSchedule(lifecycle, jobs, config.purgeAtUtc, log.child({ component: 'retention-purge' })).start();
+  }
   registerRecordingRoutes(routes, recordings, vault, audit, lifecycle);
   registerAgentRoutes(routes, { agentStates: new AgentStates(bus), audit });
-  registerAdminRoutes(routes, { outbox, audit, lifecycle, keystore });
+  registerAdminRoutes(routes, { outbox, jobs, audit, lifecycle, keystore });
   registerUserAdminRoutes(routes, new UserDirectory(pool, bus), audit);
   registerCallLadderRoutes(routes, ladders);
   const screenUploads = createScreenUploadServer({
@@ -332,14 +355,12 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     clearInterval(healthCheck);
-    await purgeSchedule?.stop();
-    await sessionPurge.stop();
     await siprec?.close();
     await engine.close();
     await interrupted.stop();
     callDetailsSweep.stop();
     journals.stop();
-    await outbox.stop();
+    await jobs.stop();
     await database.close();
     throw error;
   }
@@ -356,8 +377,6 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     close() {
       closing ??= (async () => {
         clearInterval(healthCheck);
-        await purgeSchedule?.stop();
-        await sessionPurge.stop();
         await scenarios.stop();
         sipServer.stopAll('backend shutting down');
         await siprec?.close();
@@ -367,10 +386,9 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         callDetailsSweep.stop();
         journals.stop();
         disk.stop();
-        await outbox.stop();
-        await muxer.idle();
-        await analytics.idle();
-        await ladders.idle();
+        // What the MCPs just finished is stored, its metadata posted, its screen muxed, before the queue stops.
+        await jobs.settle(shutdownSettleMs);
+        await jobs.stop();
         await io.close();
         await app.close();
         metrics.close();

@@ -8,6 +8,7 @@ import {
   userSchema,
   type Role,
 } from './auth.ts';
+import { jobOverviewSchema, jobParamsSchema } from './jobs.ts';
 import { tenantPublicKeySchema } from './media-cipher-format.ts';
 import { mediaQuerySchema, mediaTicketRequestSchema, mediaTicketSchema } from './media-ticket.ts';
 import {
@@ -319,6 +320,22 @@ export const apiRoutes = {
     summary: 'Finished media files waiting for storage (admin); retried with backoff until stored',
     access: admin,
     response: storageStatusSchema,
+  },
+  jobOverview: {
+    method: 'get',
+    path: '/api/v2/admin/jobs',
+    summary:
+      'The background job queues (admin): waiting, running, retrying and failed jobs per queue, and the jobs that failed',
+    access: admin,
+    response: jobOverviewSchema,
+  },
+  retryJob: {
+    method: 'post',
+    path: '/api/v2/admin/jobs/{queue}/{id}/retry',
+    summary: 'Run a failed job again now (admin; 404 when no such job failed); audited',
+    access: admin,
+    params: jobParamsSchema,
+    response: jobOverviewSchema,
   },
   listRecordings: {
     method: 'get',

@@ -14,6 +14,7 @@ export * from './desktop-ipc-channels.ts';
 export * from './desktop-ipc.ts';
 export * from './supervisor.ts';
 export * from './operations.ts';
+export * from './jobs.ts';
 export * from './api-routes.ts';
 export * from './api-openapi.ts';
 export * from './api-client.ts';

@@ -259,6 +259,8 @@ export const auditRecordSchema = z.object({
     'login-failed',
     /** a user ended its session (`POST /auth/logout`) */
     'logout',
+    /** an admin ran a failed background job again; `target` is `<queue>/<job id>` */
+    'job-retry',
   ]),
   /** `<recordingId>` or `<recordingId>/<mediaId>` */
   target: z.string(),

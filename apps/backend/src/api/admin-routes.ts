@@ -3,24 +3,39 @@ import type { AuditLog } from '../recording/audit/audit-log.ts';
 import type { TenantKeystore } from '../recording/crypto/tenant-keystore.ts';
 import type { RecordingLifecycle } from '../recording/recordings/recording-lifecycle.ts';
 import type { StorageOutbox } from '../recording/storage/storage-outbox.ts';
+import type { JobQueue } from '../platform/jobs/job-queue.ts';
 import { Refusal } from '../platform/refusal.ts';
 import type { ApiRouteServer } from './api-route-server.ts';
 import { requesterOf } from './requester.ts';
 
 /**
- * What an operator and a compliance officer need: files waiting for storage, the audit log,
- * retention rules and the purge.
+ * What an operator and a compliance officer need: files waiting for storage, the background jobs,
+ * the audit log, retention rules and the purge.
  */
 export function registerAdminRoutes(
   routes: ApiRouteServer,
   parts: {
     outbox: StorageOutbox;
+    jobs: JobQueue;
     audit: AuditLog;
     lifecycle: RecordingLifecycle;
     keystore: TenantKeystore | undefined;
   },
 ): void {
   routes.serve(apiRoutes.storageStatus, () => parts.outbox.status());
+
+  routes.serve(apiRoutes.jobOverview, () => parts.jobs.overview());
+
+  routes.serve(apiRoutes.retryJob, async ({ request, user, params: { queue, id } }) => {
+    if (!(await parts.jobs.retry(queue, id))) throw new Refusal('not_found', `no failed ${queue} job ${id}`);
+    await parts.audit.append({
+      ...requesterOf(user, request),
+      action: 'job-retry',
+      target: `${queue}/${id}`,
+      details: {},
+    });
+    return parts.jobs.overview();
+  });
 
   routes.serve(apiRoutes.listAudit, async ({ query: { limit, before, ...filter } }) => {
     const records = await parts.audit.list(limit, before, filter);

@@ -1,4 +1,6 @@
 import { connectionUsage, parseCommandLine, runCli, sessionFor, UsageError } from './cli-session.ts';
+import { jobQueueNameSchema } from '@vox/shared';
+import { jobReport } from './job-report.ts';
 import { terminalSafe } from './terminal-text.ts';
 
 const usage = `Usage: vox <command> --user NAME [--password-file FILE] [--url URL]
@@ -7,6 +9,10 @@ const usage = `Usage: vox <command> --user NAME [--password-file FILE] [--url UR
                    database; exits 1 when a record was edited, deleted or re-hashed
   audit list       the newest audit records (--limit N, default 20)
   storage status   media files waiting for storage, and the last storage error
+  jobs             the background job queues, the backends running them, and the jobs that
+                   are retrying or failed; exits 1 when a job failed for good
+  jobs retry QUEUE ID
+                   runs a failed job again now
   keys list        the tenant keys media is encrypted with
   keys rotate      makes a new tenant key the current one (old recordings keep playing)
   retention show   the retention rules
@@ -20,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     argv.filter((a) => a !== '--dry-run'),
     { limit: '20' },
   );
-  const [area, command = ''] = commandLine.positionals;
+  const [area, command = '', ...rest] = commandLine.positionals;
   if (commandLine.help) {
     console.log(usage);
     return 0;
@@ -33,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
     'purge ',
     'keys list',
     'keys rotate',
+    'jobs ',
+    'jobs retry',
   ];
   if (!known.includes(`${area} ${command}`)) throw new UsageError(usage);
   const session = await sessionFor(commandLine);
@@ -60,6 +68,21 @@ async function main(argv: string[]): Promise<number> {
       console.log([r.seq, r.at, r.actor, r.action, r.target, r.source].map((f) => terminalSafe(String(f))).join('\t'));
     }
     return 0;
+  }
+  if (area === 'jobs' && command === 'retry') {
+    const [queue, id] = rest;
+    const queueName = jobQueueNameSchema.safeParse(queue);
+    if (!queueName.success || !id) {
+      throw new UsageError(`vox jobs retry QUEUE ID: QUEUE is one of ${jobQueueNameSchema.options.join(', ')}`);
+    }
+    await session.api.call('retryJob', { params: { queue: queueName.data, id } });
+    console.log(`${queueName.data} job ${id} queued to run again`);
+    return 0;
+  }
+  if (area === 'jobs') {
+    const overview = await session.api.call('jobOverview');
+    for (const line of jobReport(overview)) console.log(line);
+    return overview.queues.some((queue) => queue.failed > 0) ? 1 : 0;
   }
   if (area === 'keys') {
     const list = command === 'rotate' ? await session.api.call('rotateKey') : await session.api.call('listKeys');

@@ -253,6 +253,26 @@ const migrations: Array<{ id: string; sql: string }> = [
       CREATE UNIQUE INDEX storage_outbox_object ON storage_outbox (object_path);
     `,
   },
+  {
+    id: '015_backend_nodes_and_job_runs',
+    sql: `
+      -- The backends sharing this database, each seen every few seconds while it runs.
+      CREATE TABLE backend_nodes (
+        node_id text PRIMARY KEY,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        seen_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Which backend runs which job (pg-boss does not say): a job whose backend stopped being seen
+      -- is handed to another at once, not after the job's expiry.
+      CREATE TABLE job_runs (
+        job_id uuid PRIMARY KEY,
+        queue text NOT NULL,
+        node_id text NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX job_runs_node ON job_runs (node_id);
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

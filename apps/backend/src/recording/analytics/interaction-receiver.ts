@@ -1,51 +1,53 @@
 import type pg from 'pg';
-import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { JobQueue, JobQueueDefinition } from '../../platform/jobs/job-queue.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import { analyseAnalyticsWav } from './speech-analytics.ts';
 
-interface AnalysisJob {
-  recordingId: string;
-  mediaId: string;
-  storagePath: string;
-}
+const analysisJobSchema = z.object({ recordingId: z.string(), mediaId: z.string(), storagePath: z.string() });
+type AnalysisJob = z.infer<typeof analysisJobSchema>;
+
+/** A stored WAV analysed; a file storage cannot give now is tried again with the queue's backoff. */
+export const analyseInteractionJob: JobQueueDefinition<AnalysisJob> = {
+  name: 'analyse-interaction',
+  data: analysisJobSchema,
+  retryLimit: 8,
+  expireInSeconds: 30 * 60,
+  concurrency: 1,
+  subject: (job) => `${job.recordingId}/${job.mediaId}`,
+  dedupeByKey: true,
+};
 
 /**
  * The analytics step (GIR: SpeechMiner's Interaction Receiver): in recording-and-analytics mode
  * each stored WAV G.711 is decrypted, analysed (talk per channel, silence, overtalk, longest
- * silence, DTMF heard) and the figures stored with the recording, searchable. One at a time;
- * what was stored while the backend was down is analysed at the next start.
+ * silence, DTMF heard) and the figures stored with the recording, searchable. One at a time per
+ * backend; each WAV is a job, so what was stored while the backend was down is analysed anyway.
  */
 export class InteractionReceiver {
-  private queue: Promise<void> = Promise.resolve();
-
   constructor(
     private readonly pool: pg.Pool,
     private readonly vault: MediaVault,
-    private readonly log: Logger,
+    private readonly jobs: JobQueue,
   ) {}
 
-  enqueue(job: AnalysisJob): void {
-    this.queue = this.queue
-      .then(() => this.analyse(job))
-      .catch((error: unknown) =>
-        this.log.error({ err: error }, `analytics of ${job.recordingId}/${job.mediaId} failed`),
-      );
+  enqueue(job: AnalysisJob): Promise<string | undefined> {
+    return this.jobs.send(analyseInteractionJob, job, { key: `${job.recordingId}/${job.mediaId}` });
   }
 
-  /** Queues the WAVs that have no analytics yet. */
-  async resumeWaiting(): Promise<void> {
+  /** Starts this backend's analyses, and queues the WAVs an older Vox stored without analysing them. */
+  async start(): Promise<void> {
+    await this.jobs.work(analyseInteractionJob, (job) => this.analyse(job));
     const waiting = await this.pool.query<{ recording_id: string; media_id: string; storage_path: string }>(
       `SELECT m.recording_id, m.media_id, m.storage_path FROM media_files m
         WHERE m.type = 'audio/wav'
           AND NOT EXISTS (SELECT 1 FROM recording_analytics a WHERE a.recording_id = m.recording_id)`,
     );
     for (const row of waiting.rows) {
-      this.enqueue({ recordingId: row.recording_id, mediaId: row.media_id, storagePath: row.storage_path });
+      const key = `${row.recording_id}/${row.media_id}`;
+      if (await this.jobs.hasOpen(analyseInteractionJob.name, key)) continue;
+      await this.enqueue({ recordingId: row.recording_id, mediaId: row.media_id, storagePath: row.storage_path });
     }
-  }
-
-  idle(): Promise<void> {
-    return this.queue;
   }
 
   private async analyse(job: AnalysisJob): Promise<void> {

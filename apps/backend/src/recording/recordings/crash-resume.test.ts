@@ -50,8 +50,8 @@ describe('a backend killed in the middle of background work', () => {
     return { dataDir, first, vox: VoxTestBackend.attach(first.running, dataDir), restart };
   }
 
-  it('storage: a file stored but not yet taken off the outbox is stored once after the restart', async () => {
-    const { dataDir, first, vox, restart } = await crashingBackend('^DELETE FROM storage_outbox');
+  it('storage: a file stored whose metadata was being posted is posted once after the restart', async () => {
+    const { dataDir, first, vox, restart } = await crashingBackend('^INSERT INTO media_files');
     const connId = await vox.recordedCall('+15550007001', '7001', 2500);
     expect(await first.exited()).toBe('SIGKILL');
     const after = await restart();

@@ -1,9 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingListSchema, type Recording } from '@vox/shared';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
+import { JobQueue } from '../../platform/jobs/job-queue.ts';
+import { until } from '../../test-support/polling.ts';
+import { silentLogger } from '../../test-support/test-logger.ts';
+import { postMediaMetadataJob, storeMediaJob } from '../storage/storage-outbox.ts';
 
 let backend: VoxTestBackend;
 let sales: Recording;
@@ -134,36 +137,33 @@ describe('stored media that cannot be decrypted', () => {
 });
 
 describe('the same metadata arriving again', () => {
-  it('stores one media file, not two (a crash between ingest and the outbox clean-up)', async () => {
+  it('stores one media file, not two (a crash between posting the metadata and marking its job done)', async () => {
     const media = sales.mediaFiles[0]!;
     const copy = path.join(backend.dataDir, 'again.mp3');
     await fs.copyFile(storedFile(sales), copy);
-    const database = new pg.Client({ connectionString: backend.vox.databaseUrl });
-    await database.connect();
+    // Queued by another backend on the same database, as a store after a crash would be.
+    const jobs = await JobQueue.start({ databaseUrl: backend.vox.databaseUrl, nodeId: 'other', log: silentLogger });
     try {
       const objectPath = path.relative(path.join(backend.dataDir, 'media'), storedFile(sales));
-      await database.query(
-        `INSERT INTO storage_outbox (object_path, local_file, metadata, next_attempt_at) VALUES ($1, $2, $3, now())`,
-        [
-          objectPath,
-          copy,
-          JSON.stringify({
-            recordingId: sales.id,
-            connId: sales.connId,
-            callUuid: sales.callUuid,
-            recordDN: sales.recordDN,
-            mediaFile: media,
-          }),
-        ],
+      await jobs.send(storeMediaJob, {
+        kind: 'voice',
+        objectPath,
+        localFile: copy,
+        metadata: {
+          recordingId: sales.id,
+          connId: sales.connId,
+          callUuid: sales.callUuid,
+          recordDN: sales.recordDN,
+          mediaFile: media,
+        },
+      });
+      await until('the job run by the backend', async () =>
+        (await jobs.openJobData([storeMediaJob.name, postMediaMetadataJob.name])).length === 0 ? true : undefined,
       );
-      for (let i = 0; i < 50; i++) {
-        const { rows } = await database.query('SELECT count(*)::int AS n FROM storage_outbox');
-        if ((rows[0] as { n: number }).n === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
     } finally {
-      await database.end();
+      await jobs.stop();
     }
+    await expect(fs.stat(copy)).rejects.toMatchObject({ code: 'ENOENT' });
     const [again] = await backend.recordingsOf(sales.connId);
     expect(again?.mediaFiles.map((m) => m.mediaId)).toEqual([media.mediaId]);
   });

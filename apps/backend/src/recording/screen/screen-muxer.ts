@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { z } from 'zod';
+import { errorMessage } from '@vox/shared';
 import type { Logger } from 'pino';
 import { withTransaction } from '../../platform/db/transaction.ts';
 import type { EventBus } from '../../platform/events/event-bus.ts';
@@ -10,6 +12,7 @@ import { storagePathFor } from '../recordings/media-file-name.ts';
 import type { MediaVault } from '../crypto/media-vault.ts';
 import { StorageError, type StoredObject } from '../storage/media-storage.ts';
 import type { StorageOutbox } from '../storage/storage-outbox.ts';
+import type { JobQueue, JobQueueDefinition } from '../../platform/jobs/job-queue.ts';
 
 interface WaitingUpload {
   upload_id: string;
@@ -48,6 +51,24 @@ interface VoiceMedia {
   storage_path: string;
 }
 
+const muxScreenJobSchema = z.object({ connId: z.string() });
+
+/**
+ * The uploaded screen recordings of one call, muxed with its voice file. One at a time per backend
+ * (ffmpeg is the expensive part). A run stopped by storage (the voice file cannot be read) is
+ * retried with the job queue's backoff; twelve runs cover an outage of an hour and more.
+ */
+export const muxScreenJob: JobQueueDefinition<z.infer<typeof muxScreenJobSchema>> = {
+  name: 'mux-screen',
+  data: muxScreenJobSchema,
+  retryLimit: 12,
+  // The longest mux allowed (an 8-hour shift: 4 h), and then some: a killed backend's mux moves after this.
+  expireInSeconds: 5 * 3600,
+  concurrency: 1,
+  subject: (job) => `call ${job.connId}`,
+  dedupeByKey: true,
+};
+
 /**
  * Joins a finished screen upload with the call audio on the voice timeline: the video is copied,
  * shifted by the gap between the voice recording's start and the first captured frame, the audio
@@ -55,14 +76,11 @@ interface VoiceMedia {
  * stored waits and is muxed when `RecordingStored` comes.
  */
 export class ScreenMuxer {
-  private running: Promise<void> = Promise.resolve();
-  /** uploads waiting for storage to come back, and how often they were tried */
-  private readonly storageRetries = new Map<string, number>();
-
   constructor(
     private readonly pool: pg.Pool,
     private readonly vault: MediaVault,
     private readonly outbox: StorageOutbox,
+    private readonly jobs: JobQueue,
     private readonly bus: EventBus,
     private readonly workDir: string,
     private readonly log: Logger,
@@ -70,24 +88,18 @@ export class ScreenMuxer {
     outbox.onStored('screen', (stored, metadata) => this.screenStored(stored, metadata as ScreenStored));
   }
 
-  /** Muxes the waiting uploads of a call, one job at a time (ffmpeg is the expensive part). */
-  processCall(connId: string): Promise<void> {
-    this.running = this.running
-      .then(() => this.processWaiting(connId))
-      .catch((error: unknown) => this.log.error({ err: error }, `screen mux of call ${connId} failed`));
-    return this.running;
-  }
-
-  /** After a restart: mux the uploads that were waiting when the backend stopped. */
-  async resumeWaiting(): Promise<void> {
+  /** Starts this backend's muxing, and queues what waited when the backend (or an older Vox) stopped. */
+  async start(): Promise<void> {
+    await this.jobs.work(muxScreenJob, ({ connId }) => this.processWaiting(connId));
     const waiting = await this.pool.query<{ conn_id: string }>(
       "SELECT DISTINCT conn_id FROM screen_uploads WHERE state = 'waiting_for_voice'",
     );
-    for (const row of waiting.rows) void this.processCall(row.conn_id);
+    for (const row of waiting.rows) await this.processCall(row.conn_id);
   }
 
-  idle(): Promise<void> {
-    return this.running;
+  /** Queues a mux of the call's waiting uploads (a call already queued is not queued twice). */
+  async processCall(connId: string): Promise<void> {
+    await this.jobs.send(muxScreenJob, { connId }, { key: connId });
   }
 
   /** Finished uploads not muxed yet: waiting for their voice file, or muxed and being stored. */
@@ -107,35 +119,26 @@ export class ScreenMuxer {
         WHERE s.conn_id = $1 AND s.state = 'waiting_for_voice' ORDER BY s.created_at`,
       [connId],
     );
+    let storageDown: StorageError | undefined;
     for (const upload of waiting.rows) {
       const voice = await this.voiceFor(upload);
       if (!voice) continue;
       try {
         await this.mux(upload, voice);
-        this.storageRetries.delete(upload.upload_id);
       } catch (error) {
         if (error instanceof StorageError) {
-          // Storage cannot give the voice audio now: the upload waits and the mux is tried again.
-          this.retryLater(connId, upload.upload_id, error);
+          // Storage cannot give the voice audio now: the upload waits, the job is retried.
+          storageDown = error;
           continue;
         }
         await this.pool.query("UPDATE screen_uploads SET state = 'failed', failure = $2 WHERE upload_id = $1", [
           upload.upload_id,
-          error instanceof Error ? error.message.slice(0, 1000) : String(error),
+          errorMessage(error).slice(0, 1000),
         ]);
         this.log.error({ err: error }, `screen upload ${upload.upload_id} could not be muxed`);
       }
     }
-  }
-
-  private retryLater(connId: string, uploadId: string, error: StorageError): void {
-    const attempts = (this.storageRetries.get(uploadId) ?? 0) + 1;
-    this.storageRetries.set(uploadId, attempts);
-    const delayMs = Math.min(60_000, 1000 * 2 ** (attempts - 1));
-    if (attempts === 1) {
-      this.log.warn(`screen upload ${uploadId}: storage unavailable, muxing it later: ${error.message}`);
-    }
-    setTimeout(() => void this.processCall(connId), delayMs).unref();
+    if (storageDown) throw storageDown;
   }
 
   /**

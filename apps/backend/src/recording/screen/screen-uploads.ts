@@ -150,7 +150,7 @@ export function createScreenUploadServer(options: {
           ...(metadata.interrupted !== undefined ? { interrupted: metadata.interrupted } : {}),
         },
       });
-      void options.muxer.processCall(metadata.connId);
+      await options.muxer.processCall(metadata.connId);
       return {};
     },
   });

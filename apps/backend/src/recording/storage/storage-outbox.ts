@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { errorMessage, mcpMetadataSchema, type McpMetadata, type StorageStatus } from '@vox/shared';
+import { z } from 'zod';
+import { mcpMetadataSchema, type McpMetadata, type StorageStatus } from '@vox/shared';
+import type { JobQueue, JobQueueDefinition } from '../../platform/jobs/job-queue.ts';
 import type { MediaStorage, StoredObject } from './media-storage.ts';
 
 /** What the MCP knows of a file before storage has it: everything but where and what was stored. */
@@ -12,41 +14,65 @@ export interface MetadataSink {
 }
 
 /** What a stored file is: a voice recording (the MCP's), a screen recording, or its thumbnail. */
-export type OutboxKind = 'voice' | 'screen' | 'screen-thumbnail';
+const outboxKindSchema = z.enum(['voice', 'screen', 'screen-thumbnail']);
+export type OutboxKind = z.infer<typeof outboxKindSchema>;
 
 /** What happens once storage has confirmed a file of a kind; `metadata` is what was queued with it. */
 export type StoredHandler = (stored: StoredObject, metadata: unknown) => Promise<void>;
 
-interface OutboxRow {
-  id: string;
-  kind: OutboxKind;
-  object_path: string;
-  local_file: string;
-  metadata: unknown;
-  attempts: number;
-}
+const mediaFileJobSchema = z.object({
+  kind: outboxKindSchema,
+  objectPath: z.string(),
+  localFile: z.string(),
+  metadata: z.unknown(),
+});
+type MediaFileJob = z.infer<typeof mediaFileJobSchema>;
 
-const firstRetryMs = 1000;
-const maxRetryMs = 60_000;
-const pollMs = 500;
+const storedMediaJobSchema = mediaFileJobSchema.extend({
+  stored: z.object({ path: z.string(), size: z.number(), sha256: z.string() }),
+});
+type StoredMediaJob = z.infer<typeof storedMediaJobSchema>;
 
 /**
- * The way every finished media file reaches storage: the file and the metadata to post are written
- * to the `storage_outbox` table first, then the file is stored; only when storage has confirmed it
- * is the metadata posted and the row and the local file removed. When storage is down the row
- * stays and is retried with exponential backoff (1 s doubling to 60 s), across restarts, so
- * nothing is lost; posting the same metadata again is harmless (idempotent by media id).
+ * A file going to storage. Twenty runs cover an outage of a day and more (the backoff doubles up
+ * to some 18 hours); after that the file stays on disk and its job waits for `vox jobs retry`.
+ */
+export const storeMediaJob: JobQueueDefinition<MediaFileJob> = {
+  name: 'store-media',
+  data: mediaFileJobSchema,
+  retryLimit: 20,
+  // A long recording to a slow WebDAV server; a killed backend's upload is taken over after this.
+  expireInSeconds: 15 * 60,
+  concurrency: 4,
+  subject: (job) => job.objectPath,
+  dedupeByKey: true,
+};
+
+/** What storage confirmed, posted as the file's metadata: only after the store job succeeded. */
+export const postMediaMetadataJob: JobQueueDefinition<StoredMediaJob> = {
+  name: 'post-media-metadata',
+  data: storedMediaJobSchema,
+  retryLimit: 10,
+  expireInSeconds: 5 * 60,
+  concurrency: 2,
+  subject: (job) => job.objectPath,
+  dedupeByKey: true,
+};
+
+const mediaQueues = [storeMediaJob.name, postMediaMetadataJob.name] as const;
+
+/**
+ * The way every finished media file reaches storage, as two jobs in order (GIR: GVP posts the
+ * metadata after WebDAV says stored): `store-media` puts the file and, once storage has confirmed
+ * it, queues `post-media-metadata`, which posts the metadata and removes the local file. Both
+ * are retried with the job queue's backoff and survive restarts, so nothing is lost; storing and
+ * posting again are harmless (same path, idempotent by media id).
  */
 export class StorageOutbox {
-  private timer: NodeJS.Timeout | undefined;
-  private draining: Promise<void> = Promise.resolve();
-  private stopped = false;
-  /** when reading the queue began to fail (the database is down), while it fails */
-  private failingSince: number | undefined;
   private readonly handlers = new Map<OutboxKind, StoredHandler>();
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly jobs: JobQueue,
     private readonly storage: MediaStorage,
     sink: MetadataSink,
     private readonly log: Logger,
@@ -66,100 +92,85 @@ export class StorageOutbox {
   }
 
   /**
-   * Queues a finished file and tries to deliver it at once. Resolves once it is queued durably. A
-   * file queued again (after a crash, from its journal) is left to the row queued first.
+   * Queues a finished file; resolves once it is queued durably. A file queued again (after a
+   * crash, from its journal) is left to the job queued first.
    */
   async deliver(kind: OutboxKind, objectPath: string, localFile: string, metadata: unknown): Promise<void> {
-    const inserted = await this.pool.query<{ id: string }>(
-      // The first attempt is this call's; the background retries only pick the row up if it fails.
-      `INSERT INTO storage_outbox (kind, object_path, local_file, metadata, next_attempt_at)
-       VALUES ($1, $2, $3, $4, now() + interval '1 minute') ON CONFLICT (object_path) DO NOTHING RETURNING id`,
-      [kind, objectPath, localFile, JSON.stringify(metadata)],
-    );
-    const id = inserted.rows[0]?.id;
-    if (id) await this.attempt({ id, kind, object_path: objectPath, local_file: localFile, metadata, attempts: 0 });
+    if (await this.jobs.hasOpen(storeMediaJob.name, objectPath)) return;
+    await this.jobs.send(storeMediaJob, { kind, objectPath, localFile, metadata }, { key: objectPath });
   }
 
-  /** Retries what is due every half second until `stop()`; what a previous run left, at once. */
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.pool.query('UPDATE storage_outbox SET next_attempt_at = now()');
-    this.timer ??= setInterval(() => {
-      this.draining = this.draining
-        .then(() => this.retryDue())
-        .then(
-          () => {
-            if (this.failingSince !== undefined) this.log.info('storage outbox: working again');
-            this.failingSince = undefined;
-          },
-          (error: unknown) => {
-            // Once per outage, not every half second while the database is down.
-            if (this.failingSince === undefined) this.log.warn({ err: error }, 'storage outbox: cannot read its queue');
-            this.failingSince ??= Date.now();
-          },
-        );
-    }, pollMs);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.draining;
+  /** Starts this backend's share of the work, and takes over what an older Vox left in its table. */
+  async start(pool: pg.Pool): Promise<void> {
+    await this.jobs.work(storeMediaJob, (job) => this.store(job));
+    await this.jobs.work(postMediaMetadataJob, (job) => this.post(job));
+    await this.adoptLegacyOutbox(pool);
   }
 
   /** The calls whose voice files wait here: their call details are still to be merged. */
   async pendingVoiceCalls(): Promise<Set<string>> {
-    const result = await this.pool.query<{ conn_id: string }>(
-      "SELECT DISTINCT metadata->>'connId' AS conn_id FROM storage_outbox WHERE kind = 'voice'",
-    );
-    return new Set(result.rows.map((row) => row.conn_id));
+    const waiting = new Set<string>();
+    for (const data of await this.jobs.openJobData(mediaQueues)) {
+      const job = mediaFileJobSchema.safeParse(data);
+      const connId = job.success && job.data.kind === 'voice' ? (job.data.metadata as PendingMetadata).connId : '';
+      if (connId) waiting.add(connId);
+    }
+    return waiting;
   }
 
   async status(): Promise<StorageStatus> {
-    const result = await this.pool.query<{ pending: string; oldest: Date | null; last_error: string | null }>(
-      `SELECT count(*) AS pending, min(created_at) AS oldest,
-              (SELECT last_error FROM storage_outbox WHERE last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS last_error
-         FROM storage_outbox`,
-    );
-    const row = result.rows[0];
+    const backlog = await this.jobs.backlog(mediaQueues);
     return {
-      pending: Number(row?.pending ?? 0),
-      ...(row?.oldest ? { oldest: row.oldest.toISOString() } : {}),
-      ...(row?.last_error ? { lastError: row.last_error } : {}),
+      pending: backlog.jobs,
+      ...(backlog.oldest ? { oldest: backlog.oldest.toISOString() } : {}),
+      ...(backlog.lastError ? { lastError: backlog.lastError } : {}),
     };
   }
 
-  private async retryDue(): Promise<void> {
-    const due = await this.pool.query<OutboxRow>(
-      'SELECT * FROM storage_outbox WHERE next_attempt_at <= now() ORDER BY id LIMIT 20',
-    );
-    for (const row of due.rows) {
-      if (this.stopped) return;
-      await this.attempt(row);
+  private async store(job: MediaFileJob): Promise<void> {
+    const stored = await this.storage.putFile(job.objectPath, job.localFile).catch(async (error: unknown) => {
+      // A run that stored the file and queued its metadata, then died before it was marked done:
+      // the metadata job has since removed the local file. Storage has it; nothing is left to do.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await this.alreadyStored(job.objectPath))) {
+        this.log.info(`storage: ${job.objectPath} was stored by an earlier run`);
+        return undefined;
+      }
+      throw error;
+    });
+    if (!stored) return;
+    await this.jobs.send(postMediaMetadataJob, { ...job, stored }, { key: job.objectPath });
+  }
+
+  private async post(job: StoredMediaJob): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    if (!handler) throw new Error(`nothing handles stored files of kind ${job.kind}`);
+    await handler(job.stored, job.metadata);
+    await fs.rm(job.localFile, { force: true });
+  }
+
+  private async alreadyStored(objectPath: string): Promise<boolean> {
+    try {
+      await this.storage.size(objectPath);
+      return true;
+    } catch {
+      return false;
     }
   }
 
-  private async attempt(row: OutboxRow): Promise<void> {
-    try {
-      const handler = this.handlers.get(row.kind);
-      if (!handler) throw new Error(`nothing handles stored files of kind ${row.kind}`);
-      const stored = await this.storage.putFile(row.object_path, row.local_file);
-      // Only after storage has confirmed the file (GIR: GVP posts metadata after WebDAV says stored).
-      await handler(stored, row.metadata);
-      await this.pool.query('DELETE FROM storage_outbox WHERE id = $1', [row.id]);
-      await fs.rm(row.local_file, { force: true });
-    } catch (error) {
-      const attempts = row.attempts + 1;
-      const delayMs = Math.min(maxRetryMs, firstRetryMs * 2 ** (attempts - 1));
-      const message = errorMessage(error);
-      await this.pool.query(
-        `UPDATE storage_outbox SET attempts = $2, last_error = $3,
-           next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1`,
-        [row.id, attempts, message.slice(0, 1000), delayMs / 1000],
-      );
-      if (attempts === 1)
-        this.log.warn(`storage: ${row.object_path} not stored yet, retrying in the background: ${message}`);
+  /** Rows an older Vox queued in `storage_outbox` become jobs (once: the row goes with the send). */
+  private async adoptLegacyOutbox(pool: pg.Pool): Promise<void> {
+    const rows = await pool.query<{
+      id: string;
+      kind: OutboxKind;
+      object_path: string;
+      local_file: string;
+      metadata: unknown;
+    }>('SELECT id, kind, object_path, local_file, metadata FROM storage_outbox ORDER BY id');
+    for (const row of rows.rows) {
+      await this.deliver(row.kind, row.object_path, row.local_file, row.metadata);
+      await pool.query('DELETE FROM storage_outbox WHERE id = $1', [row.id]);
     }
+    if (rows.rows.length > 0)
+      this.log.info(`storage: ${rows.rows.length} file(s) from the old outbox table queued as jobs`);
   }
 }

@@ -7,6 +7,7 @@ import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../../test-support/webdav-test-server.ts';
 import { silentLogger } from '../../test-support/test-logger.ts';
 import { StorageError } from './media-storage.ts';
+import { JobQueue } from '../../platform/jobs/job-queue.ts';
 import { StorageOutbox } from './storage-outbox.ts';
 import { WebdavStorage } from './webdav-storage.ts';
 
@@ -26,17 +27,23 @@ afterAll(async () => {
   await dav?.stop();
 });
 
-interface OutboxRow {
+interface StoreJobRow {
   local_file: string;
-  attempts: number;
+  /** runs that failed before this one */
+  retry_count: number;
   last_error: string | null;
 }
 
-async function outboxRows(): Promise<OutboxRow[]> {
+/** The store-media jobs not done yet, read from the job queue's table. */
+async function storeJobs(): Promise<StoreJobRow[]> {
   const client = new pg.Client({ connectionString: vox.vox.databaseUrl });
   await client.connect();
   try {
-    return (await client.query<OutboxRow>('SELECT local_file, attempts, last_error FROM storage_outbox')).rows;
+    const result = await client.query<StoreJobRow>(
+      `SELECT data->>'localFile' AS local_file, retry_count, output->>'message' AS last_error
+         FROM vox_jobs.job WHERE name = 'store-media' AND state <> 'completed'`,
+    );
+    return result.rows;
   } finally {
     await client.end();
   }
@@ -68,9 +75,9 @@ describe('WebDAV answering 507 Insufficient Storage, then 500', () => {
       (waiting) => waiting === 1,
     );
     expect(dav.putStatuses).toEqual([507, 500]);
-    const [row, ...others] = await outboxRows();
+    const [row, ...others] = await storeJobs();
     expect(others).toEqual([]);
-    expect(row).toMatchObject({ attempts: 2, last_error: expect.stringMatching(/answered 500/) as unknown });
+    expect(row).toMatchObject({ retry_count: 2, last_error: expect.stringMatching(/answered 500/) as unknown });
     // The file is kept where the MCP wrote it, and nothing half-written is left on the server.
     await expect(fs.stat(row!.local_file)).resolves.toMatchObject({ size: expect.any(Number) as unknown });
     expect(await filesUnder(dav.dir)).toEqual([]);
@@ -80,9 +87,9 @@ describe('WebDAV answering 507 Insufficient Storage, then 500', () => {
     });
     expect(await vox.admin('GET', `/api/v2/recordings?connId=${connId}`)).toMatchObject({ recordings: [] });
     // Its call's details are still needed (the Recording Processor merges them once it is stored).
-    const pool = new pg.Pool({ connectionString: vox.vox.databaseUrl });
-    const outbox = new StorageOutbox(pool, new WebdavStorage(dav.url), { ingest: async () => {} }, silentLogger);
-    expect(await outbox.pendingVoiceCalls().finally(() => pool.end())).toEqual(new Set([connId]));
+    const jobs = await JobQueue.start({ databaseUrl: vox.vox.databaseUrl, nodeId: 'observer', log: silentLogger });
+    const outbox = new StorageOutbox(jobs, new WebdavStorage(dav.url), { ingest: async () => {} }, silentLogger);
+    expect(await outbox.pendingVoiceCalls().finally(() => jobs.stop())).toEqual(new Set([connId]));
 
     releasePuts();
     releasePuts = undefined;
@@ -90,7 +97,7 @@ describe('WebDAV answering 507 Insufficient Storage, then 500', () => {
     const media = recording!.mediaFiles[0]!;
     expect(dav.putStatuses.slice(2).filter((status) => status < 300)).toHaveLength(1);
     expect(await filesUnder(dav.dir)).toEqual([expect.stringMatching(new RegExp(`^recordings/.*/${media.mediaId}$`))]);
-    await until(outboxRows, (rows) => rows.length === 0);
+    await until(storeJobs, (rows) => rows.length === 0);
     await expect(fs.stat(row!.local_file)).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await vox.media(recording!.id, media.mediaId)).length).toBe(media.size);
     // Listed once, with its one file.

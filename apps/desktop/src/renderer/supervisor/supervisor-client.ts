@@ -4,6 +4,7 @@ import {
   type AuditQuery,
   type CreateUserRequest,
   type DnConfigRequest,
+  type JobQueueName,
   type MediaTicketPurpose,
   type RecordingQuery,
   type UpdateUserRequest,
@@ -93,6 +94,14 @@ export class SupervisorClient extends ApiSession {
 
   configureDn(dn: string, body: DnConfigRequest) {
     return this.api.call('configureDn', { params: { dn }, body });
+  }
+
+  jobs() {
+    return this.api.call('jobOverview');
+  }
+
+  retryJob(queue: JobQueueName, id: string) {
+    return this.api.call('retryJob', { params: { queue, id } });
   }
 
   /** Where a media file is, without any credential: what a link shows. */

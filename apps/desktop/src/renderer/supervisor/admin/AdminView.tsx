@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { AuditLogPanel } from './AuditLogPanel.tsx';
 import { DnPanel } from './DnPanel.tsx';
 import { GroupsPanel } from './GroupsPanel.tsx';
+import { JobsPanel } from './JobsPanel.tsx';
 import { UsersPanel } from './UsersPanel.tsx';
 
 const tabs = {
@@ -9,11 +10,12 @@ const tabs = {
   users: ['Users', UsersPanel],
   groups: ['Groups', GroupsPanel],
   dns: ['DN recording', DnPanel],
+  jobs: ['Jobs', JobsPanel],
 } as const;
 
 type Tab = keyof typeof tabs;
 
-/** What an admin looks after: the audit log and its chain, users, groups, DN recording configuration. */
+/** What an admin looks after: the audit log and its chain, users, groups, DN recording configuration, background jobs. */
 export function AdminView() {
   const [tab, setTab] = useState<Tab>('audit');
   const Panel = tabs[tab][1];

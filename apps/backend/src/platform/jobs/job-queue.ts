@@ -1,0 +1,329 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { errorMessage, type JobOverview, type JobQueueName } from '@vox/shared';
+import { BackendNodes, type OrphanedRun } from './backend-nodes.ts';
+import { readJobOverview } from './job-overview.ts';
+import { jobSchema } from './job-tables.ts';
+
+/**
+ * The one retry policy: a failed run is tried again after about 1 s, then 2, 4, 8... (doubling,
+ * with up to as much again of jitter so that a storage outage does not end in a burst), up to the
+ * queue's `retryLimit` runs; then the job stays failed, listed for an admin, until retried.
+ */
+const retryDelaySeconds = 1;
+
+/** Waiting, running, retrying, or failed and kept until an admin retries it. */
+const unfinished = "state NOT IN ('completed', 'cancelled')";
+
+/** What a backend does with one queue's jobs. */
+export interface JobQueueDefinition<T> {
+  name: JobQueueName;
+  /** the job's data, checked when a job is read back from the database */
+  data: z.ZodType<T>;
+  /** runs after the first failed one */
+  retryLimit: number;
+  /**
+   * How long one run may take. A run still going after this counts as failed and is retried: this
+   * is also how a job whose backend was killed mid-run goes to another backend.
+   */
+  expireInSeconds: number;
+  /** jobs of this queue one backend runs at once */
+  concurrency: number;
+  /** what a job works on, as the admin's job list shows it */
+  subject(data: T): string;
+  /** a job sent with the key of one still waiting is not queued again ('short' in pg-boss) */
+  dedupeByKey?: boolean;
+}
+
+export interface JobRun {
+  id: string;
+  /** 1 for the first run */
+  attempt: number;
+}
+
+export interface SendOptions {
+  /** with `dedupeByKey`: at most one waiting job per key */
+  key?: string;
+  /** not before then; the job is not one `settle()` waits for */
+  startAfter?: Date;
+  /** the same id twice queues one job: a deterministic id makes "once per day" a key of the id */
+  id?: string;
+}
+
+export interface JobQueueOptions {
+  databaseUrl: string;
+  /** this backend's name among those sharing the database (backendNodeId()) */
+  nodeId: string;
+  log: Logger;
+  /** how often an idle backend looks for jobs another one queued (this backend's are run at once) */
+  pollingIntervalSeconds?: number;
+  /** how often expired runs (a killed backend's) are failed over; pg-boss's maintenance interval */
+  maintenanceIntervalSeconds?: number;
+}
+
+/**
+ * The backend's durable background work on pg-boss, in the PostgreSQL Vox already has: a job is
+ * stored before anyone runs it, runs on exactly one backend at a time (row locks with SKIP LOCKED),
+ * is retried with the one backoff policy, and survives restarts. Jobs this backend queues are
+ * started at once; jobs other backends queued are found within the polling interval.
+ */
+export class JobQueue {
+  private readonly definitions = new Map<JobQueueName, JobQueueDefinition<unknown>>();
+  private readonly workerIds = new Map<JobQueueName, string[]>();
+  /** jobs queued here and due now: what `settle()` waits for */
+  private readonly pending = new Set<string>();
+  private lastErrorLogAt = 0;
+  private suppressedErrors = 0;
+
+  private readonly nodes: BackendNodes;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly boss: PgBoss,
+    private readonly options: JobQueueOptions,
+  ) {
+    this.nodes = new BackendNodes(boss.getDb(), options.nodeId, (orphans) => this.failOver(orphans), options.log);
+  }
+
+  static async start(options: JobQueueOptions): Promise<JobQueue> {
+    // Its own few connections, so that a burst of jobs never starves the API's pool.
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 4,
+      application_name: 'vox-jobs',
+      connectionTimeoutMillis: 15_000,
+    });
+    const boss = new PgBoss({
+      db: { executeSql: (text, values) => pool.query(text, values) },
+      schema: jobSchema,
+      // Vox schedules its own recurring jobs (see schedule()), so pg-boss's cron clock stays off.
+      schedule: false,
+      supervise: true,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+      // Completed and failed jobs stay listed for a day, then move to the archive for a week.
+      archiveCompletedAfterSeconds: 24 * 3600,
+      archiveFailedAfterSeconds: 7 * 24 * 3600,
+      deleteAfterDays: 7,
+    });
+    const queue = new JobQueue(pool, boss, options);
+    pool.on('error', (error) => queue.logError(error));
+    boss.on('error', (error) => queue.logError(error));
+    try {
+      await boss.start();
+      await queue.nodes.start();
+    } catch (error) {
+      await boss.stop({ graceful: false, close: false }).catch(() => {});
+      await pool.end();
+      throw error;
+    }
+    return queue;
+  }
+
+  /** Creates (or updates) the queue and starts this backend's workers for it. */
+  async work<T>(definition: JobQueueDefinition<T>, handler: (data: T, run: JobRun) => Promise<void>): Promise<void> {
+    const { name } = definition;
+    const settings: PgBoss.Queue = {
+      name,
+      policy: definition.dedupeByKey ? 'short' : 'standard',
+      retryLimit: definition.retryLimit,
+      retryDelay: retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: definition.expireInSeconds,
+    };
+    await this.boss.createQueue(name, settings);
+    // A queue made by an older Vox keeps its old settings otherwise.
+    await this.boss.updateQueue(name, settings);
+    this.definitions.set(name, definition as JobQueueDefinition<unknown>);
+    const ids: string[] = [];
+    for (let i = 0; i < definition.concurrency; i++) {
+      let workerId = '';
+      workerId = await this.boss.work<unknown>(
+        name,
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 },
+        async ([job]) => {
+          if (!job) return;
+          try {
+            await this.run(definition, job, handler);
+          } finally {
+            this.pending.delete(job.id);
+            // Looks for the next job at once: a backlog drains without waiting a poll per job.
+            this.boss.notifyWorker(workerId);
+          }
+        },
+      );
+      ids.push(workerId);
+    }
+    this.workerIds.set(name, ids);
+  }
+
+  /** Queues a job; undefined when one with the same key (or id) already waits. */
+  async send<T>(definition: JobQueueDefinition<T>, data: T, options: SendOptions = {}): Promise<string | undefined> {
+    const id = await this.boss.send(definition.name, definition.data.parse(data) as object, {
+      ...(options.key !== undefined ? { singletonKey: options.key } : {}),
+      ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+      ...(options.id ? { id: options.id } : {}),
+    });
+    if (!id) return undefined;
+    if (!options.startAfter) {
+      this.pending.add(id);
+      for (const workerId of this.workerIds.get(definition.name) ?? []) this.boss.notifyWorker(workerId);
+    }
+    return id;
+  }
+
+  /** Whether a job with this key is unfinished (waiting, running, retrying, or failed and kept for a retry). */
+  async hasOpen(queue: JobQueueName, key: string): Promise<boolean> {
+    const result = await this.boss
+      .getDb()
+      .executeSql(`SELECT 1 FROM ${jobSchema}.job WHERE name = $1 AND singleton_key = $2 AND ${unfinished} LIMIT 1`, [
+        queue,
+        key,
+      ]);
+    return result.rows.length > 0;
+  }
+
+  /** The data of the unfinished jobs of these queues. */
+  async openJobData(queues: readonly JobQueueName[]): Promise<unknown[]> {
+    const result = await this.boss
+      .getDb()
+      .executeSql(`SELECT data FROM ${jobSchema}.job WHERE name = ANY($1::text[]) AND ${unfinished}`, [queues]);
+    return result.rows.map((row: { data: unknown }) => row.data);
+  }
+
+  /** How many jobs of these queues are unfinished, since when, and the latest failure's message (a job
+   *  keeps it while it runs again). */
+  async backlog(queues: readonly JobQueueName[]): Promise<{ jobs: number; oldest?: Date; lastError?: string }> {
+    const result = await this.boss.getDb().executeSql(
+      `SELECT count(*) AS jobs, min(created_on) AS oldest,
+              (SELECT output->>'message' FROM ${jobSchema}.job
+                WHERE name = ANY($1::text[]) AND ${unfinished} AND output ? 'message'
+                ORDER BY COALESCE(completed_on, started_on) DESC NULLS LAST LIMIT 1) AS last_error
+         FROM ${jobSchema}.job WHERE name = ANY($1::text[]) AND ${unfinished}`,
+      [queues],
+    );
+    const row = result.rows[0] as { jobs: string; oldest: Date | null; last_error: string | null } | undefined;
+    return {
+      jobs: Number(row?.jobs ?? 0),
+      ...(row?.oldest ? { oldest: row.oldest } : {}),
+      ...(row?.last_error ? { lastError: row.last_error } : {}),
+    };
+  }
+
+  /** Removes the queue's jobs that wait to run (not those running, retrying or done). */
+  async deleteWaiting(queue: JobQueueName): Promise<void> {
+    const waiting = await this.boss
+      .getDb()
+      .executeSql(`SELECT id FROM ${jobSchema}.job WHERE name = $1 AND state = 'created'`, [queue]);
+    const ids = waiting.rows.map((row: { id: string }) => row.id);
+    if (ids.length > 0) await this.boss.deleteJob(queue, ids);
+  }
+
+  /**
+   * Waits until the jobs this backend queued to run now have run (or failed and wait for a retry),
+   * and the jobs those queued in turn, for at most `timeoutMs`: a stopping backend stores what its
+   * MCPs just finished. What is left runs at the next start, or on another backend.
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending.size > 0) {
+      const ids = [...this.pending];
+      const result = await this.boss
+        .getDb()
+        .executeSql(`SELECT id FROM ${jobSchema}.job WHERE id = ANY($1::uuid[]) AND state IN ('created', 'active')`, [
+          ids,
+        ]);
+      const open = new Set(result.rows.map((row: { id: string }) => row.id));
+      for (const id of ids) if (!open.has(id)) this.pending.delete(id);
+      if (this.pending.size === 0) return;
+      if (Date.now() >= deadline) {
+        this.options.log.warn(`jobs: ${this.pending.size} job(s) not run before shutdown; they run at the next start`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async overview(): Promise<JobOverview> {
+    const overview = await readJobOverview(this.boss.getDb(), jobSchema, (queue, data) => {
+      const definition = this.definitions.get(queue);
+      const parsed = definition?.data.safeParse(data);
+      return parsed?.success ? definition!.subject(parsed.data) : '';
+    });
+    return { ...overview, nodes: await this.nodes.list() };
+  }
+
+  /** Runs a failed job again; false when the queue holds no failed job with this id. */
+  async retry(queue: JobQueueName, id: string): Promise<boolean> {
+    const result = (await this.boss.retry(queue, id)) as unknown as { affected: number };
+    if (result.affected === 0) return false;
+    for (const workerId of this.workerIds.get(queue) ?? []) this.boss.notifyWorker(workerId);
+    return true;
+  }
+
+  /** Stops taking jobs and waits for the runs in progress (those still going after 30 s are failed, to be retried). */
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: 30_000, close: false });
+    await this.nodes.stop().catch((error: unknown) => this.logError(error as Error));
+    await this.pool.end();
+  }
+
+  /** Runs whose backend stopped: failed now, so that the retry policy runs them again elsewhere. */
+  private async failOver(orphans: OrphanedRun[]): Promise<void> {
+    for (const orphan of orphans) {
+      await this.boss.fail(orphan.queue, orphan.jobId, {
+        message: `its backend ${orphan.nodeId} stopped while running it`,
+      });
+    }
+  }
+
+  private async run<T>(
+    definition: JobQueueDefinition<T>,
+    job: PgBoss.JobWithMetadata<unknown>,
+    handler: (data: T, run: JobRun) => Promise<void>,
+  ): Promise<void> {
+    const attempt = job.retryCount + 1;
+    let subject = job.id;
+    try {
+      await this.nodes.runStarted(job.id, definition.name);
+      const data = definition.data.parse(job.data);
+      subject = definition.subject(data);
+      await handler(data, { id: job.id, attempt });
+      await this.nodes.runEnded(job.id);
+    } catch (error) {
+      await this.nodes.runEnded(job.id).catch(() => {});
+      const message = `${definition.name} ${subject}: run ${attempt} of ${definition.retryLimit + 1} failed`;
+      // The first failure and the last are news; the runs between are in the admin's job list.
+      if (attempt > definition.retryLimit) {
+        this.options.log.error({ err: error }, `${message}; it stays failed until retried (vox jobs retry)`);
+      } else {
+        const level = attempt === 1 ? 'warn' : 'debug';
+        this.options.log[level](`${message}, retrying within ${2 ** attempt} s: ${errorMessage(error)}`);
+      }
+      throw error;
+    }
+  }
+
+  /** pg-boss reports every failed poll; a database outage is logged once a minute, not twice a second. */
+  private logError(error: Error): void {
+    const now = Date.now();
+    if (now - this.lastErrorLogAt < 60_000) {
+      this.suppressedErrors++;
+      return;
+    }
+    const more = this.suppressedErrors > 0 ? ` (and ${this.suppressedErrors} more errors since)` : '';
+    this.options.log.warn(`jobs: ${error.message}${more}`);
+    this.lastErrorLogAt = now;
+    this.suppressedErrors = 0;
+  }
+}
+
+/** A job id that is the same for the same key: "the purge of 2026-12-02" is queued once. */
+export function jobIdFor(key: string): string {
+  const hex = crypto.createHash('sha256').update(key).digest('hex');
+  // Shaped as a version-5 (name-based) UUID, as pg-boss's uuid column and the API's schema expect.
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
