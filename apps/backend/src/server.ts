@@ -148,7 +148,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   const bus = new EventBus();
   const storage: MediaStorage = config.storageUrl
     ? new WebdavStorage(config.storageUrl)
-    : new LocalDirectoryStorage(path.join(config.dataDir, 'media'));
+    : new LocalDirectoryStorage(config.localStorageDir);
   const recordings = new RecordingStore(pool);
   const callDetails = new CallDetailsStore();
   const processor = new RecordingProcessor(callDetails, recordings, bus);
@@ -337,7 +337,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerUserAdminRoutes(routes, new UserDirectory(pool, bus), audit);
   registerCallLadderRoutes(routes, ladders);
   const screenUploads = createScreenUploadServer({
-    dataDir: config.dataDir,
+    uploadDir: config.screenUploadDir,
     pool,
     muxer,
     vault,

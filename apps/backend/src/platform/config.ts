@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const envSchema = z.object({
@@ -19,8 +20,12 @@ const envSchema = z.object({
   VOX_DESKTOP_ORIGIN: z.string().default('vox-app://desktop'),
   VOX_STORAGE_URL: z
     .string()
-    .regex(/^(webdav\+)?https?:\/\//, 'VOX_STORAGE_URL must be webdav+http(s):// or http(s)://')
+    .regex(
+      /^((webdav\+)?https?:\/\/|file:\/\/\/)/,
+      'VOX_STORAGE_URL must be webdav+http(s)://, http(s):// or file:///absolute/path',
+    )
     .optional(),
+  VOX_SCREEN_UPLOAD_DIR: z.string().optional(),
   VOX_RECORDING_FORMAT: z.enum(['mp3-8k-mono', 'mp3-16k-stereo', 'mp3-32k-stereo']).default('mp3-16k-stereo'),
   VOX_ANALYTICS: z.enum(['0', '1']).default('0'),
   VOX_PURGE_AT: z
@@ -85,8 +90,12 @@ export interface VoxConfig {
   logStream?: { write(line: string): void };
   tokenTtlMs: number;
   desktopOrigin: string;
-  /** WebDAV storage for media; undefined: a local directory under `dataDir` */
+  /** WebDAV storage for media; undefined: a local directory (`localStorageDir`) */
   storageUrl: string | undefined;
+  /** where media goes without WebDAV: `file:///path` (a shared mount), or under `dataDir` */
+  localStorageDir: string;
+  /** where screen uploads arrive; backends behind one load balancer share it */
+  screenUploadDir: string;
   /** the IVR profile's MP3 format */
   recordingFormat: z.infer<typeof envSchema>['VOX_RECORDING_FORMAT'];
   /** recording-and-analytics mode: WAV G.711 besides each MP3 */
@@ -143,7 +152,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VoxConfig {
     logLevel: e.VOX_LOG_LEVEL,
     tokenTtlMs: e.VOX_TOKEN_TTL_HOURS * 3_600_000,
     desktopOrigin: e.VOX_DESKTOP_ORIGIN,
-    storageUrl: e.VOX_STORAGE_URL,
+    storageUrl: e.VOX_STORAGE_URL?.startsWith('file:') ? undefined : e.VOX_STORAGE_URL,
+    localStorageDir: e.VOX_STORAGE_URL?.startsWith('file:')
+      ? fileURLToPath(e.VOX_STORAGE_URL)
+      : path.join(path.resolve(e.VOX_DATA_DIR), 'media'),
+    screenUploadDir: path.resolve(e.VOX_SCREEN_UPLOAD_DIR ?? path.join(e.VOX_DATA_DIR, 'screen-uploads')),
     recordingFormat: e.VOX_RECORDING_FORMAT,
     analytics: e.VOX_ANALYTICS === '1',
     mcpCount: e.VOX_MCP_COUNT,

@@ -4,17 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { BackendNode, JobQueueName } from '@vox/shared';
+import type { BackendNode } from '@vox/shared';
 import { jobSchema } from './job-tables.ts';
 
-/** How often a running backend says it is alive. */
-const heartbeatMs = 5000;
 /** A backend not seen for this long has stopped: its jobs go to the others. */
-export const staleAfterMs = 30_000;
+export const defaultStaleAfterMs = 30_000;
 
 export interface OrphanedRun {
   jobId: string;
-  queue: JobQueueName;
+  /** the pg-boss queue (a per-backend queue's name includes its node) */
+  queue: string;
   nodeId: string;
 }
 
@@ -54,6 +53,7 @@ export class BackendNodes {
     readonly nodeId: string,
     private readonly failOver: (orphans: OrphanedRun[]) => Promise<void>,
     private readonly log: Logger,
+    private readonly staleAfterMs = defaultStaleAfterMs,
   ) {}
 
   /** Registers this backend and fails over the runs it had when it stopped last. */
@@ -65,9 +65,10 @@ export class BackendNodes {
     );
     this.healthySince = Date.now();
     await this.failOverRuns('r.node_id = $1');
+    // Six heartbeats per stale period: a peer is not given up on for one late or lost beat.
     this.timer = setInterval(() => {
       this.beating = this.beating.then(() => this.heartbeat());
-    }, heartbeatMs);
+    }, this.staleAfterMs / 6);
   }
 
   /** Deregisters this backend; its runs have ended (or were failed over by pg-boss's stop). */
@@ -79,7 +80,7 @@ export class BackendNodes {
     await this.db.executeSql('DELETE FROM backend_nodes WHERE node_id = $1', [this.nodeId]);
   }
 
-  async runStarted(jobId: string, queue: JobQueueName): Promise<void> {
+  async runStarted(jobId: string, queue: string): Promise<void> {
     await this.db.executeSql(
       `INSERT INTO job_runs (job_id, queue, node_id) VALUES ($1, $2, $3)
        ON CONFLICT (job_id) DO UPDATE SET node_id = EXCLUDED.node_id, started_at = now()`,
@@ -102,7 +103,7 @@ export class BackendNodes {
       nodeId: row.node_id,
       startedAt: row.started_at.toISOString(),
       seenAt: row.seen_at.toISOString(),
-      alive: Date.now() - row.seen_at.getTime() < staleAfterMs,
+      alive: Date.now() - row.seen_at.getTime() < this.staleAfterMs,
       running: Number(row.running),
       self: row.node_id === this.nodeId,
     }));
@@ -112,10 +113,10 @@ export class BackendNodes {
     try {
       await this.db.executeSql('UPDATE backend_nodes SET seen_at = now() WHERE node_id = $1', [this.nodeId]);
       this.healthySince ??= Date.now();
-      if (Date.now() - this.healthySince < staleAfterMs) return;
+      if (Date.now() - this.healthySince < this.staleAfterMs) return;
       await this.failOverRuns(
         `r.node_id <> $1 AND NOT EXISTS (SELECT 1 FROM backend_nodes n WHERE n.node_id = r.node_id
-           AND n.seen_at > now() - make_interval(secs => ${staleAfterMs / 1000}))`,
+           AND n.seen_at > now() - make_interval(secs => ${this.staleAfterMs / 1000}))`,
       );
     } catch (error) {
       // The job queue logs the database's absence; here it only means peers cannot be judged.
@@ -132,7 +133,7 @@ export class BackendNodes {
           AND EXISTS (SELECT 1 FROM ${jobSchema}.job j WHERE j.id = r.job_id AND j.name = r.queue AND j.state = 'active')`,
       [this.nodeId],
     );
-    const orphans = (result.rows as { job_id: string; queue: JobQueueName; node_id: string }[]).map((row) => ({
+    const orphans = (result.rows as { job_id: string; queue: string; node_id: string }[]).map((row) => ({
       jobId: row.job_id,
       queue: row.queue,
       nodeId: row.node_id,

@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import { baseQueueSql } from './job-tables.ts';
 import { jobQueueNameSchema, type JobOverview, type JobQueueCounts, type JobQueueName } from '@vox/shared';
 
 interface StateCount {
@@ -41,7 +42,7 @@ export async function readJobOverview(
   subjectOf: (queue: JobQueueName, data: unknown) => string,
 ): Promise<Omit<JobOverview, 'nodes'>> {
   const counts = await db.executeSql(
-    `SELECT name, state, count(*) AS jobs FROM ${schema}.job GROUP BY name, state`,
+    `SELECT ${baseQueueSql} AS name, state, count(*) AS jobs FROM ${schema}.job GROUP BY 1, 2`,
     [],
   );
   const queues = new Map<JobQueueName, JobQueueCounts>(
@@ -61,12 +62,12 @@ export async function readJobOverview(
     else if (row.state === 'completed') entry.completed += jobs;
   }
   const troubled = await db.executeSql(
-    `SELECT id, name, state, data, output, retry_count, retry_limit, start_after, created_on
+    `SELECT id, ${baseQueueSql} AS name, state, data, output, retry_count, retry_limit, start_after, created_on
        FROM ${schema}.job WHERE state IN ('retry', 'failed') ORDER BY created_on DESC LIMIT ${troubledLimit}`,
     [],
   );
   const running = await db.executeSql(
-    `SELECT j.id, j.name, j.data, j.started_on, r.node_id FROM ${schema}.job j
+    `SELECT j.id, split_part(j.name, '/', 1) AS name, j.data, j.started_on, r.node_id FROM ${schema}.job j
        JOIN job_runs r ON r.job_id = j.id WHERE j.state = 'active' ORDER BY j.started_on LIMIT ${troubledLimit}`,
     [],
   );

@@ -27,8 +27,13 @@ afterAll(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-async function backend(nodeId: string): Promise<JobQueue> {
-  const queue = await JobQueue.start({ databaseUrl: database.url, nodeId, log: silentLogger });
+async function backend(nodeId: string, staleAfterMs?: number): Promise<JobQueue> {
+  const queue = await JobQueue.start({
+    databaseUrl: database.url,
+    nodeId,
+    log: silentLogger,
+    ...(staleAfterMs ? { staleAfterMs } : {}),
+  });
   started.push(queue);
   return queue;
 }
@@ -135,6 +140,55 @@ describe('a backend that died mid-run', () => {
     await until('the run taken over', async () => (runs.length === 2 ? true : undefined), 10_000);
     expect(runs).toEqual(['dead', 'again']);
     releaseDeadRun();
+  });
+});
+
+describe('a backend that stopped being seen', () => {
+  it('has its runs taken over by another once it has been silent for the stale period', async () => {
+    const jobs = definition('keep-call-ladder', 3);
+    const runs: string[] = [];
+    // What a backend killed mid-run leaves in the database: the job active, noted as its run, and
+    // its last heartbeat long ago.
+    const sender = await backend('node-sender');
+    const id = (await sender.send(jobs, { n: 1 }))!;
+    await database.pool.query("UPDATE vox_jobs.job SET state = 'active', started_on = now() WHERE id = $1", [id]);
+    await database.pool.query(
+      "INSERT INTO backend_nodes (node_id, seen_at) VALUES ('node-silent', now() - interval '1 hour')",
+    );
+    await database.pool.query(
+      "INSERT INTO job_runs (job_id, queue, node_id) VALUES ($1, 'keep-call-ladder', 'node-silent')",
+      [id],
+    );
+    const other = await backend('node-other', 1500);
+    await other.work(jobs, async () => {
+      runs.push('other');
+    });
+    await until('the run taken over', async () => (runs.length === 1 ? true : undefined), 15_000);
+    expect(runs).toEqual(['other']);
+    const nodes = (await other.overview()).nodes.map((node) => [node.nodeId, node.alive]);
+    expect(nodes).toContainEqual(['node-silent', false]);
+    expect(nodes).toContainEqual(['node-other', true]);
+  });
+});
+
+describe('a per-backend queue', () => {
+  it('is run only by the backend that queued it (its input is on that backend’s disk)', async () => {
+    const jobs: JobQueueDefinition<Numbered> = { ...definition('store-media', 0), perBackend: true };
+    const runs: string[] = [];
+    const a = await backend('node-a');
+    const b = await backend('node-b');
+    await b.work(jobs, async ({ n }) => {
+      runs.push(`b ran ${n}`);
+    });
+    await a.send(jobs, { n: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(runs).toEqual([]);
+    await a.work(jobs, async ({ n }) => {
+      runs.push(`a ran ${n}`);
+    });
+    await until('the job run by its backend', async () => (runs.length === 1 ? true : undefined));
+    expect(runs).toEqual(['a ran 1']);
+    expect((await b.overview()).queues.find((q) => q.queue === 'store-media')).toMatchObject({ completed: 1 });
   });
 });
 

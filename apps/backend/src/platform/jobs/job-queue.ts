@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { errorMessage, type JobOverview, type JobQueueName } from '@vox/shared';
 import { BackendNodes, type OrphanedRun } from './backend-nodes.ts';
 import { readJobOverview } from './job-overview.ts';
-import { jobSchema } from './job-tables.ts';
+import { baseQueueSql, jobSchema } from './job-tables.ts';
 
 /**
  * The one retry policy: a failed run is tried again after about 1 s, then 2, 4, 8... (doubling,
@@ -36,6 +36,11 @@ export interface JobQueueDefinition<T> {
   subject(data: T): string;
   /** a job sent with the key of one still waiting is not queued again ('short' in pg-boss) */
   dedupeByKey?: boolean;
+  /**
+   * Run only by the backend that queued it: its input is on that backend's disk (a file its MCPs
+   * wrote). Each backend has its own pg-boss queue, `<name>/<node id>`.
+   */
+  perBackend?: boolean;
 }
 
 export interface JobRun {
@@ -62,6 +67,8 @@ export interface JobQueueOptions {
   pollingIntervalSeconds?: number;
   /** how often expired runs (a killed backend's) are failed over; pg-boss's maintenance interval */
   maintenanceIntervalSeconds?: number;
+  /** how long a backend goes unseen before its running jobs are run again elsewhere (30 s) */
+  staleAfterMs?: number;
 }
 
 /**
@@ -73,6 +80,8 @@ export interface JobQueueOptions {
 export class JobQueue {
   private readonly definitions = new Map<JobQueueName, JobQueueDefinition<unknown>>();
   private readonly workerIds = new Map<JobQueueName, string[]>();
+  /** the pg-boss queues this process has created or updated */
+  private readonly queuesReady = new Map<string, Promise<void>>();
   /** jobs queued here and due now: what `settle()` waits for */
   private readonly pending = new Set<string>();
   private lastErrorLogAt = 0;
@@ -85,7 +94,13 @@ export class JobQueue {
     private readonly boss: PgBoss,
     private readonly options: JobQueueOptions,
   ) {
-    this.nodes = new BackendNodes(boss.getDb(), options.nodeId, (orphans) => this.failOver(orphans), options.log);
+    this.nodes = new BackendNodes(
+      boss.getDb(),
+      options.nodeId,
+      (orphans) => this.failOver(orphans),
+      options.log,
+      options.staleAfterMs,
+    );
   }
 
   static async start(options: JobQueueOptions): Promise<JobQueue> {
@@ -124,19 +139,7 @@ export class JobQueue {
 
   /** Creates (or updates) the queue and starts this backend's workers for it. */
   async work<T>(definition: JobQueueDefinition<T>, handler: (data: T, run: JobRun) => Promise<void>): Promise<void> {
-    const { name } = definition;
-    const settings: PgBoss.Queue = {
-      name,
-      policy: definition.dedupeByKey ? 'short' : 'standard',
-      retryLimit: definition.retryLimit,
-      retryDelay: retryDelaySeconds,
-      retryBackoff: true,
-      expireInSeconds: definition.expireInSeconds,
-    };
-    await this.boss.createQueue(name, settings);
-    // A queue made by an older Vox keeps its old settings otherwise.
-    await this.boss.updateQueue(name, settings);
-    this.definitions.set(name, definition as JobQueueDefinition<unknown>);
+    const name = await this.ensureQueue(definition);
     const ids: string[] = [];
     for (let i = 0; i < definition.concurrency; i++) {
       let workerId = '';
@@ -146,7 +149,7 @@ export class JobQueue {
         async ([job]) => {
           if (!job) return;
           try {
-            await this.run(definition, job, handler);
+            await this.run(definition, name, job, handler);
           } finally {
             this.pending.delete(job.id);
             // Looks for the next job at once: a backlog drains without waiting a poll per job.
@@ -156,12 +159,12 @@ export class JobQueue {
       );
       ids.push(workerId);
     }
-    this.workerIds.set(name, ids);
+    this.workerIds.set(definition.name, ids);
   }
 
   /** Queues a job; undefined when one with the same key (or id) already waits. */
   async send<T>(definition: JobQueueDefinition<T>, data: T, options: SendOptions = {}): Promise<string | undefined> {
-    const id = await this.boss.send(definition.name, definition.data.parse(data) as object, {
+    const id = await this.boss.send(await this.ensureQueue(definition), definition.data.parse(data) as object, {
       ...(options.key !== undefined ? { singletonKey: options.key } : {}),
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       ...(options.id ? { id: options.id } : {}),
@@ -175,11 +178,11 @@ export class JobQueue {
   }
 
   /** Whether a job with this key is unfinished (waiting, running, retrying, or failed and kept for a retry). */
-  async hasOpen(queue: JobQueueName, key: string): Promise<boolean> {
+  async hasOpen(definition: JobQueueDefinition<unknown>, key: string): Promise<boolean> {
     const result = await this.boss
       .getDb()
       .executeSql(`SELECT 1 FROM ${jobSchema}.job WHERE name = $1 AND singleton_key = $2 AND ${unfinished} LIMIT 1`, [
-        queue,
+        this.queueOf(definition),
         key,
       ]);
     return result.rows.length > 0;
@@ -189,7 +192,9 @@ export class JobQueue {
   async openJobData(queues: readonly JobQueueName[]): Promise<unknown[]> {
     const result = await this.boss
       .getDb()
-      .executeSql(`SELECT data FROM ${jobSchema}.job WHERE name = ANY($1::text[]) AND ${unfinished}`, [queues]);
+      .executeSql(`SELECT data FROM ${jobSchema}.job WHERE ${baseQueueSql} = ANY($1::text[]) AND ${unfinished}`, [
+        queues,
+      ]);
     return result.rows.map((row: { data: unknown }) => row.data);
   }
 
@@ -199,9 +204,9 @@ export class JobQueue {
     const result = await this.boss.getDb().executeSql(
       `SELECT count(*) AS jobs, min(created_on) AS oldest,
               (SELECT output->>'message' FROM ${jobSchema}.job
-                WHERE name = ANY($1::text[]) AND ${unfinished} AND output ? 'message'
+                WHERE ${baseQueueSql} = ANY($1::text[]) AND ${unfinished} AND output ? 'message'
                 ORDER BY COALESCE(completed_on, started_on) DESC NULLS LAST LIMIT 1) AS last_error
-         FROM ${jobSchema}.job WHERE name = ANY($1::text[]) AND ${unfinished}`,
+         FROM ${jobSchema}.job WHERE ${baseQueueSql} = ANY($1::text[]) AND ${unfinished}`,
       [queues],
     );
     const row = result.rows[0] as { jobs: string; oldest: Date | null; last_error: string | null } | undefined;
@@ -213,7 +218,8 @@ export class JobQueue {
   }
 
   /** Removes the queue's jobs that wait to run (not those running, retrying or done). */
-  async deleteWaiting(queue: JobQueueName): Promise<void> {
+  async deleteWaiting(definition: JobQueueDefinition<unknown>): Promise<void> {
+    const queue = this.queueOf(definition);
     const waiting = await this.boss
       .getDb()
       .executeSql(`SELECT id FROM ${jobSchema}.job WHERE name = $1 AND state = 'created'`, [queue]);
@@ -257,7 +263,15 @@ export class JobQueue {
 
   /** Runs a failed job again; false when the queue holds no failed job with this id. */
   async retry(queue: JobQueueName, id: string): Promise<boolean> {
-    const result = (await this.boss.retry(queue, id)) as unknown as { affected: number };
+    const failed = await this.boss
+      .getDb()
+      .executeSql(`SELECT name FROM ${jobSchema}.job WHERE id = $1 AND ${baseQueueSql} = $2 AND state = 'failed'`, [
+        id,
+        queue,
+      ]);
+    const name = (failed.rows[0] as { name: string } | undefined)?.name;
+    if (!name) return false;
+    const result = (await this.boss.retry(name, id)) as unknown as { affected: number };
     if (result.affected === 0) return false;
     for (const workerId of this.workerIds.get(queue) ?? []) this.boss.notifyWorker(workerId);
     return true;
@@ -279,15 +293,47 @@ export class JobQueue {
     }
   }
 
+  private queueOf(definition: JobQueueDefinition<unknown>): string {
+    return definition.perBackend ? `${definition.name}/${this.options.nodeId}` : definition.name;
+  }
+
+  /**
+   * Creates the definition's pg-boss queue once per process, with its settings. pg-boss drops a job
+   * sent to a queue that does not exist (its insert joins the queue table), so every send and
+   * work comes through here first.
+   */
+  private async ensureQueue<T>(definition: JobQueueDefinition<T>): Promise<string> {
+    const name = this.queueOf(definition);
+    let ready = this.queuesReady.get(name);
+    if (!ready) {
+      const settings: PgBoss.Queue = {
+        name,
+        policy: definition.dedupeByKey ? 'short' : 'standard',
+        retryLimit: definition.retryLimit,
+        retryDelay: retryDelaySeconds,
+        retryBackoff: true,
+        expireInSeconds: definition.expireInSeconds,
+      };
+      // A queue made by an older Vox keeps its old settings otherwise.
+      ready = this.boss.createQueue(name, settings).then(() => this.boss.updateQueue(name, settings));
+      ready.catch(() => this.queuesReady.delete(name));
+      this.queuesReady.set(name, ready);
+      this.definitions.set(definition.name, definition as JobQueueDefinition<unknown>);
+    }
+    await ready;
+    return name;
+  }
+
   private async run<T>(
     definition: JobQueueDefinition<T>,
+    queue: string,
     job: PgBoss.JobWithMetadata<unknown>,
     handler: (data: T, run: JobRun) => Promise<void>,
   ): Promise<void> {
     const attempt = job.retryCount + 1;
     let subject = job.id;
     try {
-      await this.nodes.runStarted(job.id, definition.name);
+      await this.nodes.runStarted(job.id, queue);
       const data = definition.data.parse(job.data);
       subject = definition.subject(data);
       await handler(data, { id: job.id, attempt });

@@ -45,7 +45,7 @@ export class InteractionReceiver {
     );
     for (const row of waiting.rows) {
       const key = `${row.recording_id}/${row.media_id}`;
-      if (await this.jobs.hasOpen(analyseInteractionJob.name, key)) continue;
+      if (await this.jobs.hasOpen(analyseInteractionJob, key)) continue;
       await this.enqueue({ recordingId: row.recording_id, mediaId: row.media_id, storagePath: row.storage_path });
     }
   }

@@ -34,7 +34,7 @@ export class PurgeSchedule {
   async start(now = new Date()): Promise<void> {
     await this.jobs.work(retentionPurgeJob, ({ day }) => this.purge(day));
     // Days queued at another time of day (the setting changed) are queued again at this one.
-    await this.jobs.deleteWaiting(retentionPurgeJob.name);
+    await this.jobs.deleteWaiting(retentionPurgeJob);
     const today = now.toISOString().slice(0, 10);
     await this.queue(today);
     await this.queue(nextDay(today));

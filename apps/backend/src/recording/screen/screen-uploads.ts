@@ -32,7 +32,8 @@ export interface ScreenUploadEndpoint {
  * user's quota and are deleted once `incompleteUploadTtlMs` has passed since they were opened.
  */
 export function createScreenUploadServer(options: {
-  dataDir: string;
+  /** where uploads arrive (tus files and their metadata); shared by backends behind one balancer */
+  uploadDir: string;
   pool: pg.Pool;
   muxer: ScreenMuxer;
   vault: MediaVault;
@@ -42,7 +43,7 @@ export function createScreenUploadServer(options: {
   incompleteUploadTtlMs: number;
   quota?: UploadQuota;
 }): ScreenUploadEndpoint {
-  const directory = path.join(options.dataDir, 'screen-uploads');
+  const directory = options.uploadDir;
   const datastore = new FileStore({ directory, expirationPeriodInMilliseconds: options.incompleteUploadTtlMs });
   const quota = options.quota ?? new UploadQuota();
   const owner = async (authorization: string | null) => {

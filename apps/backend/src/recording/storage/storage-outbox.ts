@@ -28,14 +28,15 @@ const mediaFileJobSchema = z.object({
 });
 type MediaFileJob = z.infer<typeof mediaFileJobSchema>;
 
-const storedMediaJobSchema = mediaFileJobSchema.extend({
+const storedMediaJobSchema = mediaFileJobSchema.omit({ localFile: true }).extend({
   stored: z.object({ path: z.string(), size: z.number(), sha256: z.string() }),
 });
 type StoredMediaJob = z.infer<typeof storedMediaJobSchema>;
 
 /**
- * A file going to storage. Twenty runs cover an outage of a day and more (the backoff doubles up
- * to some 18 hours); after that the file stays on disk and its job waits for `vox jobs retry`.
+ * A file going to storage, run by the backend whose disk holds it. Twenty runs cover an outage of
+ * a day and more (the backoff doubles up to some 18 hours); after that the file stays on disk and
+ * its job waits for `vox jobs retry`.
  */
 export const storeMediaJob: JobQueueDefinition<MediaFileJob> = {
   name: 'store-media',
@@ -46,9 +47,10 @@ export const storeMediaJob: JobQueueDefinition<MediaFileJob> = {
   concurrency: 4,
   subject: (job) => job.objectPath,
   dedupeByKey: true,
+  perBackend: true,
 };
 
-/** What storage confirmed, posted as the file's metadata: only after the store job succeeded. */
+/** What storage confirmed, posted as the file's metadata (by any backend), once the store job succeeded. */
 export const postMediaMetadataJob: JobQueueDefinition<StoredMediaJob> = {
   name: 'post-media-metadata',
   data: storedMediaJobSchema,
@@ -64,9 +66,9 @@ const mediaQueues = [storeMediaJob.name, postMediaMetadataJob.name] as const;
 /**
  * The way every finished media file reaches storage, as two jobs in order (GIR: GVP posts the
  * metadata after WebDAV says stored): `store-media` puts the file and, once storage has confirmed
- * it, queues `post-media-metadata`, which posts the metadata and removes the local file. Both
- * are retried with the job queue's backoff and survive restarts, so nothing is lost; storing and
- * posting again are harmless (same path, idempotent by media id).
+ * it, queues `post-media-metadata` and removes the local file; the metadata job posts the
+ * metadata. Both are retried with the job queue's backoff and survive restarts, so nothing is
+ * lost; storing and posting again are harmless (same path, idempotent by media id).
  */
 export class StorageOutbox {
   private readonly handlers = new Map<OutboxKind, StoredHandler>();
@@ -96,7 +98,7 @@ export class StorageOutbox {
    * crash, from its journal) is left to the job queued first.
    */
   async deliver(kind: OutboxKind, objectPath: string, localFile: string, metadata: unknown): Promise<void> {
-    if (await this.jobs.hasOpen(storeMediaJob.name, objectPath)) return;
+    if (await this.jobs.hasOpen(storeMediaJob, objectPath)) return;
     await this.jobs.send(storeMediaJob, { kind, objectPath, localFile, metadata }, { key: objectPath });
   }
 
@@ -129,8 +131,8 @@ export class StorageOutbox {
 
   private async store(job: MediaFileJob): Promise<void> {
     const stored = await this.storage.putFile(job.objectPath, job.localFile).catch(async (error: unknown) => {
-      // A run that stored the file and queued its metadata, then died before it was marked done:
-      // the metadata job has since removed the local file. Storage has it; nothing is left to do.
+      // A run that stored the file, queued its metadata and removed it, then died before it was
+      // marked done: storage has it; nothing is left to do.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await this.alreadyStored(job.objectPath))) {
         this.log.info(`storage: ${job.objectPath} was stored by an earlier run`);
         return undefined;
@@ -138,14 +140,15 @@ export class StorageOutbox {
       throw error;
     });
     if (!stored) return;
-    await this.jobs.send(postMediaMetadataJob, { ...job, stored }, { key: job.objectPath });
+    const { localFile, ...posted } = job;
+    await this.jobs.send(postMediaMetadataJob, { ...posted, stored }, { key: job.objectPath });
+    await fs.rm(localFile, { force: true });
   }
 
   private async post(job: StoredMediaJob): Promise<void> {
     const handler = this.handlers.get(job.kind);
     if (!handler) throw new Error(`nothing handles stored files of kind ${job.kind}`);
     await handler(job.stored, job.metadata);
-    await fs.rm(job.localFile, { force: true });
   }
 
   private async alreadyStored(objectPath: string): Promise<boolean> {

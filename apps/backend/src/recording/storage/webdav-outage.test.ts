@@ -41,7 +41,7 @@ async function storeJobs(): Promise<StoreJobRow[]> {
   try {
     const result = await client.query<StoreJobRow>(
       `SELECT data->>'localFile' AS local_file, retry_count, output->>'message' AS last_error
-         FROM vox_jobs.job WHERE name = 'store-media' AND state <> 'completed'`,
+         FROM vox_jobs.job WHERE name LIKE 'store-media/%' AND state <> 'completed'`,
     );
     return result.rows;
   } finally {
