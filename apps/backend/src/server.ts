@@ -30,11 +30,13 @@ import { attachSocketGateway } from './api/socket-gateway.ts';
 import { seedDemoTenant } from './platform/auth/demo-tenant.ts';
 import { CallDetailsStore } from './recording/call-details/call-details.ts';
 import { CallDetailsSweep } from './recording/call-details/call-details-sweep.ts';
+import { CallDetailsMirror } from './recording/call-details/call-details-mirror.ts';
 import { ConfigError, type VoxConfig } from './platform/config.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { JobQueue } from './platform/jobs/job-queue.ts';
 import { backendNodeId } from './platform/jobs/backend-nodes.ts';
 import { EventBus } from './platform/events/event-bus.ts';
+import { ClusterEventRelay } from './platform/events/cluster-event-relay.ts';
 import { MediaControlPlatform } from './telephony/mcp/media-control-platform.ts';
 import { speakPhrases } from './telephony/mcp/audio-engine/espeak-phrases.ts';
 import { MediaEngine } from './telephony/mcp/audio-engine/media-engine.ts';
@@ -146,11 +148,14 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   }
 
   const bus = new EventBus();
+  const events = new ClusterEventRelay(database.url, jobs.nodeId, bus, log.child({ component: 'events' }));
+  await events.start();
   const storage: MediaStorage = config.storageUrl
     ? new WebdavStorage(config.storageUrl)
     : new LocalDirectoryStorage(config.localStorageDir);
   const recordings = new RecordingStore(pool);
-  const callDetails = new CallDetailsStore();
+  const callDetailsMirror = new CallDetailsMirror(pool, log.child({ component: 'call-details' }));
+  const callDetails = new CallDetailsStore(callDetailsMirror);
   const processor = new RecordingProcessor(callDetails, recordings, bus);
   const keystore = config.keystore
     ? await TenantKeystore.open(config.keystore.file, config.keystore.passphrase)
@@ -247,6 +252,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     clearInterval(healthCheck);
     await engine.close();
     await jobs.stop();
+    await callDetailsMirror.stop();
+    await events.stop();
     await database.close();
     throw error;
   }
@@ -350,7 +357,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
   registerFailedScreenUploadRoutes(routes, pool);
   await registerRendererPages(app, config.rendererDir);
 
-  const io = attachSocketGateway(app.server, auth, bus);
+  const io = attachSocketGateway(app.server, auth, events.clientEvents);
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -361,6 +368,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     callDetailsSweep.stop();
     journals.stop();
     await jobs.stop();
+    await callDetailsMirror.stop();
+    await events.stop();
     await database.close();
     throw error;
   }
@@ -389,6 +398,8 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         // What the MCPs just finished is stored, its metadata posted, its screen muxed, before the queue stops.
         await jobs.settle(shutdownSettleMs);
         await jobs.stop();
+        await callDetailsMirror.stop();
+        await events.stop();
         await io.close();
         await app.close();
         metrics.close();

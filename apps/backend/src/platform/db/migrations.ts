@@ -273,6 +273,24 @@ const migrations: Array<{ id: string; sql: string }> = [
       CREATE INDEX job_runs_node ON job_runs (node_id);
     `,
   },
+  {
+    id: '016_call_details',
+    sql: `
+      -- Each call's details (ICON) as the backend handling it last wrote them: another backend
+      -- merges them into a recording it stores, or checks who took part in the call.
+      CREATE TABLE call_details (
+        conn_id text PRIMARY KEY,
+        details jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- An event for the other backends' sockets too large for a NOTIFY payload, for a minute.
+      CREATE TABLE cluster_events (
+        id bigserial PRIMARY KEY,
+        payload jsonb NOT NULL,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export async function migrate(pool: pg.Pool): Promise<string[]> {

@@ -89,6 +89,11 @@ export class JobQueue {
 
   private readonly nodes: BackendNodes;
 
+  /** this backend's name among those sharing the database */
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly boss: PgBoss,

@@ -1,4 +1,5 @@
 import type { CallEvent } from '@vox/shared';
+import type { CallDetailsMirror } from './call-details-mirror.ts';
 
 /** What the SIP Server side records about a call (GIR: ICON), read by the Recording Processor. */
 export interface CallDetails {
@@ -24,24 +25,43 @@ export interface CallDetails {
  * The calls' details while they matter: a live call's, and an ended call's until its recordings
  * are stored (the Recording Processor merges them then, seconds later, or hours later when
  * storage was down). Forgotten after that: a contact centre's backend handles thousands of calls
- * a day, and keeping all of them would grow its memory without end.
+ * a day, and keeping all of them would grow its memory without end. With a mirror, each change is
+ * also written to the database, where other backends `lookup()` the calls they do not handle.
  */
 export class CallDetailsStore {
   private readonly calls = new Map<string, CallDetails>();
   /** when each ended call ended (epoch ms) */
   private readonly endedAt = new Map<string, number>();
 
+  constructor(private readonly mirror?: CallDetailsMirror) {}
+
   put(details: CallDetails): void {
     this.calls.set(details.connId, details);
     this.endedAt.delete(details.connId);
+    this.mirror?.changed(details);
   }
 
+  /** This backend's details of the call. */
   get(connId: string): CallDetails | undefined {
     return this.calls.get(connId);
   }
 
+  /** This backend's details of the call, or those the backend handling it wrote to the database. */
+  async lookup(connId: string): Promise<CallDetails | undefined> {
+    return this.calls.get(connId) ?? (await this.mirror?.load(connId));
+  }
+
   addEvent(connId: string, event: CallEvent): void {
-    this.calls.get(connId)?.eventHistory.push(event);
+    const details = this.calls.get(connId);
+    if (!details) return;
+    details.eventHistory.push(event);
+    this.mirror?.changed(details);
+  }
+
+  /** The call's details were changed in place (a party, an agent, attached data): the mirror follows. */
+  touch(connId: string): void {
+    const details = this.calls.get(connId);
+    if (details) this.mirror?.changed(details);
   }
 
   /** The call ended: its details stay until `forgetEnded` finds nothing waiting on them. */
@@ -59,13 +79,15 @@ export class CallDetailsStore {
    * recording of theirs not stored yet). Returns how many it forgot.
    */
   forgetEnded(afterMs: number, stillNeeded: ReadonlySet<string>, now = Date.now()): number {
-    let forgotten = 0;
+    const gone: string[] = [];
     for (const [connId, at] of this.endedAt) {
       if (now - at < afterMs || stillNeeded.has(connId)) continue;
       this.endedAt.delete(connId);
       this.calls.delete(connId);
-      forgotten++;
+      gone.push(connId);
     }
-    return forgotten;
+    // A row left behind is forgotten with the next sweep's, or after a week.
+    if (gone.length > 0) this.mirror?.forget(gone).catch(() => {});
+    return gone.length;
   }
 }

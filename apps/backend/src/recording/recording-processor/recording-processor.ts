@@ -19,7 +19,8 @@ export class RecordingProcessor implements MetadataSink {
   async ingest(input: McpMetadata): Promise<void> {
     const metadata = mcpMetadataSchema.parse(input);
     const media = metadata.mediaFile;
-    const details = this.callDetails.get(metadata.connId);
+    // Another backend may have handled the call: its details come from the database then.
+    const details = await this.callDetails.lookup(metadata.connId);
     await this.recordings.upsertRecording({
       id: metadata.recordingId,
       origin: metadata.origin ?? 'simulation',

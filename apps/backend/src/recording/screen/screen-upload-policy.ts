@@ -11,15 +11,15 @@ import type { CallDetailsStore } from '../call-details/call-details.ts';
 export class ScreenUploadPolicy {
   constructor(
     private readonly pool: pg.Pool,
-    /** the calls of this process, parties included, while they are fresh */
-    private readonly callDetails: Pick<CallDetailsStore, 'get'>,
+    /** the calls' details, parties included, while they are fresh (this backend's or the database's) */
+    private readonly callDetails: Pick<CallDetailsStore, 'lookup'>,
   ) {}
 
   /** Why the user may not upload a screen recording of this call (and recording), or undefined. */
   async refusal(user: User, connId: string, recordingId: string | undefined): Promise<string | undefined> {
     if (user.role !== 'agent' || !user.dn) return `only an agent uploads screen recordings, not ${user.username}`;
     const dn = user.dn;
-    const live = this.callDetails.get(connId)?.parties.some((p) => p.dn === dn) ?? false;
+    const live = (await this.callDetails.lookup(connId))?.parties.some((p) => p.dn === dn) ?? false;
     const stored = await this.pool.query<{ id: string }>(
       `SELECT id FROM recordings
         WHERE conn_id = $1 AND ($3 = ANY(agents) OR parties @> jsonb_build_array(jsonb_build_object('dn', $2::text)))`,

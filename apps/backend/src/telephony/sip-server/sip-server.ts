@@ -625,7 +625,10 @@ export class SipServer {
   /** ICON's list of everyone who took part in the call. */
   private noteParty(call: Call, party: Party): void {
     const parties = this.callDetails.get(call.connId)?.parties;
-    if (parties && !parties.some((p) => p.dn === party.dn)) parties.push({ dn: party.dn, role: party.role });
+    if (parties && !parties.some((p) => p.dn === party.dn)) {
+      parties.push({ dn: party.dn, role: party.role });
+      this.callDetails.touch(call.connId);
+    }
   }
 
   /** ICON's view of the call: the first agent, and every group that took part. */
@@ -639,6 +642,7 @@ export class SipServer {
     }
     if (entry.group && !details.groups.includes(entry.group)) details.groups.push(entry.group);
     if (!details.agentIds.includes(entry.agentId)) details.agentIds.push(entry.agentId);
+    this.callDetails.touch(call.connId);
   }
 
   private history(call: Call, event: string, dn: string, detail?: string): void {

@@ -245,6 +245,7 @@ export class SiprecRecording {
         `placed within ${Math.ceil(stream.maxPlacementMs)} ms` +
         (stream.source ? ` from ${stream.source}` : '');
     }
+    this.deps.callDetails.touch(this.connId);
     this.journal.captured({
       durationMs: captured.durationMs,
       pauses: captured.pauses,
@@ -287,6 +288,7 @@ export class SiprecRecording {
   private history(event: string, dn: string, detail?: string, atMs?: number): void {
     const at = new Date(atMs === undefined ? Date.now() : this.startTime + atMs).toISOString();
     this.details.eventHistory.push({ at, event, dn, ...(detail ? { detail } : {}) });
+    this.deps.callDetails.touch(this.connId);
   }
 
   private callEvent(name: 'EventEstablished' | 'EventReleased'): void {
