@@ -16,6 +16,7 @@ export const integrationHarnesses: readonly string[] = [
   // an embedded PostgreSQL cluster (initdb and a postmaster)
   'apps/backend/src/platform/db/database.ts',
   'apps/backend/src/platform/db/embedded-database.ts',
+  'apps/backend/src/test-support/test-database.ts',
   // the MediaEngine's worker threads, encoding with ffmpeg
   'apps/backend/src/telephony/mcp/audio-engine/media-engine.ts',
   // SIPREC calls over UDP and TCP, their RTP paced in real time

@@ -73,35 +73,31 @@ export async function readJobOverview(
   );
   return {
     queues: [...queues.values()],
-    running: (running.rows as RunningRow[]).flatMap((row) => {
-      const queue = jobQueueNameSchema.safeParse(row.name);
-      if (!queue.success) return [];
-      return [
-        {
-          id: row.id,
-          queue: queue.data,
-          subject: subjectOf(queue.data, row.data),
-          nodeId: row.node_id,
-          startedAt: row.started_on.toISOString(),
-        },
-      ];
-    }),
-    troubled: (troubled.rows as TroubledRow[]).flatMap((row) => {
-      const queue = jobQueueNameSchema.safeParse(row.name);
-      if (!queue.success) return [];
-      return [
-        {
-          id: row.id,
-          queue: queue.data,
-          state: row.state === 'retry' ? ('retrying' as const) : ('failed' as const),
-          subject: subjectOf(queue.data, row.data),
-          attempts: row.retry_count + 1,
-          maxAttempts: row.retry_limit + 1,
-          error: typeof row.output?.message === 'string' ? row.output.message : 'no error recorded',
-          ...(row.state === 'retry' ? { nextAttemptAt: row.start_after.toISOString() } : {}),
-          createdAt: row.created_on.toISOString(),
-        },
-      ];
-    }),
+    running: ofKnownQueues(running.rows as RunningRow[], (row, queue) => ({
+      id: row.id,
+      queue,
+      subject: subjectOf(queue, row.data),
+      nodeId: row.node_id,
+      startedAt: row.started_on.toISOString(),
+    })),
+    troubled: ofKnownQueues(troubled.rows as TroubledRow[], (row, queue) => ({
+      id: row.id,
+      queue,
+      state: row.state === 'retry' ? ('retrying' as const) : ('failed' as const),
+      subject: subjectOf(queue, row.data),
+      attempts: row.retry_count + 1,
+      maxAttempts: row.retry_limit + 1,
+      error: typeof row.output?.message === 'string' ? row.output.message : 'no error recorded',
+      ...(row.state === 'retry' ? { nextAttemptAt: row.start_after.toISOString() } : {}),
+      createdAt: row.created_on.toISOString(),
+    })),
   };
+}
+
+/** Rows of the queues this Vox knows, mapped; a queue of another version's is left out. */
+function ofKnownQueues<R extends { name: string }, T>(rows: R[], map: (row: R, queue: JobQueueName) => T): T[] {
+  return rows.flatMap((row) => {
+    const queue = jobQueueNameSchema.safeParse(row.name);
+    return queue.success ? [map(row, queue.data)] : [];
+  });
 }

@@ -1,35 +1,21 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openDatabase, type Database } from '../db/database.ts';
 import { silentLogger } from '../../test-support/test-logger.ts';
 import { until } from '../../test-support/polling.ts';
+import { embeddedTestDatabase } from '../../test-support/test-database.ts';
 import { JobQueue, type JobQueueDefinition } from './job-queue.ts';
 
 /** The job queue on a real PostgreSQL, with two "backends" (two JobQueues) sharing it. */
-let dataDir: string;
-let database: Database;
+const database = embeddedTestDatabase('vox-jobs-');
 const started: JobQueue[] = [];
-
-beforeAll(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-jobs-'));
-  database = await openDatabase({ databaseUrl: undefined, dataDir, log: silentLogger });
-});
 
 afterEach(async () => {
   for (const queue of started.splice(0).reverse()) await queue.stop();
 });
 
-afterAll(async () => {
-  await database?.close();
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
-
 async function backend(nodeId: string, staleAfterMs?: number): Promise<JobQueue> {
   const queue = await JobQueue.start({
-    databaseUrl: database.url,
+    databaseUrl: database().url,
     nodeId,
     log: silentLogger,
     ...(staleAfterMs ? { staleAfterMs } : {}),
@@ -151,11 +137,11 @@ describe('a backend that stopped being seen', () => {
     // its last heartbeat long ago.
     const sender = await backend('node-sender');
     const id = (await sender.send(jobs, { n: 1 }))!;
-    await database.pool.query("UPDATE vox_jobs.job SET state = 'active', started_on = now() WHERE id = $1", [id]);
-    await database.pool.query(
+    await database().pool.query("UPDATE vox_jobs.job SET state = 'active', started_on = now() WHERE id = $1", [id]);
+    await database().pool.query(
       "INSERT INTO backend_nodes (node_id, seen_at) VALUES ('node-silent', now() - interval '1 hour')",
     );
-    await database.pool.query(
+    await database().pool.query(
       "INSERT INTO job_runs (job_id, queue, node_id) VALUES ($1, 'keep-call-ladder', 'node-silent')",
       [id],
     );

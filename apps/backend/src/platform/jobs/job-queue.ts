@@ -119,7 +119,7 @@ export class JobQueue {
     const boss = new PgBoss({
       db: { executeSql: (text, values) => pool.query(text, values) },
       schema: jobSchema,
-      // Vox schedules its own recurring jobs (see schedule()), so pg-boss's cron clock stays off.
+      // The purges queue their own next runs (a day's purge once, by its id), so pg-boss's cron clock stays off.
       schedule: false,
       supervise: true,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,

@@ -1,24 +1,10 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../platform/db/database.ts';
+import { describe, expect, it } from 'vitest';
+import { embeddedTestDatabase } from '../../test-support/test-database.ts';
 import { silentLogger } from '../../test-support/test-logger.ts';
 import { CallDetailsMirror } from './call-details-mirror.ts';
 import { CallDetailsStore, type CallDetails } from './call-details.ts';
 
-let dataDir: string;
-let database: Database;
-
-beforeAll(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vox-call-details-'));
-  database = await openDatabase({ databaseUrl: undefined, dataDir, log: silentLogger });
-});
-
-afterAll(async () => {
-  await database?.close();
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
+const database = embeddedTestDatabase('vox-call-details-');
 
 function details(connId: string): CallDetails {
   return {
@@ -39,8 +25,8 @@ function details(connId: string): CallDetails {
 
 describe("a call's details on two backends", () => {
   it('are read by the backend that does not handle the call as the other last changed them', async () => {
-    const handling = new CallDetailsMirror(database.pool, silentLogger);
-    const other = new CallDetailsMirror(database.pool, silentLogger);
+    const handling = new CallDetailsMirror(database().pool, silentLogger);
+    const other = new CallDetailsMirror(database().pool, silentLogger);
     const onA = new CallDetailsStore(handling);
     const onB = new CallDetailsStore(other);
     const call = details('0000A1');
@@ -66,7 +52,7 @@ describe("a call's details on two backends", () => {
   });
 
   it('keep the newest state of every call through a burst of changes', async () => {
-    const mirror = new CallDetailsMirror(database.pool, silentLogger);
+    const mirror = new CallDetailsMirror(database().pool, silentLogger);
     const store = new CallDetailsStore(mirror);
     for (let i = 0; i < 50; i++) store.put(details(`00B${String(i).padStart(3, '0')}`));
     for (let i = 0; i < 50; i++) {
@@ -77,7 +63,7 @@ describe("a call's details on two backends", () => {
       });
     }
     await mirror.idle();
-    const rows = await database.pool.query<{ events: number }>(
+    const rows = await database().pool.query<{ events: number }>(
       "SELECT jsonb_array_length(details->'eventHistory') AS events FROM call_details WHERE conn_id LIKE '00B%'",
     );
     expect(rows.rows).toHaveLength(50);
