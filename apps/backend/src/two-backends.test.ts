@@ -129,6 +129,8 @@ describe('two backends behind nginx', () => {
 
   it('mux a screen uploaded through the balancer once, and tell the agent on either backend', async () => {
     const agentOnB = await connect(b.url, await b.token('agent1'));
+    // Through nginx: the WebSocket upgrade passes, to whichever backend it picks.
+    const agentViaBalancer = await connect(balancer.url, await viaBalancer.token('agent1'));
     try {
       const startedAt = new Date().toISOString();
       const connId = await viaBalancer.recordedCall('5550602', '7001', 2500);
@@ -145,9 +147,12 @@ describe('two backends behind nginx', () => {
         60_000,
       );
       expect(muxed.screenRecordings).toHaveLength(1);
-      await until('ScreenRecordingStored heard on b', async () =>
-        agentOnB.heard.includes('ScreenRecordingStored') ? true : undefined,
+      await until('ScreenRecordingStored heard on b and through the balancer', async () =>
+        agentOnB.heard.includes('ScreenRecordingStored') && agentViaBalancer.heard.includes('ScreenRecordingStored')
+          ? true
+          : undefined,
       );
+      expect(agentViaBalancer.heard).toContain('RecordingStored');
       const rows = await database.pool.query(
         'SELECT count(*)::int AS n FROM screen_recordings WHERE recording_id = $1',
         [recording!.id],
@@ -155,6 +160,7 @@ describe('two backends behind nginx', () => {
       expect(rows.rows[0]).toEqual({ n: 1 });
     } finally {
       agentOnB.socket.close();
+      agentViaBalancer.socket.close();
     }
   }, 120_000);
 
