@@ -63,7 +63,7 @@ export interface JobQueueOptions {
   /** this backend's name among those sharing the database (backendNodeId()) */
   nodeId: string;
   log: Logger;
-  /** how often an idle backend looks for jobs another one queued (this backend's are run at once) */
+  /** how often an idle backend looks for jobs another one queued or due retries (2 s; the jobs it queues itself run at once) */
   pollingIntervalSeconds?: number;
   /** how often expired runs (a killed backend's) are failed over; pg-boss's maintenance interval */
   maintenanceIntervalSeconds?: number;
@@ -150,7 +150,7 @@ export class JobQueue {
       let workerId = '';
       workerId = await this.boss.work<unknown>(
         name,
-        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 },
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
         async ([job]) => {
           if (!job) return;
           try {
