@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { errorMessage, recordingListSchema, type Recording } from '@vox/shared';
+import { errorMessage, type Recording, type RecordingList } from '@vox/shared';
 import { DecodedAudio } from '../src/test-support/decoded-audio.ts';
 import { SpawnedBackend } from '../src/test-support/spawned-backend.ts';
 import { VoxTestBackend } from '../src/test-support/vox-test-backend.ts';
@@ -123,9 +123,11 @@ function longestSilenceMs(audio: DecodedAudio): number {
 async function allRecordings(vox: VoxTestBackend): Promise<Recording[]> {
   const found: Recording[] = [];
   let cursor: string | null = null;
+  const admin = await vox.client('admin');
   do {
-    const query = `sort=startTime&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const page = recordingListSchema.parse(await vox.admin('GET', `/api/v2/recordings?${query}`));
+    const page: RecordingList = await admin.call('listRecordings', {
+      query: { sort: 'startTime' as const, limit: 200, ...(cursor ? { cursor } : {}) },
+    });
     found.push(...page.recordings);
     cursor = page.nextCursor;
   } while (cursor);

@@ -69,17 +69,13 @@ export async function createLoadAgents(
 ): Promise<LoadAgent[]> {
   const agents: LoadAgent[] = [];
   let next = 0;
+  const admin = await vox.client('admin');
   const createOne = async () => {
     while (next < count) {
       const index = next++;
       const username = agentName(index);
       const dn = agentDn(index);
-      await vox.admin(
-        'POST',
-        '/api/v2/admin/users',
-        { username, password: passwordOf(username), role: 'agent', dn, group },
-        201,
-      );
+      await admin.call('createUser', { body: { username, password: passwordOf(username), role: 'agent', dn, group } });
       const login = await vox.call('POST', '/api/v2/auth/login', { username, password: passwordOf(username) });
       if (login.status !== 200)
         throw new Error(`login of ${username} answered ${login.status}: ${JSON.stringify(login.body)}`);

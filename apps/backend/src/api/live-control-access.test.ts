@@ -1,4 +1,4 @@
-import { auditListSchema, createCallResponseSchema, eventErrorSchema, scenarioRunSchema } from '@vox/shared';
+import { eventErrorSchema, scenarioRunSchema } from '@vox/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
@@ -14,11 +14,7 @@ afterAll(async () => {
 });
 
 async function recordedCallOn(dn: string, ani: string): Promise<string> {
-  const created = createCallResponseSchema.parse(
-    await vox.admin('POST', '/api/v2/sim/calls', { ani, dnis: '8005550100', targetDn: dn, record: 'destination' }, 201),
-  );
-  await vox.callAction(created.connId, 'answer', { dn });
-  return created.connId;
+  return (await vox.answeredCall(ani, dn)).connId;
 }
 
 async function privateService(username: string, body: Record<string, unknown>) {
@@ -41,14 +37,14 @@ describe('TPrivateService on a call the DN is not on', () => {
     });
     expect(eventErrorSchema.parse(restart.body).errorCode).toBe(1610);
     // The recording goes on untouched.
-    const snapshot = await vox.admin('GET', `/api/v2/sim/calls/${connId}`);
+    const snapshot = await (await vox.client('admin')).call('getCall', { params: { connId } });
     expect(snapshot).toMatchObject({ recording: { state: 'recording' } });
     await vox.callAction(connId, 'release', { dn: '7003' });
   });
 
   it('is refused to a party that has left the call, and accepted and audited for one on it', async () => {
     const connId = await recordedCallOn('7001', '5550302');
-    await vox.admin('POST', `/api/v2/sim/calls/${connId}/transfer`, { dn: '7001', toDn: '7002' });
+    await vox.callAction(connId, 'transfer', { dn: '7001', toDn: '7002' });
     await vox.callAction(connId, 'answer', { dn: '7002' });
     const left = await privateService('agent1', { privateMsgId: 3015, thisDn: '7001', connId });
     expect(eventErrorSchema.parse(left.body).errorCode).toBe(1610);
@@ -61,7 +57,8 @@ describe('TPrivateService on a call the DN is not on', () => {
     expect(paused.status).toBe(200);
     const resumed = await privateService('agent2', { privateMsgId: 3016, thisDn: '7002', connId });
     expect(resumed.status).toBe(200);
-    const { records } = auditListSchema.parse(await vox.admin('GET', '/api/v2/admin/audit?action=private-service'));
+    const admin = await vox.client('admin');
+    const { records } = await admin.call('listAudit', { query: { action: 'private-service' } });
     const ofCall = records.filter((r) => r.details['connId'] === connId);
     expect(ofCall.map((r) => [r.actor, r.details['privateMsgId'], r.details['thisDn']])).toEqual([
       ['agent2', 3016, '7002'],

@@ -1,4 +1,4 @@
-import { apiErrorSchema, auditListSchema } from '@vox/shared';
+import { apiErrorSchema } from '@vox/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
@@ -27,10 +27,11 @@ describe('behind a TLS proxy', () => {
         });
       expect((await login(behindProxy)).status).toBe(200);
       expect((await login(vox)).status).toBe(200);
-      const sources = async (backend: VoxTestBackend) =>
-        auditListSchema
-          .parse(await backend.admin('GET', '/api/v2/admin/audit?action=login&actor=agent3'))
-          .records.map((r) => r.source.split(' ')[0]);
+      const sources = async (backend: VoxTestBackend) => {
+        const admin = await backend.client('admin');
+        const { records } = await admin.call('listAudit', { query: { action: 'login', actor: 'agent3' } });
+        return records.map((r) => r.source.split(' ')[0]);
+      };
       expect(await sources(behindProxy)).toEqual(['203.0.113.9']);
       // Not trusted: a client cannot pick the address its failures count against.
       expect(await sources(vox)).toEqual(['127.0.0.1']);
@@ -52,9 +53,10 @@ describe('failed logins', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(60);
     expect(apiErrorSchema.parse(await refused.json()).error.code).toBe('too_many_attempts');
 
-    const { records } = auditListSchema.parse(await vox.admin('GET', '/api/v2/admin/audit?action=login-failed'));
+    const admin = await vox.client('admin');
+    const { records } = await admin.call('listAudit', { query: { action: 'login-failed' } });
     expect(records.filter((r) => r.target === 'agent4')).toHaveLength(5);
-    const logins = auditListSchema.parse(await vox.admin('GET', '/api/v2/admin/audit?action=login&actor=admin'));
+    const logins = await admin.call('listAudit', { query: { action: 'login', actor: 'admin' } });
     expect(logins.records.length).toBeGreaterThan(0);
   });
 

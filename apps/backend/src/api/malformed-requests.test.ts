@@ -153,19 +153,12 @@ beforeAll(async () => {
   // Real ids, so that some requests get past validation into the handlers.
   const recorded = await backend.recordedCall('5550100', '7001', 200);
   const [recording] = await backend.recordingsOf(recorded);
-  const live = (await backend.admin(
-    'POST',
-    '/api/v2/sim/calls',
-    { ani: '5550101', dnis: '8005550100', targetDn: '7001' },
-    201,
-  )) as { connId: string };
+  const admin = await backend.client('admin');
+  const live = await admin.call('createCall', { body: { ani: '5550101', dnis: '8005550100', targetDn: '7001' } });
   // The battery changes this user, never the demo users it acts as.
-  await backend.admin(
-    'POST',
-    '/api/v2/admin/users',
-    { username: 'battery-agent', password: 'battery-password', role: 'agent', group: 'sales' },
-    201,
-  );
+  await admin.call('createUser', {
+    body: { username: 'battery-agent', password: 'battery-password', role: 'agent', group: 'sales' },
+  });
   known = {
     connId: [live.connId, recorded],
     id: [recording!.id],

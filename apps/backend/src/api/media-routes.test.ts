@@ -1,9 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auditListSchema, mediaTicketSchema, type MediaTicketPurpose, type Recording } from '@vox/shared';
+import {
+  mediaTicketSchema,
+  type ApiClient,
+  type AuditAction,
+  type MediaTicketPurpose,
+  type Recording,
+} from '@vox/shared';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 /** Media reads as a player, a downloader and an attacker would make them, and what the log keeps. */
 let backend: VoxTestBackend;
+let admin: ApiClient;
 const logLines: string[] = [];
 const issuedTickets: string[] = [];
 let sales: Recording;
@@ -19,6 +26,7 @@ beforeAll(async () => {
     { VOX_LOG_LEVEL: 'info' },
     { logStream: { write: (line) => logLines.push(line) } },
   );
+  admin = await backend.client('admin');
   sales = await recordedCall('5550801', '7001');
   otherSales = await recordedCall('5550802', '7002');
   support = await recordedCall('5550803', '7003');
@@ -55,9 +63,9 @@ async function get(path: string, options: { token?: string; range?: string } = {
   return { status: response.status, body, disposition: response.headers.get('content-disposition') };
 }
 
-async function mediaAudit(recording: Recording, actor: string, action: string) {
-  const query = `recordingId=${recording.id}&actor=${actor}&action=${action}&limit=1000`;
-  return auditListSchema.parse(await backend.admin('GET', `/api/v2/admin/audit?${query}`)).records;
+async function mediaAudit(recording: Recording, actor: string, action: AuditAction) {
+  const query = { recordingId: recording.id, actor, action, limit: 1000 };
+  return (await admin.call('listAudit', { query })).records;
 }
 
 describe('a media URL', () => {
@@ -127,17 +135,17 @@ describe('a media ticket', () => {
 
 describe('each read of an open ticket', () => {
   it('checks again that its user may see the recording: a right withdrawn applies at the next Range request', async () => {
-    await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: true });
+    await admin.call('setUserRights', { params: { username: 'agent1' }, body: { ownRecordings: true } });
     try {
       const { token } = await backend.login('agent1');
       const { status, path } = await ticket(sales, token);
       expect(status).toBe(201);
       expect((await get(path, { range: 'bytes=0-99' })).status).toBe(206);
-      await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: false });
+      await admin.call('setUserRights', { params: { username: 'agent1' }, body: { ownRecordings: false } });
       expect((await get(path, { range: 'bytes=0-99' })).status).toBe(404);
       expect((await get(path, { range: 'bytes=100-199' })).status).toBe(404);
     } finally {
-      await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: false });
+      await admin.call('setUserRights', { params: { username: 'agent1' }, body: { ownRecordings: false } });
     }
   });
 
@@ -147,7 +155,7 @@ describe('each read of an open ticket', () => {
     const { path } = await ticket(doomed, token);
     const before = await get(path, { range: 'bytes=0-99' });
     expect(before.status).toBe(206);
-    await backend.admin('DELETE', `/api/v2/recordings/${doomed.id}`, undefined, 204);
+    await admin.call('deleteRecording', { params: { id: doomed.id } });
     expect((await get(path, { range: 'bytes=0-99' })).status).toBe(404);
     const next = await recordedCall('5550805', '7002');
     const played = await get((await ticket(next, token)).path);
@@ -185,7 +193,7 @@ describe('the audit of media reads', () => {
   });
 
   it('lets a supervisor without the download right play with a ticket, not fetch the file with a GET', async () => {
-    await backend.admin('PATCH', '/api/v2/admin/users/supervisor1', { mayDownload: false });
+    await admin.call('updateUser', { params: { username: 'supervisor1' }, body: { mayDownload: false } });
     try {
       const { token } = await backend.login('supervisor1');
       const before = await mediaAudit(sales, 'supervisor1', 'download');
@@ -202,13 +210,13 @@ describe('the audit of media reads', () => {
       expect(await mediaAudit(sales, 'supervisor1', 'download')).toEqual(before);
 
       // A download ticket asked for while the right was held is refused once it is withdrawn.
-      await backend.admin('PATCH', '/api/v2/admin/users/supervisor1', { mayDownload: true });
+      await admin.call('updateUser', { params: { username: 'supervisor1' }, body: { mayDownload: true } });
       const held = await backend.login('supervisor1');
       const download = await ticket(sales, held.token, 'download');
-      await backend.admin('PATCH', '/api/v2/admin/users/supervisor1', { mayDownload: false });
+      await admin.call('updateUser', { params: { username: 'supervisor1' }, body: { mayDownload: false } });
       expect((await get(download.path)).status).toBe(403);
     } finally {
-      await backend.admin('PATCH', '/api/v2/admin/users/supervisor1', { mayDownload: true });
+      await admin.call('updateUser', { params: { username: 'supervisor1' }, body: { mayDownload: true } });
     }
     const { token } = await backend.login('supervisor1');
     const download = await ticket(sales, token, 'download');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditListSchema, loginResponseSchema, type ServerToClientEvents, type TEvent } from '@vox/shared';
+import { loginResponseSchema, type ApiClient, type ServerToClientEvents, type TEvent } from '@vox/shared';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 /** A session ends at logout, at expiry and when an admin changes the user; so do the sockets it opened. */
@@ -46,10 +46,12 @@ async function logIn(vox: VoxTestBackend, username: string, password: string): P
 
 describe('a session ended by its user or an admin', () => {
   let vox: VoxTestBackend;
+  let admin: ApiClient;
   const sockets: EventSocket[] = [];
 
   beforeAll(async () => {
     vox = await VoxTestBackend.start();
+    admin = await vox.client('admin');
   });
 
   afterAll(async () => {
@@ -63,7 +65,7 @@ describe('a session ended by its user or an admin', () => {
     user: { role: 'agent' | 'supervisor'; dn?: string; group: string },
   ): Promise<{ token: string; socket: EventSocket }> {
     const password = `${username}-password`;
-    await vox.admin('POST', '/api/v2/admin/users', { username, password, ...user }, 201);
+    await admin.call('createUser', { body: { username, password, ...user } });
     const token = await logIn(vox, username, password);
     const socket = await connect(vox, token);
     sockets.push(socket);
@@ -75,7 +77,7 @@ describe('a session ended by its user or an admin', () => {
     const socket = await connect(vox, token);
     sockets.push(socket);
     const ringing = new Promise<TEvent>((resolve) => socket.once('EventRinging', resolve));
-    await vox.admin('POST', '/api/v2/sim/calls', { ani: '5550100', dnis: '8005550100', targetDn: '7001' }, 201);
+    await admin.call('createCall', { body: { ani: '5550100', dnis: '8005550100', targetDn: '7001' } });
     expect((await ringing).dn).toBe('7001');
 
     const closed = closing(socket);
@@ -86,7 +88,7 @@ describe('a session ended by its user or an admin', () => {
     await expect(connect(vox, token)).rejects.toThrow(/unauthorized/);
     expect((await vox.call('POST', '/api/v2/auth/logout', undefined, token)).status).toBe(401);
 
-    const { records } = auditListSchema.parse(await vox.admin('GET', '/api/v2/admin/audit?action=logout'));
+    const { records } = await admin.call('listAudit', { query: { action: 'logout' } });
     expect(records.map((r) => r.actor)).toEqual(['agent1']);
   });
 
@@ -104,7 +106,7 @@ describe('a session ended by its user or an admin', () => {
   it("a password change by the admin closes the user's sockets", async () => {
     const { token, socket } = await freshUser('agent-password', { role: 'agent', dn: '7101', group: 'sales' });
     const closed = closing(socket);
-    await vox.admin('PATCH', '/api/v2/admin/users/agent-password', { password: 'another-password' });
+    await admin.call('updateUser', { params: { username: 'agent-password' }, body: { password: 'another-password' } });
     expect(await closed).toBe('io server disconnect');
     expect(await restStatus(vox, token)).toBe(401);
   });
@@ -113,16 +115,14 @@ describe('a session ended by its user or an admin', () => {
     const { token, socket } = await freshUser('agent-role', { role: 'agent', dn: '7102', group: 'sales' });
     const closed = closing(socket);
     // The admin form sends role, DN and group along with any change.
-    await vox.admin('PATCH', '/api/v2/admin/users/agent-role', {
-      role: 'agent',
-      dn: '7102',
-      group: 'sales',
-      ownRecordings: true,
+    await admin.call('updateUser', {
+      params: { username: 'agent-role' },
+      body: { role: 'agent', dn: '7102', group: 'sales', ownRecordings: true },
     });
     expect(await restStatus(vox, token)).toBe(200);
     expect(socket.connected).toBe(true);
 
-    await vox.admin('PATCH', '/api/v2/admin/users/agent-role', { role: 'supervisor' });
+    await admin.call('updateUser', { params: { username: 'agent-role' }, body: { role: 'supervisor' } });
     expect(await closed).toBe('io server disconnect');
     expect(await restStatus(vox, token)).toBe(401);
   });
@@ -130,7 +130,7 @@ describe('a session ended by its user or an admin', () => {
   it("a DN change by the admin ends the user's sessions and closes its sockets", async () => {
     const { token, socket } = await freshUser('agent-dn', { role: 'agent', dn: '7103', group: 'sales' });
     const closed = closing(socket);
-    await vox.admin('PATCH', '/api/v2/admin/users/agent-dn', { dn: '7104' });
+    await admin.call('updateUser', { params: { username: 'agent-dn' }, body: { dn: '7104' } });
     expect(await closed).toBe('io server disconnect');
     expect(await restStatus(vox, token)).toBe(401);
   });
@@ -138,7 +138,7 @@ describe('a session ended by its user or an admin', () => {
   it("a group change by the admin closes a supervisor's sockets", async () => {
     const { token, socket } = await freshUser('supervisor-moved', { role: 'supervisor', group: 'sales' });
     const closed = closing(socket);
-    await vox.admin('PATCH', '/api/v2/admin/users/supervisor-moved', { group: 'support' });
+    await admin.call('updateUser', { params: { username: 'supervisor-moved' }, body: { group: 'support' } });
     expect(await closed).toBe('io server disconnect');
     expect(await restStatus(vox, token)).toBe(401);
   });

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { callSnapshotSchema, createCallResponseSchema, type ServerToClientEvents } from '@vox/shared';
+import { callSnapshotSchema, type ServerToClientEvents } from '@vox/shared';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 /**
@@ -135,14 +135,10 @@ describe("an agent's event connection dropping again and again during a recorded
 
     // The desktop hears its phone ring before the first drop (the event may come before the answer to the POST).
     const rang = new Promise<void>((resolve) => agent.once('EventRinging', () => resolve()));
-    const created = createCallResponseSchema.parse(
-      await vox.admin(
-        'POST',
-        '/api/v2/sim/calls',
-        { ani: '5550701', dnis: '8005550100', targetDn: '7001', record: 'destination' },
-        201,
-      ),
-    );
+    const adminApi = await vox.client('admin');
+    const created = await adminApi.call('createCall', {
+      body: { ani: '5550701', dnis: '8005550100', targetDn: '7001', record: 'destination' },
+    });
     connId = created.connId;
     await rang;
 
@@ -185,14 +181,10 @@ describe('an agent whose session ends while its event connection is down', () =>
     await nextConnect(agent);
     const admin = await witness();
     const rang = new Promise<void>((resolve) => agent.once('EventRinging', () => resolve()));
-    const { connId } = createCallResponseSchema.parse(
-      await vox.admin(
-        'POST',
-        '/api/v2/sim/calls',
-        { ani: '5550702', dnis: '8005550100', targetDn: '7002', record: 'destination' },
-        201,
-      ),
-    );
+    const adminApi = await vox.client('admin');
+    const { connId } = await adminApi.call('createCall', {
+      body: { ani: '5550702', dnis: '8005550100', targetDn: '7002', record: 'destination' },
+    });
     await rang;
 
     network.cut();
@@ -200,7 +192,7 @@ describe('an agent whose session ends while its event connection is down', () =>
     // What reaches the desktop's connection from now on, before socket.io-client hands anything out.
     const onTheWire: string[] = [];
     agent.io.on('open', () => agent.io.engine.on('packet', (packet) => onTheWire.push(String(packet.data ?? ''))));
-    await vox.admin('PATCH', '/api/v2/admin/users/agent2', { password: 'agent2-moved-elsewhere' });
+    await adminApi.call('updateUser', { params: { username: 'agent2' }, body: { password: 'agent2-moved-elsewhere' } });
     await vox.callAction(connId, 'answer', { dn: '7002' });
     await admin.heard('RecordingStarted', connId);
 

@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  auditListSchema,
-  callLadderSchema,
-  groupListSchema,
-  recordingListSchema,
-  userListSchema,
-  userSchema,
-  type Recording,
-} from '@vox/shared';
+import { callLadderSchema, recordingListSchema, type ApiClient, type AuditQuery, type Recording } from '@vox/shared';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 let backend: VoxTestBackend;
+let admin: ApiClient;
 const calls: Recording[] = [];
 
 /** A recorded call of `ms` on `dn`, stored. */
@@ -20,6 +13,7 @@ async function recordedCall(ani: string, dn: string, ms: number): Promise<Record
 
 beforeAll(async () => {
   backend = await VoxTestBackend.start();
+  admin = await backend.client('admin');
   // Three sales calls of clearly different lengths, one support call.
   calls.push(await recordedCall('5550701', '7001', 1500));
   calls.push(await recordedCall('5550702', '7002', 400));
@@ -100,38 +94,31 @@ describe('rights and the audit of what supervisors and admins change', () => {
     const allowed = await fetch(`${backend.url}${media}`, { headers: { Authorization: `Bearer ${supervisor}` } });
     await allowed.arrayBuffer();
     expect(allowed.status).toBe(200);
-    expect(await backend.admin('PATCH', '/api/v2/admin/users/supervisor1', { mayDownload: false })).toMatchObject({
-      username: 'supervisor1',
-      mayDownload: false,
-    });
+    expect(
+      await admin.call('updateUser', { params: { username: 'supervisor1' }, body: { mayDownload: false } }),
+    ).toMatchObject({ username: 'supervisor1', mayDownload: false });
     const refused = await fetch(`${backend.url}${media}`, { headers: { Authorization: `Bearer ${supervisor}` } });
     expect(refused.status).toBe(403);
-    await backend.admin('PATCH', '/api/v2/admin/users/supervisor1', { mayDownload: true });
+    await admin.call('updateUser', { params: { username: 'supervisor1' }, body: { mayDownload: true } });
 
-    const audit = async (query: string) =>
-      auditListSchema.parse(await backend.admin('GET', `/api/v2/admin/audit?${query}`)).records;
-    const ofRecording = await audit(`recordingId=${sales.id}`);
+    const audit = async (query: Partial<AuditQuery>) => (await admin.call('listAudit', { query })).records;
+    const ofRecording = await audit({ recordingId: sales.id });
     expect(ofRecording.map((r) => [r.actor, r.action])).toEqual([
       ['supervisor1', 'download'],
       ['supervisor1', 'labels'],
     ]);
     expect(ofRecording[1]!.details).toEqual({ labels: ['coaching'] });
-    expect((await audit('action=user-update&actor=admin')).map((r) => [r.target, r.details])).toEqual([
+    expect((await audit({ action: 'user-update', actor: 'admin' })).map((r) => [r.target, r.details])).toEqual([
       ['supervisor1', { mayDownload: true }],
       ['supervisor1', { mayDownload: false }],
     ]);
-    expect(await audit(`actor=supervisor2&recordingId=${sales.id}`)).toEqual([]);
+    expect(await audit({ actor: 'supervisor2', recordingId: sales.id })).toEqual([]);
   });
 
   it('creates and changes users (never logging a password), refuses a taken DN, and lists the groups', async () => {
-    const created = userSchema.parse(
-      await backend.admin(
-        'POST',
-        '/api/v2/admin/users',
-        { username: 'agent9', password: 'agent9-secret', role: 'agent', dn: '7009', group: 'billing' },
-        201,
-      ),
-    );
+    const created = await admin.call('createUser', {
+      body: { username: 'agent9', password: 'agent9-secret', role: 'agent', dn: '7009', group: 'billing' },
+    });
     expect(created).toEqual({ id: 'agent9', username: 'agent9', role: 'agent', dn: '7009', group: 'billing' });
     await expect(backend.login('agent9')).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
     const login = await backend.call('POST', '/api/v2/auth/login', { username: 'agent9', password: 'agent9-secret' });
@@ -144,21 +131,24 @@ describe('rights and the audit of what supervisors and admins change', () => {
     );
     expect(taken.status).toBe(409);
     expect(
-      await backend.admin('PATCH', '/api/v2/admin/users/agent9', { group: 'sales', password: 'another-secret' }),
+      await admin.call('updateUser', {
+        params: { username: 'agent9' },
+        body: { group: 'sales', password: 'another-secret' },
+      }),
     ).toMatchObject({ group: 'sales' });
     // The new password ended the old sessions.
     const token = (login.body as { token: string }).token;
     expect((await backend.call('GET', '/api/v2/sim/register', undefined, token)).status).toBe(401);
 
-    const { groups } = groupListSchema.parse(await backend.admin('GET', '/api/v2/admin/groups'));
+    const { groups } = await admin.call('listGroups');
     expect(groups.find((g) => g.name === 'sales')).toEqual({
       name: 'sales',
       supervisors: ['supervisor1'],
       agents: ['agent1', 'agent2', 'agent9'],
     });
-    const { users } = userListSchema.parse(await backend.admin('GET', '/api/v2/admin/users'));
+    const { users } = await admin.call('listUsers');
     expect(users.map((u) => u.username)).toContain('agent9');
-    const log = auditListSchema.parse(await backend.admin('GET', '/api/v2/admin/audit?actor=admin&limit=2')).records;
+    const log = (await admin.call('listAudit', { query: { actor: 'admin', limit: 2 } })).records;
     expect(log.map((r) => [r.action, r.details])).toEqual([
       ['user-update', { group: 'sales', passwordChanged: true }],
       ['user-create', { username: 'agent9', role: 'agent', dn: '7009', group: 'billing' }],
@@ -171,8 +161,8 @@ describe('rights and the audit of what supervisors and admins change', () => {
   });
 
   it('audits DN recording configuration', async () => {
-    await backend.admin('PUT', '/api/v2/sim/dns/7004', { type: 'Extension', record: true });
-    const [record] = auditListSchema.parse(await backend.admin('GET', '/api/v2/admin/audit?action=dn-config')).records;
+    await admin.call('configureDn', { params: { dn: '7004' }, body: { type: 'Extension', record: true } });
+    const [record] = (await admin.call('listAudit', { query: { action: 'dn-config' } })).records;
     expect(record).toMatchObject({ actor: 'admin', target: '7004', details: { type: 'Extension', record: true } });
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { screenUploadPath, tenantPublicKeySchema, type ScreenUploadMetadata } from '@vox/shared';
+import { screenUploadPath, type ScreenUploadMetadata } from '@vox/shared';
 import { ChunkEncryptor } from '../recording/crypto/media-cipher.ts';
 import { runFfmpeg } from '../platform/media/ffmpeg.ts';
 import type { VoxTestBackend } from './vox-test-backend.ts';
@@ -40,7 +40,7 @@ export async function uploadScreen(
     /** a chunk size other than the desktop's, as a crafted upload has */ chunkSize?: number;
   } = {},
 ): Promise<{ created: number; patched: number; refusal?: string; location?: string }> {
-  const tenant = tenantPublicKeySchema.parse(await backend.admin('GET', '/api/v2/screen-recordings/key'));
+  const tenant = await (await backend.client('admin')).call('screenKey');
   const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey, options.chunkSize);
   const sealed = encryptor.push(webm);
   const last = encryptor.finish();

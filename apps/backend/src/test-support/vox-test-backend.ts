@@ -108,15 +108,6 @@ export class VoxTestBackend {
     return token;
   }
 
-  /** As the admin; throws unless the status is the one expected. */
-  async admin(method: string, route: string, body?: unknown, expected = 200): Promise<unknown> {
-    const answer = await this.call(method, route, body, await this.token('admin'));
-    if (answer.status !== expected) {
-      throw new Error(`${method} ${route} answered ${answer.status}, not ${expected}: ${JSON.stringify(answer.body)}`);
-    }
-    return answer.body;
-  }
-
   /** A call action as the admin (who may act for any DN): the call as it is afterwards. */
   async callAction(connId: string, action: CallAction, request: CallActionRequest): Promise<CallSnapshot> {
     return (await this.client('admin')).call(callActionRouteName(action), { params: { connId }, body: request });

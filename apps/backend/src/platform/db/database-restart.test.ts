@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiErrorSchema, createCallResponseSchema, recordingListSchema, type Readiness } from '@vox/shared';
+import { apiErrorSchema, type Readiness } from '@vox/shared';
 import { placeSiprecCall } from '../../telephony/siprec-caller/siprec-caller.ts';
 import { until } from '../../test-support/polling.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
@@ -56,15 +56,7 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
     const before = await vox.recordedCall('5550801', '7002', 500);
     await vox.recordingsOf(before);
 
-    const created = createCallResponseSchema.parse(
-      await vox.admin(
-        'POST',
-        '/api/v2/sim/calls',
-        { ani: '5550802', dnis: '8005550100', targetDn: '7001', record: 'destination' },
-        201,
-      ),
-    );
-    await vox.callAction(created.connId, 'answer', { dn: '7001' });
+    const created = await vox.answeredCall('5550802', '7001');
 
     // A real call forked over SIPREC, whose SRC hangs up while the database is down: its files
     // are finished then, and its metadata must land once the database is back.
@@ -130,8 +122,9 @@ describe('the embedded PostgreSQL killed while the backend runs', () => {
     // What was stored before the outage is still there (crash recovery kept every commit).
     expect(await vox.recordingsOf(before)).toHaveLength(1);
     // The SIPREC call that ended during the outage: stored from its journal once the database was back.
+    const admin = await vox.client('admin');
     const siprec = await until('the SIPREC recording listed', async () => {
-      const listed = recordingListSchema.parse(await vox.admin('GET', '/api/v2/recordings?callerPhoneNumber=5550803'));
+      const listed = await admin.call('listRecordings', { query: { callerPhoneNumber: '5550803' } });
       return listed.recordings.find((r) => r.mediaFiles.length > 0);
     });
     expect(siprec).toMatchObject({ origin: 'siprec', recordDN: '7002' });

@@ -4,16 +4,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditListSchema, auditVerificationSchema, type AuditRecord } from '@vox/shared';
+import type { ApiClient, AuditRecord } from '@vox/shared';
 import { cliPasswordFile } from '../../test-support/cli-password-file.ts';
 import { recordedScreen, uploadScreen } from '../../test-support/screen-upload-client.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 import { AuditLog } from './audit-log.ts';
 
 let backend: VoxTestBackend;
+let admin: ApiClient;
 
 beforeAll(async () => {
   backend = await VoxTestBackend.start();
+  admin = await backend.client('admin');
 });
 
 afterAll(async () => {
@@ -23,12 +25,9 @@ afterAll(async () => {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function recordedCall(dn = '7003'): Promise<{ connId: string; recordingId: string; mediaId: string }> {
-  const { connId } = (await backend.admin(
-    'POST',
-    '/api/v2/sim/calls',
-    { ani: '5550400', dnis: '8005550100', targetDn: dn, record: 'destination' },
-    201,
-  )) as { connId: string };
+  const { connId } = await admin.call('createCall', {
+    body: { ani: '5550400', dnis: '8005550100', targetDn: dn, record: 'destination' },
+  });
   await backend.callAction(connId, 'answer', { dn });
   await pause(800);
   await backend.callAction(connId, 'release', { dn });
@@ -48,11 +47,11 @@ async function fetchMedia(path: string, user: string, range?: string) {
   return response;
 }
 
-async function auditRecords(query = ''): Promise<AuditRecord[]> {
-  return auditListSchema.parse(await backend.admin('GET', `/api/v2/admin/audit?limit=1000${query}`)).records;
+async function auditRecords(): Promise<AuditRecord[]> {
+  return (await admin.call('listAudit', { query: { limit: 1000 } })).records;
 }
 
-const verify = async () => auditVerificationSchema.parse(await backend.admin('GET', '/api/v2/admin/audit/verify'));
+const verify = () => admin.call('verifyAudit');
 
 /** A failed login: an audit record anyone can cause. */
 async function failedLogin(username: string): Promise<void> {
@@ -297,18 +296,18 @@ describe('vox keys rotate', () => {
 describe('actions that used to leave no trace', () => {
   it('audits retention rule changes, MCP failures and recoveries, finished screen uploads and user changes', async () => {
     const rules = [{ name: 'ninety-days', maxAgeDays: 90, includeLabels: [], excludeLabels: ['keep'] }];
-    await backend.admin('PUT', '/api/v2/admin/retention', { rules });
-    const { mcps } = (await backend.admin('GET', '/api/v2/sim/mcps')) as { mcps: Array<{ name: string }> };
+    await admin.call('setRetention', { body: { rules } });
+    const { mcps } = await admin.call('listMcps');
     const mcp = mcps[0]!.name;
-    await backend.admin('POST', `/api/v2/sim/mcps/${mcp}/fail`);
-    await backend.admin('POST', `/api/v2/sim/mcps/${mcp}/recover`);
+    await admin.call('failMcp', { params: { name: mcp } });
+    await admin.call('recoverMcp', { params: { name: mcp } });
     // A scenario's MCP steps are the same act as the routes'.
-    const run = (await backend.admin('POST', '/api/v2/sim/scenarios?wait=1', {
-      name: 'recover all',
-      steps: [{ action: 'recover-mcps' }],
-    })) as { id: string; state: string };
+    const run = await admin.call('startScenario', {
+      query: { wait: '1' },
+      body: { name: 'recover all', steps: [{ action: 'recover-mcps' }] },
+    });
     expect(run.state).toBe('passed');
-    await backend.admin('PATCH', '/api/v2/admin/users/agent2', { mayDownload: true });
+    await admin.call('updateUser', { params: { username: 'agent2' }, body: { mayDownload: true } });
 
     const startedAt = new Date().toISOString();
     const call = await recordedCall('7001');
@@ -321,23 +320,23 @@ describe('actions that used to leave no trace', () => {
     expect(uploaded).toMatchObject({ created: 201, patched: 204 });
 
     const records = await auditRecords();
-    const { users } = (await backend.admin('GET', '/api/v2/admin/users')) as {
-      users: Array<{ id: string; username: string }>;
-    };
+    const { users } = await admin.call('listUsers');
     const idOf = (username: string) => users.find((u) => u.username === username)!.id;
-    const admin = idOf('admin');
+    const adminId = idOf('admin');
     const of = (action: string) => records.filter((r) => r.action === action);
     expect(of('retention-rules')).toMatchObject([
-      { actor: admin, target: 'retention', details: { previous: [], rules } },
+      { actor: adminId, target: 'retention', details: { previous: [], rules } },
     ]);
     expect(of('mcp-fail')).toMatchObject([
-      { actor: admin, target: mcp, source: expect.stringMatching(/^127\.0\.0\.1/) },
+      { actor: adminId, target: mcp, source: expect.stringMatching(/^127\.0\.0\.1/) },
     ]);
     expect(of('mcp-recover').map((r) => [r.target, r.source])).toEqual([
       ...mcps.map((m) => [m.name, `scenario run ${run.id}`]).reverse(),
       [mcp, expect.stringMatching(/^127\.0\.0\.1/)],
     ]);
-    expect(of('user-update')).toMatchObject([{ actor: admin, target: idOf('agent2'), details: { mayDownload: true } }]);
+    expect(of('user-update')).toMatchObject([
+      { actor: adminId, target: idOf('agent2'), details: { mayDownload: true } },
+    ]);
     expect(of('screen-upload')).toMatchObject([
       {
         actor: idOf('agent1'),

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { callLadderSchema } from '@vox/shared';
 import { DecodedAudio } from '../../test-support/decoded-audio.ts';
 import { recordedScreen, uploadScreen } from '../../test-support/screen-upload-client.ts';
 import { SpawnedBackend } from '../../test-support/spawned-backend.ts';
@@ -84,7 +83,8 @@ describe('a backend killed during recorded calls', () => {
       expect(events.indexOf('RecordingInterrupted')).toBeGreaterThan(0);
 
       // The call ladder as far as the journal kept it: the recording INVITE and the MSML record.
-      const ladder = callLadderSchema.parse(await after.admin('GET', `/api/v2/recordings/${recording.id}/ladder`));
+      const admin = await after.client('admin');
+      const ladder = await admin.call('getCallLadder', { params: { id: recording.id } });
       const ladderText = ladder.messages.map((m) => m.text).join('\n');
       expect(ladderText).toMatch(/^INVITE sip:/m);
       expect(ladderText).toMatch(/<record /);

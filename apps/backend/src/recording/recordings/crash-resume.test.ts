@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { screenUploadPath, storageStatusSchema, tenantPublicKeySchema, type Recording } from '@vox/shared';
+import { screenUploadPath, type Recording } from '@vox/shared';
 import { ChunkEncryptor } from '../crypto/media-cipher.ts';
 import { recordedScreen, uploadScreen } from '../../test-support/screen-upload-client.ts';
 import { SpawnedBackend } from '../../test-support/spawned-backend.ts';
@@ -57,8 +57,9 @@ describe('a backend killed in the middle of background work', () => {
     const after = await restart();
     const [recording] = await after.recordingsOf(connId, 1, 30_000);
     expect(recording!.mediaFiles).toHaveLength(1);
+    const admin = await after.client('admin');
     await until('the outbox emptied', async () => {
-      const status = storageStatusSchema.parse(await after.admin('GET', '/api/v2/admin/storage'));
+      const status = await admin.call('storageStatus');
       return status.pending === 0 ? true : undefined;
     });
     expect(await storedObjects(dataDir)).toEqual([recording!.mediaFiles[0]!.mediaId]);
@@ -105,7 +106,7 @@ describe('a backend killed in the middle of background work', () => {
     const startedAt = new Date().toISOString();
     const connId = await vox.recordedCall('+15550007004', '7001', 2500);
     const [recording] = await vox.recordingsOf(connId);
-    const tenant = tenantPublicKeySchema.parse(await vox.admin('GET', '/api/v2/screen-recordings/key'));
+    const tenant = await (await vox.client('admin')).call('screenKey');
     const encryptor = new ChunkEncryptor(tenant.keyId, tenant.publicKey);
     const screen = await recordedScreen(dataDir, 2);
     const body = Buffer.concat([encryptor.header, ...encryptor.push(screen), encryptor.finish()]);

@@ -14,15 +14,7 @@ let sales: Recording;
 
 beforeAll(async () => {
   backend = await VoxTestBackend.start();
-  const { connId } = (await backend.admin(
-    'POST',
-    '/api/v2/sim/calls',
-    { ani: '5550600', dnis: '8005550100', targetDn: '7001', record: 'destination' },
-    201,
-  )) as { connId: string };
-  await backend.callAction(connId, 'answer', { dn: '7001' });
-  await new Promise((resolve) => setTimeout(resolve, 600));
-  await backend.callAction(connId, 'release', { dn: '7001' });
+  const connId = await backend.recordedCall('5550600', '7001', 600);
   sales = (await backend.recordingsOf(connId))[0]!;
 });
 
@@ -61,10 +53,10 @@ describe("an agent's right to its own recordings", () => {
   it('is off until an admin gives it; then the agent sees and plays the calls it took part in, no others', async () => {
     const agent1 = await backend.token('agent1');
     expect((await backend.call('GET', `/api/v2/recordings/${sales.id}`, undefined, agent1)).status).toBe(404);
-    expect(await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: true })).toMatchObject({
-      username: 'agent1',
-      ownRecordings: true,
-    });
+    const admin = await backend.client('admin');
+    expect(
+      await admin.call('setUserRights', { params: { username: 'agent1' }, body: { ownRecordings: true } }),
+    ).toMatchObject({ username: 'agent1', ownRecordings: true });
     expect((await backend.call('GET', `/api/v2/recordings/${sales.id}`, undefined, agent1)).status).toBe(200);
     const listed = recordingListSchema.parse(
       (await backend.call('GET', '/api/v2/recordings?callerPhoneNumber=*', undefined, agent1)).body,
@@ -75,7 +67,7 @@ describe("an agent's right to its own recordings", () => {
     expect(
       (await backend.call('PUT', '/api/v2/admin/users/agent2/rights', { ownRecordings: true }, agent2)).status,
     ).toBe(403);
-    await backend.admin('PUT', '/api/v2/admin/users/agent1/rights', { ownRecordings: false });
+    await admin.call('setUserRights', { params: { username: 'agent1' }, body: { ownRecordings: false } });
     expect((await backend.call('GET', `/api/v2/recordings/${sales.id}`, undefined, agent1)).status).toBe(404);
   });
 });

@@ -4,15 +4,17 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditListSchema, purgeResultSchema, recordingSchema, type Recording } from '@vox/shared';
+import type { ApiClient, Recording } from '@vox/shared';
 import { cliPasswordFile } from '../../test-support/cli-password-file.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 
 let backend: VoxTestBackend;
+let admin: ApiClient;
 let database: pg.Client;
 
 beforeAll(async () => {
   backend = await VoxTestBackend.start();
+  admin = await backend.client('admin');
   database = new pg.Client({ connectionString: backend.vox.databaseUrl });
   await database.connect();
 });
@@ -24,12 +26,9 @@ afterAll(async () => {
 
 /** A recorded call on the agent's DN, stored; `daysAgo` backdates it for retention. */
 async function recording(dn: string, daysAgo = 0): Promise<Recording> {
-  const { connId } = (await backend.admin(
-    'POST',
-    '/api/v2/sim/calls',
-    { ani: '5550500', dnis: '8005550100', targetDn: dn, record: 'destination' },
-    201,
-  )) as { connId: string };
+  const { connId } = await admin.call('createCall', {
+    body: { ani: '5550500', dnis: '8005550100', targetDn: dn, record: 'destination' },
+  });
   await backend.callAction(connId, 'answer', { dn });
   await new Promise((resolve) => setTimeout(resolve, 500));
   await backend.callAction(connId, 'release', { dn });
@@ -66,20 +65,21 @@ describe('deleting a recording', () => {
       expect(answer.status, user).toBe(status);
     }
     await fs.access(mediaPath(sales));
-    await backend.admin('DELETE', `/api/v2/recordings/${sales.id}`, undefined, 204);
+    await admin.call('deleteRecording', { params: { id: sales.id } });
     await expect(fs.access(mediaPath(sales))).rejects.toThrow();
     expect(
       (await backend.call('GET', `/api/v2/recordings/${sales.id}`, undefined, await backend.token('admin'))).status,
     ).toBe(404);
-    const { records } = auditListSchema.parse(await backend.admin('GET', '/api/v2/admin/audit'));
+    const { records } = await admin.call('listAudit');
     expect(records[0]).toMatchObject({ actor: 'admin', action: 'delete', target: sales.id, details: { files: 1 } });
   });
 
   it('is refused under legal hold, until the hold is lifted', async () => {
     const held = await recording('7002');
-    const put = recordingSchema.parse(
-      await backend.admin('PUT', `/api/v2/recordings/${held.id}/legal-hold`, { hold: true, reason: 'case 2026-118' }),
-    );
+    const put = await admin.call('setLegalHold', {
+      params: { id: held.id },
+      body: { hold: true, reason: 'case 2026-118' },
+    });
     expect(put.legalHold).toBe(true);
     const refused = await backend.call(
       'DELETE',
@@ -99,8 +99,8 @@ describe('deleting a recording', () => {
       await backend.token('supervisor1'),
     );
     expect(supervisorHold.status).toBe(403);
-    await backend.admin('PUT', `/api/v2/recordings/${held.id}/legal-hold`, { hold: false, reason: 'case closed' });
-    await backend.admin('DELETE', `/api/v2/recordings/${held.id}`, undefined, 204);
+    await admin.call('setLegalHold', { params: { id: held.id }, body: { hold: false, reason: 'case closed' } });
+    await admin.call('deleteRecording', { params: { id: held.id } });
     expect(
       (await backend.call('GET', `/api/v2/recordings/${held.id}`, undefined, await backend.token('admin'))).status,
     ).toBe(404);
@@ -113,18 +113,18 @@ describe('retention', () => {
     const oldKept = await recording('7003', 40);
     const oldHeld = await recording('7004', 40);
     const recent = await recording('7004', 0);
-    await backend.admin('PUT', `/api/v2/recordings/${oldKept.id}/labels`, { labels: ['keep-forever'] });
-    await backend.admin('PUT', `/api/v2/recordings/${oldHeld.id}/legal-hold`, { hold: true, reason: 'litigation' });
-    await backend.admin('PUT', '/api/v2/admin/retention', {
-      rules: [{ name: 'thirty-days', maxAgeDays: 30, excludeLabels: ['keep-forever'] }],
+    await admin.call('setLabels', { params: { id: oldKept.id }, body: { labels: ['keep-forever'] } });
+    await admin.call('setLegalHold', { params: { id: oldHeld.id }, body: { hold: true, reason: 'litigation' } });
+    await admin.call('setRetention', {
+      body: { rules: [{ name: 'thirty-days', maxAgeDays: 30, excludeLabels: ['keep-forever'] }] },
     });
 
-    const dry = purgeResultSchema.parse(await backend.admin('POST', '/api/v2/admin/purge?dryRun=1'));
+    const dry = await admin.call('purge', { query: { dryRun: '1' } });
     expect(dry.recordings.map((r) => r.id)).toEqual([old.id]);
     expect(dry.keptByLegalHold).toBe(1);
     await fs.access(mediaPath(old));
 
-    const purged = purgeResultSchema.parse(await backend.admin('POST', '/api/v2/admin/purge'));
+    const purged = await admin.call('purge');
     expect(purged).toMatchObject({ dryRun: false, recordings: [{ id: old.id, rule: 'thirty-days' }], failed: [] });
     await expect(fs.access(mediaPath(old))).rejects.toThrow();
     for (const kept of [oldKept, oldHeld, recent]) {
@@ -132,14 +132,12 @@ describe('retention', () => {
         (await backend.call('GET', `/api/v2/recordings/${kept.id}`, undefined, await backend.token('admin'))).status,
       ).toBe(200);
     }
-    const { records } = auditListSchema.parse(await backend.admin('GET', '/api/v2/admin/audit'));
+    const { records } = await admin.call('listAudit');
     expect(records.find((r) => r.action === 'purge')).toMatchObject({
       target: old.id,
       details: { rule: 'thirty-days' },
     });
-    const labelled = (await backend.admin('GET', '/api/v2/recordings?label=keep-forever')) as {
-      recordings: Recording[];
-    };
+    const labelled = await admin.call('listRecordings', { query: { label: 'keep-forever' } });
     expect(labelled.recordings.map((r) => r.id)).toEqual([oldKept.id]);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditListSchema, failedScreenUploadListSchema, type Recording } from '@vox/shared';
+import type { Recording } from '@vox/shared';
 import { recordedScreen, uploadScreen } from '../../test-support/screen-upload-client.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 
@@ -51,18 +51,17 @@ async function withScreens(recordingId: string, count: number): Promise<Recordin
 
 describe('the screen muxer', () => {
   it('puts a screen on the voice file that holds its first frame, when a failover split the voice', async () => {
+    const admin = await backend.client('admin');
     let afterFailover = '';
     const connId = await recordedCall('5550401', '7001', async () => {
       await pause(1200);
-      const { mcps } = (await backend.admin('GET', '/api/v2/sim/mcps')) as {
-        mcps: Array<{ name: string; load: number }>;
-      };
+      const { mcps } = await admin.call('listMcps');
       const busy = mcps.find((mcp) => mcp.load > 0);
-      await backend.admin('POST', `/api/v2/sim/mcps/${busy!.name}/fail`);
+      await admin.call('failMcp', { params: { name: busy!.name } });
       await pause(300);
       afterFailover = new Date().toISOString();
       await pause(1500);
-      await backend.admin('POST', `/api/v2/sim/mcps/${busy!.name}/recover`);
+      await admin.call('recoverMcp', { params: { name: busy!.name } });
     });
     const [recording] = await backend.recordingsOf(connId, 2);
     const voice = recording!.mediaFiles.filter((m) => m.type === 'audio/mp3');
@@ -144,12 +143,11 @@ describe('the screen muxer', () => {
     const refused = await uploadScreen(backend, 'agent1', screen, { connId, startedAt }, { plaintext: true });
     expect(refused).toMatchObject({ created: 201, patched: 422, refusal: expect.stringMatching(/unencrypted/) });
     expect(await uploadState(connId)).toMatchObject({ state: 'failed', failure: expect.stringMatching(/unencrypted/) });
-    const { uploads } = failedScreenUploadListSchema.parse(
-      await backend.admin('GET', '/api/v2/admin/screen-uploads/failed'),
-    );
+    const admin = await backend.client('admin');
+    const { uploads } = await admin.call('failedScreenUploads');
     expect(uploads.find((u) => u.connId === connId)).toMatchObject({ uploadedBy: 'agent1' });
     // Reported as a screen incident of the agent's, and a resumed upload hears the refusal again.
-    const { records } = auditListSchema.parse(await backend.admin('GET', '/api/v2/admin/audit?action=screen-incident'));
+    const { records } = await admin.call('listAudit', { query: { action: 'screen-incident' } });
     const incident = records.find((r) => r.details['connId'] === connId);
     expect(incident).toMatchObject({ actor: 'agent1', details: { reason: 'upload_refused' } });
     const head = await fetch(new URL(refused.location!, backend.url), {

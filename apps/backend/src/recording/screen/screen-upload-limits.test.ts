@@ -11,12 +11,10 @@ let connId: string;
 beforeAll(async () => {
   // Unfinished uploads expire after about two seconds here.
   vox = await VoxTestBackend.start({ VOX_UPLOAD_EXPIRY_HOURS: '0.0006' });
-  const created = (await vox.admin(
-    'POST',
-    '/api/v2/sim/calls',
-    { ani: '5550501', dnis: '800', targetDn: '7001', record: 'destination' },
-    201,
-  )) as { connId: string };
+  const admin = await vox.client('admin');
+  const created = await admin.call('createCall', {
+    body: { ani: '5550501', dnis: '800', targetDn: '7001', record: 'destination' },
+  });
   connId = created.connId;
   await vox.callAction(connId, 'answer', { dn: '7001' });
   await vox.callAction(connId, 'release', { dn: '7001' });

@@ -1,16 +1,19 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiClient, StorageStatus } from '@vox/shared';
 import { recordedScreen, uploadScreen } from '../../test-support/screen-upload-client.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../../test-support/webdav-test-server.ts';
 
 let dav: WebdavTestServer;
 let backend: VoxTestBackend;
+let admin: ApiClient;
 
 beforeAll(async () => {
   dav = await WebdavTestServer.start();
   backend = await VoxTestBackend.start({ VOX_STORAGE_URL: dav.url });
+  admin = await backend.client('admin');
 });
 
 afterAll(async () => {
@@ -20,12 +23,9 @@ afterAll(async () => {
 
 describe('the backend with VOX_STORAGE_URL on a WebDAV server', () => {
   it('stores a recorded call on WebDAV and plays it back from there, byte ranges included', async () => {
-    const { connId } = (await backend.admin(
-      'POST',
-      '/api/v2/sim/calls',
-      { ani: '5550300', dnis: '8005550100', targetDn: '7001', record: 'destination' },
-      201,
-    )) as { connId: string };
+    const { connId } = await admin.call('createCall', {
+      body: { ani: '5550300', dnis: '8005550100', targetDn: '7001', record: 'destination' },
+    });
     await backend.callAction(connId, 'answer', { dn: '7001' });
     await new Promise((resolve) => setTimeout(resolve, 1200));
     await backend.callAction(connId, 'release', { dn: '7001' });
@@ -51,29 +51,26 @@ describe('the backend with VOX_STORAGE_URL on a WebDAV server', () => {
 describe('storage down', () => {
   it('keeps finished recordings in the outbox while WebDAV is down and stores them when it is back', async () => {
     await dav.goDown();
-    const { connId } = (await backend.admin(
-      'POST',
-      '/api/v2/sim/calls',
-      { ani: '5550301', dnis: '8005550100', targetDn: '7002', record: 'destination' },
-      201,
-    )) as { connId: string };
+    const { connId } = await admin.call('createCall', {
+      body: { ani: '5550301', dnis: '8005550100', targetDn: '7002', record: 'destination' },
+    });
     await backend.callAction(connId, 'answer', { dn: '7002' });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await backend.callAction(connId, 'release', { dn: '7002' });
 
-    let status = { pending: 0, lastError: '' };
+    let status: StorageStatus = { pending: 0 };
     for (let i = 0; i < 50 && status.pending === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      status = (await backend.admin('GET', '/api/v2/admin/storage')) as typeof status;
+      status = await admin.call('storageStatus');
     }
     expect(status.pending).toBe(1);
     expect(status.lastError).toMatch(/ECONNREFUSED/);
-    expect(await backend.admin('GET', `/api/v2/recordings?connId=${connId}`)).toMatchObject({ recordings: [] });
+    expect(await admin.call('listRecordings', { query: { connId } })).toMatchObject({ recordings: [] });
 
     await dav.comeBack();
     const [recording] = await backend.recordingsOf(connId, 1, 20_000);
     expect(recording?.mediaFiles).toHaveLength(1);
-    expect(await backend.admin('GET', '/api/v2/admin/storage')).toMatchObject({ pending: 0 });
+    expect(await admin.call('storageStatus')).toMatchObject({ pending: 0 });
     const media = recording!.mediaFiles[0]!;
     expect((await backend.media(recording!.id, media.mediaId)).length).toBe(media.size);
   });
@@ -81,12 +78,9 @@ describe('storage down', () => {
 
 describe('storage down when a screen recording arrives', () => {
   it('keeps the upload waiting, muxes and stores it when storage is back, and links it to the recording', async () => {
-    const { connId } = (await backend.admin(
-      'POST',
-      '/api/v2/sim/calls',
-      { ani: '5550302', dnis: '8005550100', targetDn: '7003', record: 'destination' },
-      201,
-    )) as { connId: string };
+    const { connId } = await admin.call('createCall', {
+      body: { ani: '5550302', dnis: '8005550100', targetDn: '7003', record: 'destination' },
+    });
     await backend.callAction(connId, 'answer', { dn: '7003' });
     const startedAt = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -117,6 +111,6 @@ describe('storage down when a screen recording arrives', () => {
     const played = await backend.media(recording!.id, stored!.mediaId);
     expect(played.length).toBe(stored!.size);
     expect((await backend.media(recording!.id, stored!.thumbnail!)).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
-    expect(await backend.admin('GET', '/api/v2/admin/storage')).toMatchObject({ pending: 0 });
+    expect(await admin.call('storageStatus')).toMatchObject({ pending: 0 });
   });
 });

@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storageStatusSchema } from '@vox/shared';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../../test-support/webdav-test-server.ts';
 import { silentLogger } from '../../test-support/test-logger.ts';
@@ -81,11 +80,12 @@ describe('WebDAV answering 507 Insufficient Storage, then 500', () => {
     // The file is kept where the MCP wrote it, and nothing half-written is left on the server.
     await expect(fs.stat(row!.local_file)).resolves.toMatchObject({ size: expect.any(Number) as unknown });
     expect(await filesUnder(dav.dir)).toEqual([]);
-    expect(storageStatusSchema.parse(await vox.admin('GET', '/api/v2/admin/storage'))).toMatchObject({
+    const admin = await vox.client('admin');
+    expect(await admin.call('storageStatus')).toMatchObject({
       pending: 1,
       lastError: expect.stringMatching(/WebDAV PUT .* answered 500/) as unknown,
     });
-    expect(await vox.admin('GET', `/api/v2/recordings?connId=${connId}`)).toMatchObject({ recordings: [] });
+    expect(await admin.call('listRecordings', { query: { connId } })).toMatchObject({ recordings: [] });
     // Its call's details are still needed (the Recording Processor merges them once it is stored).
     const jobs = await JobQueue.start({ databaseUrl: vox.vox.databaseUrl, nodeId: 'observer', log: silentLogger });
     const outbox = new StorageOutbox(jobs, new WebdavStorage(dav.url), { ingest: async () => {} }, silentLogger);

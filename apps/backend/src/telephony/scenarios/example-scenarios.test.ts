@@ -3,14 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  callSnapshotSchema,
-  scenarioRunSchema,
-  scenarioSchema,
-  type MediaFile,
-  type Recording,
-  type ScenarioRun,
-} from '@vox/shared';
+import { scenarioSchema, type ApiClient, type MediaFile, type Recording, type ScenarioRun } from '@vox/shared';
 import { cliPasswordFile } from '../../test-support/cli-password-file.ts';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 import { DecodedAudio } from '../../test-support/decoded-audio.ts';
@@ -18,10 +11,12 @@ import { detectDtmf } from '../../platform/media/dtmf.ts';
 
 const scenariosDir = path.resolve(import.meta.dirname, '../../../scenarios');
 let backend: VoxTestBackend;
+let admin: ApiClient;
 
 beforeAll(async () => {
   // Recording-and-analytics mode: every recording is MP3 16 kbit/s stereo plus WAV G.711.
   backend = await VoxTestBackend.start({ VOX_ANALYTICS: '1' });
+  admin = await backend.client('admin');
 });
 
 afterAll(async () => {
@@ -30,9 +25,7 @@ afterAll(async () => {
 
 async function runExample(file: string, speed: number): Promise<ScenarioRun> {
   const scenario = scenarioSchema.parse(JSON.parse(await fs.readFile(path.join(scenariosDir, file), 'utf8')));
-  const run = scenarioRunSchema.parse(
-    await backend.admin('POST', `/api/v2/sim/scenarios?wait=1&speed=${speed}`, scenario),
-  );
+  const run = await admin.call('startScenario', { query: { wait: '1', speed }, body: scenario });
   expect(run.failure).toBeUndefined();
   expect(run.state).toBe('passed');
   return run;
@@ -88,7 +81,7 @@ describe('example scenarios, one per GIR rule, through the real API, encoding an
     expect(run.results[1]?.detail).toContain('routing strategy record=disable_destination');
     expect(run.results[2]).toMatchObject({ outcome: 'refused', detail: expect.stringContaining('1604 NotRecording') });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await backend.admin('GET', `/api/v2/recordings?connId=${run.calls.main!.connId}`)).toMatchObject({
+    expect(await admin.call('listRecordings', { query: { connId: run.calls.main!.connId } })).toMatchObject({
       recordings: [],
     });
   });
@@ -209,7 +202,7 @@ describe('example scenarios, one per GIR rule, through the real API, encoding an
     expect(historyOf(recording!)).toContain('DTMF: 4 digit(s) keyed');
     // The digits keyed while recording are heard by analytics: a PCI leak flag, searchable.
     expect((await analysed(recording!.id)).analytics).toMatchObject({ dtmfDigits: 3, pciLeak: true });
-    const flagged = (await backend.admin('GET', '/api/v2/recordings?pciLeak=true')) as { recordings: Recording[] };
+    const flagged = await admin.call('listRecordings', { query: { pciLeak: 'true' } });
     expect(flagged.recordings.map((r) => r.id)).toEqual([recording!.id]);
   });
 
@@ -228,9 +221,7 @@ describe('example scenarios, one per GIR rule, through the real API, encoding an
     expect(files.map((m) => m.mediaId.slice(-6))).toEqual(['-1.mp3', '-2.mp3']);
     expectDuration(files[0], 1000);
     expectDuration(files[1], 1000);
-    const trace = (await backend.admin('GET', `/api/v2/sim/calls/${run.calls.main!.connId}/trace`)) as {
-      messages: Array<{ summary: string; from: string; to: string }>;
-    };
+    const trace = await admin.call('getCallTrace', { params: { connId: run.calls.main!.connId } });
     const moved = trace.messages.find((m) => m.summary.startsWith('session moved from MCP'));
     expect(moved).toBeDefined();
     const after = trace.messages.slice(trace.messages.indexOf(moved!));
@@ -248,12 +239,7 @@ describe('example scenarios, one per GIR rule, through the real API, encoding an
 
 describe('TPrivateService through the REST API', () => {
   it('answers EventError with a specific code for each refused request, EventACK otherwise', async () => {
-    const created = (await backend.admin(
-      'POST',
-      '/api/v2/sim/calls',
-      { ani: '5550200', dnis: '8005550100', targetDn: '7004' },
-      201,
-    )) as { connId: string };
+    const created = await admin.call('createCall', { body: { ani: '5550200', dnis: '8005550100', targetDn: '7004' } });
     await backend.callAction(created.connId, 'answer', { dn: '7004' });
     const supervisor = await backend.token('supervisor2');
     const request = (body: object, token = supervisor) =>
@@ -280,7 +266,7 @@ describe('TPrivateService through the REST API', () => {
       status: 200,
       body: { event: 'EventACK', privateMsgId: 3013, reasons: { why: 'quality' } },
     });
-    const snapshot = callSnapshotSchema.parse(await backend.admin('GET', `/api/v2/sim/calls/${created.connId}`));
+    const snapshot = await admin.call('getCall', { params: { connId: created.connId } });
     expect(snapshot.recording).toMatchObject({
       state: 'recording',
       note: expect.stringContaining('GSIP_RECORD_START'),
@@ -304,9 +290,7 @@ describe('TPrivateService through the REST API', () => {
   });
 
   it('refuses a recording id that is already in use', async () => {
-    const existing = (await backend.admin('GET', '/api/v2/recordings?callerPhoneNumber=*')) as {
-      recordings: Recording[];
-    };
+    const existing = await admin.call('listRecordings', { query: { callerPhoneNumber: '*' } });
     const taken = existing.recordings[0]!.id;
     const answer = await backend.call(
       'POST',

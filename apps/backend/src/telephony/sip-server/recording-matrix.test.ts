@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenarioRunSchema, scenarioStepSchema, type Scenario, type ScenarioStep } from '@vox/shared';
+import { scenarioStepSchema, type ApiClient, type Scenario, type ScenarioStep } from '@vox/shared';
 import { VoxTestBackend } from '../../test-support/vox-test-backend.ts';
 
 let backend: VoxTestBackend;
+let admin: ApiClient;
 
 beforeAll(async () => {
   backend = await VoxTestBackend.start();
+  admin = await backend.client('admin');
 });
 
 afterAll(async () => {
@@ -124,12 +126,12 @@ function scenarioFor(c: MatrixCase, index: number): { scenario: Scenario; a: str
 describe.concurrent('recording across transfers and conferences: who is recording-enabled, who leaves first', () => {
   it.each(cases.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, index) => {
     const { scenario, a, b } = scenarioFor(c, index);
-    const run = scenarioRunSchema.parse(await backend.admin('POST', '/api/v2/sim/scenarios?wait=1', scenario));
+    const run = await admin.call('startScenario', { query: { wait: '1' }, body: scenario });
     expect(run.failure).toBeUndefined();
     const connId = run.calls.main!.connId;
     if (c.expected === 'not recorded') {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await backend.admin('GET', `/api/v2/recordings?connId=${connId}`)).toMatchObject({ recordings: [] });
+      expect(await admin.call('listRecordings', { query: { connId } })).toMatchObject({ recordings: [] });
       return;
     }
     const recordings = await backend.recordingsOf(connId);
