@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { callDetailsOf } from '../../test-support/call-details-fixture.ts';
 import { embeddedTestDatabase } from '../../test-support/test-database.ts';
 import { silentLogger } from '../../test-support/test-logger.ts';
 import { CallDetailsMirror } from './call-details-mirror.ts';
@@ -7,20 +8,7 @@ import { CallDetailsStore, type CallDetails } from './call-details.ts';
 const database = embeddedTestDatabase('vox-call-details-');
 
 function details(connId: string): CallDetails {
-  return {
-    connId,
-    callUuid: `uuid-${connId}`,
-    ani: '5550100',
-    dnis: '8005550100',
-    agentId: undefined,
-    agentDn: undefined,
-    group: undefined,
-    groups: [],
-    agentIds: [],
-    parties: [{ dn: '5550100', role: 'customer' }],
-    attachedData: {},
-    eventHistory: [],
-  };
+  return callDetailsOf(connId, { ani: '5550100', parties: [{ dn: '5550100', role: 'customer' }] });
 }
 
 describe("a call's details on two backends", () => {

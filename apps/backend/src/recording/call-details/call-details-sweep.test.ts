@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CallDetailsSweep } from './call-details-sweep.ts';
-import { CallDetailsStore, type CallDetails } from './call-details.ts';
+import { callDetailsOf } from '../../test-support/call-details-fixture.ts';
+import { CallDetailsStore } from './call-details.ts';
 
-const details = (connId: string): CallDetails => ({
-  connId,
-  callUuid: `uuid-${connId}`,
-  ani: '5551234',
-  dnis: '8005550100',
-  agentId: undefined,
-  agentDn: undefined,
-  group: undefined,
-  groups: [],
-  agentIds: [],
-  parties: [],
-  attachedData: {},
-  eventHistory: [],
-});
+const details = (connId: string) => callDetailsOf(connId);
 
 describe('the call details sweep', () => {
   const minute = 60_000;
