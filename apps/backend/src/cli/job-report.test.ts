@@ -25,7 +25,15 @@ const overview: JobOverview = {
     { queue: 'store-media', waiting: 2, running: 1, retrying: 1, failed: 0, completed: 140 },
     { queue: 'mux-screen', waiting: 0, running: 0, retrying: 0, failed: 1, completed: 12 },
   ],
-  running: [],
+  running: [
+    {
+      id: '3f6a2c1e-8b4d-4e7f-9a2b-1c5d8e3f7a6b',
+      queue: 'mux-screen',
+      subject: 'call 0041',
+      nodeId: 'vox-a',
+      startedAt: '2026-12-02T09:59:58.000Z',
+    },
+  ],
   troubled: [
     {
       id: '0b9d4a7e-3c1f-4e2a-9d6b-5f8e7a6c4b3d',
@@ -52,13 +60,14 @@ const overview: JobOverview = {
 };
 
 describe('vox jobs', () => {
-  it('shows the backends, a line per queue, and each retrying or failed job with its error', () => {
+  it('shows the backends, a line per queue, the jobs running and where, and each retrying or failed job with its error', () => {
     expect(jobReport(overview, new Date('2026-12-02T10:00:02.000Z'))).toEqual([
       'backend vox-a (answered this): 1 running, seen 2 s ago',
       'backend vox-b: NOT SEEN for 122 s',
       'queue         waiting   running  retrying    failed completed',
       'store-media         2         1         1         0       140',
       'mux-screen          0         0         0         1        12',
+      'RUNNING mux-screen 3f6a2c1e-8b4d-4e7f-9a2b-1c5d8e3f7a6b call 0041: on vox-a since 2026-12-02T09:59:58.000Z',
       'RETRYING store-media 0b9d4a7e-3c1f-4e2a-9d6b-5f8e7a6c4b3d recordings/2026/12/02/a.mp3: run 3 of 21, next run 2026-12-02T10:00:08.000Z: WebDAV PUT answered 503',
       'FAILED mux-screen 7c2e9f1a-5b3d-4c8e-a1f6-2d4b9e8c7a5f call 0042\\x1b[2J: run 13 of 13: storage unavailable',
     ]);

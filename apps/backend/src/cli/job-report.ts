@@ -3,7 +3,7 @@ import { terminalSafe } from './terminal-text.ts';
 
 const columns = ['waiting', 'running', 'retrying', 'failed', 'completed'] as const;
 
-/** `vox jobs`: the backends, a line per queue, then each job that is retrying or failed. */
+/** `vox jobs`: the backends, a line per queue, the jobs running and where, then each job that is retrying or failed. */
 export function jobReport(overview: JobOverview, now = new Date()): string[] {
   const lines: string[] = [];
   for (const node of overview.nodes) {
@@ -15,6 +15,9 @@ export function jobReport(overview: JobOverview, now = new Date()): string[] {
   lines.push(['queue'.padEnd(width), ...columns.map((c) => c.padStart(9))].join(' '));
   for (const queue of overview.queues) {
     lines.push([queue.queue.padEnd(width), ...columns.map((c) => String(queue[c]).padStart(9))].join(' '));
+  }
+  for (const job of overview.running) {
+    lines.push(terminalSafe(`RUNNING ${job.queue} ${job.id} ${job.subject}: on ${job.nodeId} since ${job.startedAt}`));
   }
   for (const job of overview.troubled) {
     const when = job.nextAttemptAt ? `, next run ${job.nextAttemptAt}` : '';

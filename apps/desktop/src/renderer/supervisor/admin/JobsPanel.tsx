@@ -60,6 +60,20 @@ export function JobsPanel() {
           ))}
         </tbody>
       </table>
+      <h3>Running now</h3>
+      {jobs.data?.running.length === 0 && <p>Nothing.</p>}
+      <table data-testid="running-jobs">
+        <tbody>
+          {jobs.data?.running.map((job) => (
+            <tr key={job.id}>
+              <td>{job.queue}</td>
+              <td>{job.subject}</td>
+              <td>on {job.nodeId}</td>
+              <td>since {new Date(job.startedAt).toLocaleTimeString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       <h3>Retrying and failed</h3>
       {jobs.data?.troubled.length === 0 && <p>None: every job ran on its first try.</p>}
       <table data-testid="troubled-jobs">
