@@ -367,6 +367,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     await interrupted.stop();
     callDetailsSweep.stop();
     journals.stop();
+    await outbox.stop();
     await jobs.stop();
     await callDetailsMirror.stop();
     await events.stop();
@@ -395,6 +396,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
         callDetailsSweep.stop();
         journals.stop();
         disk.stop();
+        await outbox.stop();
         // What the MCPs just finished is stored, its metadata posted, its screen muxed, before the queue stops.
         await jobs.settle(shutdownSettleMs);
         await jobs.stop();

@@ -222,6 +222,31 @@ export class JobQueue {
     };
   }
 
+  /** How many of the definition's jobs (this backend's, for a per-backend queue) wait for a retry. */
+  async retrying(definition: JobQueueDefinition<unknown>): Promise<number> {
+    const result = await this.boss
+      .getDb()
+      .executeSql(`SELECT count(*) AS jobs FROM ${jobSchema}.job WHERE name = $1 AND state = 'retry'`, [
+        this.queueOf(definition),
+      ]);
+    return Number((result.rows[0] as { jobs: string } | undefined)?.jobs ?? 0);
+  }
+
+  /**
+   * Runs the definition's retrying jobs now instead of at the end of their backoff: what failed
+   * for a reason that has gone (storage answers again) need not wait hours. Returns how many.
+   */
+  async retryNow(definition: JobQueueDefinition<unknown>): Promise<number> {
+    const result = await this.boss
+      .getDb()
+      .executeSql(
+        `UPDATE ${jobSchema}.job SET start_after = now() WHERE name = $1 AND state = 'retry' AND start_after > now()`,
+        [this.queueOf(definition)],
+      );
+    for (const workerId of this.workerIds.get(definition.name) ?? []) this.boss.notifyWorker(workerId);
+    return (result as unknown as { rowCount: number | null }).rowCount ?? 0;
+  }
+
   /** Removes the queue's jobs that wait to run (not those running, retrying or done). */
   async deleteWaiting(definition: JobQueueDefinition<unknown>): Promise<void> {
     const queue = this.queueOf(definition);

@@ -63,6 +63,10 @@ export const postMediaMetadataJob: JobQueueDefinition<StoredMediaJob> = {
 
 const mediaQueues = [storeMediaJob.name, postMediaMetadataJob.name] as const;
 
+/** How often storage is asked whether it is back while files wait for a retry. */
+const storageWatchMs = 10_000;
+const storageProbeTimeoutMs = 5000;
+
 /**
  * The way every finished media file reaches storage, as two jobs in order (GIR: GVP posts the
  * metadata after WebDAV says stored): `store-media` puts the file and, once storage has confirmed
@@ -72,6 +76,8 @@ const mediaQueues = [storeMediaJob.name, postMediaMetadataJob.name] as const;
  */
 export class StorageOutbox {
   private readonly handlers = new Map<OutboxKind, StoredHandler>();
+  private watch: NodeJS.Timeout | undefined;
+  private watching: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly jobs: JobQueue,
@@ -107,6 +113,14 @@ export class StorageOutbox {
     await this.jobs.work(storeMediaJob, (job) => this.store(job));
     await this.jobs.work(postMediaMetadataJob, (job) => this.post(job));
     await this.adoptLegacyOutbox(pool);
+    this.watch = setInterval(() => {
+      this.watching = this.watching.then(() => this.storeWhenStorageIsBack());
+    }, storageWatchMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.watch);
+    await this.watching;
   }
 
   /** The calls whose voice files wait here: their call details are still to be merged. */
@@ -149,6 +163,21 @@ export class StorageOutbox {
     const handler = this.handlers.get(job.kind);
     if (!handler) throw new Error(`nothing handles stored files of kind ${job.kind}`);
     await handler(job.stored, job.metadata);
+  }
+
+  /**
+   * While files wait for a retry, storage is asked every few seconds whether it takes writes again;
+   * once it does, they are stored now, not at the end of a backoff that may have grown to hours.
+   */
+  private async storeWhenStorageIsBack(): Promise<void> {
+    try {
+      if ((await this.jobs.retrying(storeMediaJob)) === 0) return;
+      await this.storage.probe(storageProbeTimeoutMs);
+      const files = await this.jobs.retryNow(storeMediaJob);
+      if (files > 0) this.log.info(`storage answers again: ${files} waiting file(s) stored now`);
+    } catch (error) {
+      this.log.debug({ err: error }, 'storage still unavailable');
+    }
   }
 
   private async alreadyStored(objectPath: string): Promise<boolean> {

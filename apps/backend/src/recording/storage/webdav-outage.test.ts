@@ -106,6 +106,27 @@ describe('WebDAV answering 507 Insufficient Storage, then 500', () => {
   });
 });
 
+describe('WebDAV down for long, then back', () => {
+  it('stores the waiting files within seconds of its return, not at the end of their backoff', async () => {
+    await dav.goDown();
+    const connId = await vox.recordedCall('5550402', '7001', 800);
+    // As after an outage of hours: its next retry an hour away (set once it has failed and waits).
+    const client = new pg.Client({ connectionString: vox.vox.databaseUrl });
+    await client.connect();
+    const postponed = async () =>
+      (
+        await client.query(
+          "UPDATE vox_jobs.job SET start_after = now() + interval '1 hour' WHERE name LIKE 'store-media/%' AND state = 'retry'",
+        )
+      ).rowCount;
+    await until(postponed, (rows) => rows === 1);
+    await client.end();
+    await dav.comeBack();
+    const [recording] = await vox.recordingsOf(connId, 1, 30_000);
+    expect(recording!.mediaFiles).toHaveLength(1);
+  }, 60_000);
+});
+
 /** How many of this process's file descriptors are open on `file`. */
 async function openDescriptorsOn(file: string): Promise<number> {
   const targets = await Promise.all(
