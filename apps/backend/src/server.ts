@@ -224,7 +224,7 @@ export async function startVox(config: VoxConfig): Promise<RunningVox> {
     if (name !== 'RecordingStored') return;
     // An upload still waiting for this voice file is muxed now; one not sent yet is queued by its upload.
     muxer
-      .processCall(event.connId)
+      .voiceStored(event.connId)
       .catch((error: unknown) => log.error({ err: error }, `could not queue the screen mux of call ${event.connId}`));
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerToClientEvents } from '@vox/shared';
+import type { Recording, ServerToClientEvents } from '@vox/shared';
 import { openDatabase, type Database } from './platform/db/database.ts';
 import { NginxBalancer } from './test-support/nginx-balancer.ts';
 import { until } from './test-support/polling.ts';
@@ -85,6 +85,18 @@ async function connect(url: string, token: string): Promise<{ socket: EventSocke
   return { socket, heard };
 }
 
+/** The recording as `vox` reads it once it has a screen recording. */
+function withScreen(vox: VoxTestBackend, recordingId: string, timeoutMs: number): Promise<Recording> {
+  return until(
+    `the screen of ${recordingId} muxed`,
+    async () => {
+      const found = await vox.recording(recordingId);
+      return found.screenRecordings.length > 0 ? found : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 describe('two backends behind nginx', () => {
   it('answer any request through the balancer, with a session either of them issued', async () => {
     const token = await viaBalancer.token('supervisor1');
@@ -138,14 +150,7 @@ describe('two backends behind nginx', () => {
       // The tus requests are spread over both backends; the upload folder is shared.
       const upload = await uploadScreen(viaBalancer, 'agent1', await recordedScreen(root, 2), { connId, startedAt });
       expect(upload).toMatchObject({ created: 201, patched: 204 });
-      const muxed = await until(
-        'the screen muxed',
-        async () => {
-          const found = await a.recording(recording!.id);
-          return found.screenRecordings.length > 0 ? found : undefined;
-        },
-        60_000,
-      );
+      const muxed = await withScreen(a, recording!.id, 60_000);
       expect(muxed.screenRecordings).toHaveLength(1);
       await until('ScreenRecordingStored heard on b and through the balancer', async () =>
         agentOnB.heard.includes('ScreenRecordingStored') && agentViaBalancer.heard.includes('ScreenRecordingStored')
@@ -177,14 +182,7 @@ describe('two backends behind nginx', () => {
     // Uploaded to c itself: c queues the mux and its worker, told at once, takes it.
     await uploadScreen(c, 'agent1', await recordedScreen(root, 2), { connId, startedAt });
     expect(await doomed.exited()).toBe('SIGKILL');
-    const muxed = await until(
-      'the screen muxed by another backend',
-      async () => {
-        const found = await b.recording(recording!.id);
-        return found.screenRecordings.length > 0 ? found : undefined;
-      },
-      90_000,
-    );
+    const muxed = await withScreen(b, recording!.id, 90_000);
     expect(muxed.screenRecordings).toHaveLength(1);
     const doomedNode = (await fs.readFile(path.join(c.dataDir, 'node-id'), 'utf8')).trim();
     const overview = await (await b.client('admin')).call('jobOverview');

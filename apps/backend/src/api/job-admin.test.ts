@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobOverview, TroubledJob } from '@vox/shared';
 import { cliPasswordFile } from '../test-support/cli-password-file.ts';
+import { runCli, voxCli } from '../test-support/cli-run.ts';
 import { until } from '../test-support/polling.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 import { WebdavTestServer } from '../test-support/webdav-test-server.ts';
@@ -26,23 +25,14 @@ afterAll(async () => {
   await dav?.stop();
 });
 
-const voxCli = path.resolve(import.meta.dirname, '../../bin/vox.mjs');
-
-function voxJobs(...args: string[]): Promise<{ code: number; stdout: string }> {
-  return cliPasswordFile(vox).then(
-    (passwordFile) =>
-      new Promise((resolve) => {
-        const env = {
-          PATH: process.env.PATH ?? '',
-          VOX_URL: vox.url,
-          VOX_USER: 'admin',
-          VOX_PASSWORD_FILE: passwordFile,
-        };
-        execFile(process.execPath, [voxCli, 'jobs', ...args], { env }, (error, stdout) =>
-          resolve({ code: error?.code === undefined ? 0 : Number(error.code), stdout }),
-        );
-      }),
-  );
+async function voxJobs(...args: string[]): Promise<{ code: number; stdout: string }> {
+  const passwordFile = await cliPasswordFile(vox);
+  const { code, stdout } = await runCli(voxCli, ['jobs', ...args], {
+    VOX_URL: vox.url,
+    VOX_USER: 'admin',
+    VOX_PASSWORD_FILE: passwordFile,
+  });
+  return { code, stdout };
 }
 
 function storeJob(overview: JobOverview, state: TroubledJob['state']): TroubledJob | undefined {

@@ -1,8 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPasswordFile } from '../test-support/cli-password-file.ts';
+import { cleanEnv, runCli as run, voxCli, voxSimCli } from '../test-support/cli-run.ts';
 import { VoxTestBackend } from '../test-support/vox-test-backend.ts';
 
 let backend: VoxTestBackend;
@@ -14,33 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await backend?.stop();
 });
-
-const voxCli = path.resolve(import.meta.dirname, '../../bin/vox.mjs');
-const voxSimCli = path.resolve(import.meta.dirname, '../../bin/vox-sim.mjs');
-
-/** The environment without any `VOX_` variable of whoever runs the tests. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VOX_'))),
-    ...extra,
-  };
-}
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cli: string, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  return new Promise((resolve) => {
-    // stdin is not a terminal here, as in a script or a cron job.
-    const child = execFile(process.execPath, [cli, ...args], { env: cleanEnv(env) }, (error, stdout, stderr) =>
-      resolve({ code: error?.code === undefined ? 0 : Number(error.code), stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
-}
 
 describe('the CLIs take a password from a file or a prompt, never from their arguments', () => {
   it('refuse --password, and VOX_PASSWORD, with a usage error before anything is sent', async () => {

@@ -97,6 +97,18 @@ export class ScreenMuxer {
     for (const row of waiting.rows) await this.processCall(row.conn_id);
   }
 
+  /**
+   * A voice file of the call is stored: its waiting uploads can be muxed now. Most recordings have
+   * no screen upload waiting (it comes later, or never): those queue no job.
+   */
+  async voiceStored(connId: string): Promise<void> {
+    const waiting = await this.pool.query(
+      "SELECT 1 FROM screen_uploads WHERE conn_id = $1 AND state = 'waiting_for_voice' LIMIT 1",
+      [connId],
+    );
+    if (waiting.rowCount) await this.processCall(connId);
+  }
+
   /** Queues a mux of the call's waiting uploads (a call already queued is not queued twice). */
   async processCall(connId: string): Promise<void> {
     await this.jobs.send(muxScreenJob, { connId }, { key: connId });
